@@ -1,0 +1,5 @@
+"""Vira's public API: ``Assistant`` and ``Settings``."""
+
+from assistant.settings import Settings
+
+__all__ = ["Settings"]

@@ -1,0 +1,226 @@
+"""Writing one document under the pending -> committed protocol, and repairing killed runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from knowledge_base import loaders
+from knowledge_base.chunking import Chunk, Chunker
+from knowledge_base.errors import RejectedFile
+from knowledge_base.files import check_size, content_id
+from knowledge_base.loaders import ImageItem, LoadContext
+from knowledge_base.store import DocRecord, Store
+from knowledge_base.types import FileReport, FileStatus
+
+StoredFn = Callable[[int, int], None]
+HOST = socket.gethostname()
+# A pending record from another machine with no heartbeat for this long is abandoned.
+STALE_AFTER_S = 15 * 60
+THUMBNAIL_SIDE = 768
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Ingestor:
+    def __init__(
+        self,
+        store: Store,
+        embedding: Any,
+        chunker: Chunker,
+        ctx: LoadContext,
+        max_bytes: int,
+        images_dir: Path,
+    ) -> None:
+        self.store = store
+        self.embedding = embedding
+        self.chunker = chunker
+        self.ctx = ctx
+        self.max_bytes = max_bytes
+        self.images_dir = images_dir
+        self._in_flight: set[str] = set()
+        self._lock = threading.Lock()
+
+    # -- one file -------------------------------------------------------------------------
+
+    def ingest_file(self, path: Path, source: str, on_stored: StoredFn) -> FileReport:
+        report = FileReport(str(path), source, FileStatus.FAILED)
+        try:
+            report.size = check_size(path, self.max_bytes)
+            report.doc_id = content_id(path)
+            records = self.store.manifest.records()
+            known = records.get(report.doc_id)
+            if known is not None and known.status == "committed":
+                report.status = FileStatus.UNCHANGED
+                if known.source != source:
+                    report.note = f"same content as {known.source}"
+                report.chunks, report.images = known.chunks, known.images
+                return report
+            if known is not None and self._owner_alive(known):
+                report.status = FileStatus.SKIPPED
+                report.reason = "being ingested by another process"
+                return report
+            if known is not None:
+                self._purge(known)
+            doc = loaders.load(path, self.ctx)
+        except RejectedFile as exc:
+            report.reason = str(exc)
+            return report
+        old = [r for r in records.values() if r.source == source and r.status == "committed"]
+        chunks = self.chunker.chunk(doc.sections)
+        record = DocRecord(
+            doc_id=report.doc_id,
+            source=source,
+            status="pending",
+            chunks=len(chunks),
+            images=len(doc.images),
+            pages=doc.pages or 0,
+            size_bytes=report.size,
+            path=str(path.resolve()),
+            owner_host=HOST,
+            owner_pid=os.getpid(),
+            replaces=",".join(r.doc_id for r in old),
+        )
+        self._write(record, chunks, doc.images, old, on_stored)
+        report.status = FileStatus.REPLACED if old else FileStatus.ADDED
+        report.chunks, report.images = len(chunks), len(doc.images)
+        return report
+
+    def _write(
+        self,
+        record: DocRecord,
+        chunks: list[Chunk],
+        images: list[ImageItem],
+        old: list[DocRecord],
+        on_stored: StoredFn,
+    ) -> None:
+        with self._lock:
+            self._in_flight.add(record.doc_id)
+        try:
+            self._heartbeat(record)
+            total = len(chunks) + len(images)
+            for start in range(0, len(chunks), self.store.batch_size):
+                self._add_chunks(record, chunks[start : start + self.store.batch_size])
+                self._heartbeat(record)
+                on_stored(min(start + self.store.batch_size, len(chunks)), total)
+            if images:
+                self._add_images(record, images)
+                on_stored(total, total)
+            # The commit point: one upsert makes the new version visible and hides the old.
+            record.status, record.ingested_at = "committed", time.time()
+            for prior in old:
+                prior.status = "deleting"
+            self.store.manifest.write(record, *old)
+        except BaseException:
+            self._purge(record)
+            raise
+        finally:
+            with self._lock:
+                self._in_flight.discard(record.doc_id)
+        for prior in old:
+            self._purge(prior)
+
+    def _heartbeat(self, record: DocRecord) -> None:
+        record.heartbeat = time.time()
+        self.store.manifest.write(record, bump=False)
+
+    def _add_chunks(self, record: DocRecord, chunks: list[Chunk]) -> None:
+        self.store.text.add(
+            ids=[f"{record.doc_id}:{c.index}" for c in chunks],
+            embeddings=self.embedding.encode([c.indexed_text for c in chunks]),
+            documents=[c.text for c in chunks],
+            metadatas=[_chunk_meta(record, c) for c in chunks],
+        )
+
+    def _add_images(self, record: DocRecord, images: list[ImageItem]) -> None:
+        folder = self.images_dir / record.doc_id
+        folder.mkdir(parents=True, exist_ok=True)
+        metas = []
+        for n, item in enumerate(images):
+            thumb = item.image.copy()
+            thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+            target = folder / f"{n}.png"
+            thumb.save(target)
+            meta = {"doc_id": record.doc_id, "source": record.source, "chunk_index": n}
+            meta |= {"kind": "image", "image_path": str(target)}
+            if item.page is not None:
+                meta["page"] = item.page
+            metas.append(meta)
+        described = [_describe(record.source, item) for item in images]
+        self.store.images.add(
+            ids=[f"{record.doc_id}:img:{n}" for n in range(len(images))],
+            embeddings=self.embedding.encode(described),
+            documents=[item.text for item in images],
+            metadatas=metas,
+        )
+
+    # -- deletion and repair --------------------------------------------------------------
+
+    def delete(self, record: DocRecord) -> None:
+        record.status = "deleting"
+        self.store.manifest.write(record)
+        self._purge(record)
+
+    def _purge(self, record: DocRecord) -> None:
+        """Remove a document's items, then its record: a kill in between is repaired later."""
+        self.store.delete_items(record.doc_id)
+        shutil.rmtree(self.images_dir / record.doc_id, ignore_errors=True)
+        self.store.manifest.remove(record.doc_id)
+
+    def _owner_alive(self, record: DocRecord) -> bool:
+        if record.owner_host == HOST:
+            if record.owner_pid == os.getpid():
+                with self._lock:
+                    return record.doc_id in self._in_flight
+            return _pid_alive(record.owner_pid)
+        return time.time() - record.heartbeat < STALE_AFTER_S
+
+    def repair(self) -> list[tuple[Path, str]]:
+        """Clean up after killed runs; returns files whose interrupted ingestion can finish."""
+        resumable = []
+        for record in self.store.manifest.records().values():
+            if record.status == "committed" or self._owner_alive(record):
+                continue
+            self._purge(record)
+            path = Path(record.path) if record.path else None
+            if record.status == "pending" and path and path.is_file():
+                try:
+                    if content_id(path) == record.doc_id:
+                        resumable.append((path, record.source))
+                except OSError:
+                    pass
+        return resumable
+
+
+def _chunk_meta(record: DocRecord, chunk: Chunk) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "doc_id": record.doc_id,
+        "source": record.source,
+        "chunk_index": chunk.index,
+        "kind": "text",
+        "ocr": chunk.ocr,
+    }
+    if chunk.page is not None:
+        meta["page"] = chunk.page
+    if chunk.heading:
+        meta["heading"] = chunk.heading
+    return meta
+
+
+def _describe(source: str, item: ImageItem) -> str:
+    where = f" (page {item.page})" if item.page is not None else ""
+    return f"Image in {source}{where}:\n{item.text}".strip()

@@ -1,0 +1,227 @@
+"""The knowledge base's public face: ingest, search, list, delete."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from knowledge_base.chunking import Chunker
+from knowledge_base.embeddings import SentenceTransformerEmbedding
+from knowledge_base.errors import KnowledgeBaseError, RejectedFile
+from knowledge_base.files import expand
+from knowledge_base.ingest import Ingestor
+from knowledge_base.loaders import LoadContext, loader_for
+from knowledge_base.ocr import Ocr
+from knowledge_base.retrieval import MAX_QUERY_CHARS, reciprocal_rank_fusion
+from knowledge_base.settings import KnowledgeSettings
+from knowledge_base.snapshot import Snapshot, build_snapshot
+from knowledge_base.store import Store, connect
+from knowledge_base.types import (
+    DocumentInfo,
+    FileReport,
+    FileStatus,
+    Hit,
+    IngestProgress,
+    IngestReport,
+    Kind,
+)
+
+log = logging.getLogger(__name__)
+ProgressFn = Callable[[IngestProgress], None]
+MAX_K = 100
+
+
+class KnowledgeBase:
+    """Documents users add, searchable by hybrid (BM25 + vector) retrieval with sources.
+
+    Nothing heavy happens in the constructor: Chroma opens and models load on first use.
+    """
+
+    def __init__(
+        self,
+        settings: KnowledgeSettings,
+        embedding: SentenceTransformerEmbedding | None = None,
+        ocr: Ocr | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedding = embedding or SentenceTransformerEmbedding(
+            settings.embedding_model, settings.device
+        )
+        self.ocr = ocr if ocr is not None else (Ocr() if settings.ocr else None)
+        self._store: Store | None = None
+        self._ingestor: Ingestor | None = None
+        self._snapshot: Snapshot | None = None
+        self._open_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._snapshot_lock = threading.Lock()
+
+    # -- lazy wiring ----------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        with self._open_lock:
+            if self._store is None:
+                self._store = Store(connect(self.settings), self.embedding)
+            return self._store
+
+    @property
+    def ingestor(self) -> Ingestor:
+        store = self.store
+        with self._open_lock:
+            if self._ingestor is None:
+                self._ingestor = Ingestor(
+                    store,
+                    self.embedding,
+                    Chunker(
+                        self.embedding.tokenizer,
+                        self.settings.chunk_tokens,
+                        self.settings.chunk_overlap,
+                        self.embedding.max_tokens,
+                    ),
+                    LoadContext(max_pages=self.settings.max_pages, ocr=self.ocr),
+                    self.settings.max_upload_bytes,
+                    self.settings.data_dir / "kb_images",
+                )
+            return self._ingestor
+
+    def _current(self) -> Snapshot:
+        with self._snapshot_lock:
+            snap = self._snapshot
+            if snap is None or snap.generation != self.store.manifest.generation():
+                snap = self._snapshot = build_snapshot(self.store, snap)
+            return snap
+
+    # -- public API -----------------------------------------------------------------------
+
+    def ingest(
+        self, paths: Iterable[str | Path], progress: ProgressFn | None = None
+    ) -> IngestReport:
+        """Add files and folders; each file gets a status. Bad files never stop the rest."""
+        report = IngestReport()
+        with self._write_lock:
+            resumed = self.ingestor.repair()
+            todo = [(p, s, True, "finished an interrupted ingestion") for p, s in resumed]
+            todo += [(p, s, explicit, None) for p, s, explicit in expand(paths)]
+            for index, (path, source, explicit, note) in enumerate(todo):
+                notify = _notifier(progress, str(path), index, len(todo))
+                notify("file", 0, 0, None)
+                result = self._ingest_one(path, source, explicit, notify)
+                result.note = result.note or (note if result.status == FileStatus.ADDED else None)
+                report.files.append(result)
+                notify("done", result.chunks, result.chunks, result)
+        return report
+
+    def _ingest_one(
+        self, path: Path, source: str, explicit: bool, notify: Callable[..., None]
+    ) -> FileReport:
+        if path.is_file():
+            try:
+                loader_for(path)
+            except RejectedFile as exc:
+                # Asked for by name, an unsupported file is an error; met in a folder, it is not.
+                status = FileStatus.FAILED if explicit else FileStatus.SKIPPED
+                return FileReport(str(path), source, status, reason=str(exc))
+        try:
+            return self.ingestor.ingest_file(
+                path, source, lambda done, total: notify("stored", done, total, None)
+            )
+        except KnowledgeBaseError as exc:
+            return FileReport(str(path), source, FileStatus.FAILED, reason=str(exc))
+        except Exception as exc:  # one broken file must not end a folder's ingestion
+            log.exception("ingesting %s failed", path)
+            reason = f"unexpected error: {type(exc).__name__}: {exc}".splitlines()[0]
+            return FileReport(str(path), source, FileStatus.FAILED, reason=reason)
+
+    def search(self, query: str, k: int = 5, kind: Kind | None = None) -> list[Hit]:
+        """Hybrid search: BM25 and vector rankings fused by reciprocal rank."""
+        query = " ".join(query.split())[:MAX_QUERY_CHARS]
+        if not query:
+            raise KnowledgeBaseError("the query is empty")
+        if kind not in (None, "text", "image"):
+            raise KnowledgeBaseError(f"kind must be 'text' or 'image', not {kind!r}")
+        k = max(1, min(int(k), MAX_K))
+        snap = self._current()
+        if not snap.items:
+            return []
+        pool = max(4 * k, 20)
+        rankings, similarity = self._vector_rankings(snap, query, pool, kind)
+        rankings.append(snap.lexical.search(query, pool, kind))
+        fused = reciprocal_rank_fusion(rankings)[:k]
+        return [snap.items[i].to_hit(score, similarity.get(i)) for i, score in fused]
+
+    def _vector_rankings(
+        self, snap: Snapshot, query: str, pool: int, kind: Kind | None
+    ) -> tuple[list[list[str]], dict[str, float]]:
+        vector = self.embedding.encode([query])
+        where: dict[str, Any] | None = {"doc_id": {"$nin": snap.hidden}} if snap.hidden else None
+        rankings, similarity = [], {}
+        for name, col in self.store.collections().items():
+            visible = snap.count(name)
+            if (kind and kind != name) or not visible:
+                continue
+            got = col.query(
+                query_embeddings=vector,
+                n_results=min(pool, visible),
+                where=where,
+                include=["distances"],
+            )
+            ranked = [i for i in got["ids"][0] if i in snap.items]
+            rankings.append(ranked)
+            for item_id, dist in zip(got["ids"][0], got["distances"][0], strict=True):
+                similarity[item_id] = 1.0 - float(dist)
+        return rankings, similarity
+
+    def list(self) -> list[DocumentInfo]:
+        """Committed documents, newest first."""
+        records = self.store.manifest.records().values()
+        return sorted(
+            (
+                DocumentInfo(
+                    r.doc_id,
+                    r.source,
+                    r.chunks,
+                    r.images,
+                    r.pages or None,
+                    r.ingested_at,
+                    r.size_bytes,
+                )
+                for r in records
+                if r.status == "committed"
+            ),
+            key=lambda d: d.ingested_at,
+            reverse=True,
+        )
+
+    def delete(self, doc_id: str) -> DocumentInfo:
+        """Remove every chunk and image item of a document (a unique id prefix is enough)."""
+        with self._write_lock:
+            record = self._resolve(doc_id)
+            info = next(d for d in self.list() if d.doc_id == record.doc_id)
+            self.ingestor.delete(record)
+            return info
+
+    def _resolve(self, doc_id: str) -> Any:
+        doc_id = doc_id.strip().lower()
+        if len(doc_id) < 4:
+            raise KnowledgeBaseError("give at least 4 characters of the document id")
+        matches = [
+            r
+            for r in self.store.manifest.records().values()
+            if r.doc_id.startswith(doc_id) and r.status == "committed"
+        ]
+        if not matches:
+            raise KnowledgeBaseError(f"no document with id {doc_id!r}")
+        if len(matches) > 1:
+            raise KnowledgeBaseError(f"id {doc_id!r} is ambiguous: {len(matches)} documents match")
+        return matches[0]
+
+
+def _notifier(progress: ProgressFn | None, path: str, index: int, count: int) -> Callable:
+    def notify(stage: str, done: int, total: int, report: FileReport | None) -> None:
+        if progress is not None:
+            progress(IngestProgress(stage, path, index, count, done, total, report))  # type: ignore[arg-type]
+
+    return notify

@@ -1,0 +1,91 @@
+"""DOCX: paragraphs and tables in order; Heading/Title styles become section headings."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import docx
+from docx.document import Document
+from docx.opc.exceptions import PackageNotFoundError
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+from PIL import Image
+
+from knowledge_base.errors import RejectedFile
+from knowledge_base.loaders.base import (
+    ImageItem,
+    LoadContext,
+    LoadedDocument,
+    Section,
+    require_magic,
+)
+from knowledge_base.loaders.image import _to_rgb
+
+
+def _heading_level(paragraph: Paragraph) -> int | None:
+    name = (paragraph.style.name if paragraph.style is not None else "") or ""
+    if name == "Title":
+        return 1
+    if name.startswith("Heading "):
+        suffix = name.removeprefix("Heading ")
+        return int(suffix) if suffix.isdigit() else None
+    return None
+
+
+def _blocks(document: Document) -> list[Paragraph | Table]:
+    return list(document.iter_inner_content())
+
+
+def load_docx(path: Path, ctx: LoadContext) -> LoadedDocument:
+    # Encrypted Office files are OLE containers, not zips: the signature check catches them.
+    require_magic(path, b"PK\x03\x04", "DOCX (corrupt, or password-protected)")
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise RejectedFile(f"not a valid DOCX (corrupt): {exc}") from None
+    doc = LoadedDocument(sections=_sections(document))
+    doc.images = _images(document, ctx)
+    return doc
+
+
+def _sections(document: Document) -> list[Section]:
+    sections: list[Section] = []
+    headings: list[str] = []
+    lines: list[str] = []
+
+    def flush() -> None:
+        if any(line.strip() for line in lines):
+            sections.append(Section("\n".join(lines), heading=" > ".join(headings) or None))
+        lines.clear()
+
+    for block in _blocks(document):
+        if isinstance(block, Table):
+            lines.extend(" | ".join(c.text.strip() for c in row.cells) for row in block.rows)
+            continue
+        level = _heading_level(block)
+        if level is None:
+            lines.append(block.text)
+            continue
+        flush()
+        del headings[level - 1 :]
+        headings.append(block.text.strip())
+        lines.append(block.text)
+    flush()
+    return sections
+
+
+def _images(document: Document, ctx: LoadContext) -> list[ImageItem]:
+    items = []
+    for part in document.part.related_parts.values():
+        if not part.content_type.startswith("image/") or len(items) >= ctx.max_images:
+            continue
+        try:
+            with Image.open(io.BytesIO(part.blob)) as img:
+                image = _to_rgb(img)
+        except Exception:
+            continue
+        if min(image.size) >= ctx.min_image_side:
+            items.append(ImageItem(image=image, text=ctx.ocr(image) if ctx.ocr else ""))
+    return items

@@ -1,0 +1,56 @@
+"""Images (PNG, JPEG, WebP, GIF first frame, BMP, TIFF): stored as image items with OCR text."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+from knowledge_base.errors import RejectedFile
+from knowledge_base.loaders.base import ImageItem, LoadContext, LoadedDocument
+
+# Decompression bombs: refuse anything above ~50 megapixels (a 8K photo is 33 MP).
+MAX_PIXELS = 50_000_000
+
+
+def open_image(path: Path) -> Image.Image:
+    """Open, verify and normalise an image to RGB (first frame, EXIF orientation applied)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as probe:
+                width, height = probe.size
+                if width * height > MAX_PIXELS:
+                    raise RejectedFile(
+                        f"image is {width}x{height} pixels; the limit is {MAX_PIXELS:,} pixels"
+                    )
+                probe.verify()
+            with Image.open(path) as img:
+                img.seek(0)
+                img.load()
+                img = ImageOps.exif_transpose(img)
+                return _to_rgb(img)
+    except RejectedFile:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise RejectedFile(f"image rejected as a decompression bomb: {exc}") from None
+    except Exception as exc:  # Pillow raises many types for bad bytes
+        raise RejectedFile(f"not a readable image (corrupt or truncated): {exc}") from None
+
+
+def _to_rgb(img: Image.Image) -> Image.Image:
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        img = img.point(lambda v: v / 256).convert("L")
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        background = Image.new("RGB", img.size, "white")
+        rgba = img.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return img.convert("RGB")
+
+
+def load_image(path: Path, ctx: LoadContext) -> LoadedDocument:
+    image = open_image(path)
+    text = ctx.ocr(image) if ctx.ocr else ""
+    return LoadedDocument(images=[ImageItem(image=image, text=text)])

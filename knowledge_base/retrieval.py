@@ -1,0 +1,88 @@
+"""Hybrid retrieval: BM25 over visible items + vector similarity, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import bm25s
+import numpy as np
+from bm25s.tokenization import Tokenizer
+
+from knowledge_base.types import Hit, Kind
+
+RRF_K = 60  # the constant from Cormack et al. (2009); robust across corpora
+MAX_QUERY_CHARS = 4000  # far beyond the 256-token window; keeps BM25 and tokenizers cheap
+
+
+@dataclass(frozen=True)
+class Item:
+    """A stored chunk or image item, as visible to search."""
+
+    id: str
+    kind: Kind
+    text: str
+    meta: dict[str, Any]
+
+    @property
+    def indexed_text(self) -> str:
+        heading = self.meta.get("heading")
+        return f"{heading}\n{self.text}" if heading else self.text
+
+    def to_hit(self, score: float, similarity: float | None) -> Hit:
+        page = self.meta.get("page")
+        return Hit(
+            text=self.text,
+            source=str(self.meta["source"]),
+            page=int(page) if page is not None else None,
+            chunk_index=int(self.meta.get("chunk_index", 0)),
+            score=score,
+            kind=self.kind,
+            doc_id=str(self.meta["doc_id"]),
+            heading=self.meta.get("heading"),
+            image_path=self.meta.get("image_path"),
+            similarity=similarity,
+        )
+
+
+class LexicalIndex:
+    """BM25 (bm25s, Lucene variant) over a fixed set of items."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self.ids = [item.id for item in items]
+        self._tokenizer = Tokenizer(stopwords="en")
+        self._bm25: bm25s.BM25 | None = None
+        self._masks: dict[str, np.ndarray] = {}
+        if not items:
+            return
+        corpus = self._tokenizer.tokenize(
+            [item.indexed_text for item in items], return_as="ids", show_progress=False
+        )
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(corpus, show_progress=False)
+        kinds = np.array([item.kind for item in items])
+        self._masks = {kind: (kinds == kind).astype(np.float32) for kind in ("text", "image")}
+
+    def search(self, query: str, n: int, kind: Kind | None = None) -> list[str]:
+        if self._bm25 is None or n <= 0:
+            return []
+        tokens = self._tokenizer.tokenize(
+            [query[:MAX_QUERY_CHARS]], update_vocab=False, return_as="ids", show_progress=False
+        )
+        docs, scores = self._bm25.retrieve(
+            tokens,
+            k=min(n, len(self.ids)),
+            show_progress=False,
+            n_threads=1,
+            weight_mask=self._masks.get(kind) if kind else None,
+        )
+        return [self.ids[d] for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    fused: dict[str, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, item_id in enumerate(ranking, start=1):
+            fused[item_id] += 1.0 / (k + rank)
+    return sorted(fused.items(), key=lambda pair: pair[1], reverse=True)

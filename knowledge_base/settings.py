@@ -1,0 +1,40 @@
+"""Knowledge-base settings: the `VIRA_*` variables the knowledge base needs.
+
+Every layer's settings extend this class (``assistant.Settings`` is a subclass), so the
+environment is read in one place by one mechanism and the same object is passed down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KnowledgeSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="VIRA_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = Field(Path("data"), description="Where Chroma, caches and sessions live.")
+    chroma_url: str | None = Field(None, description="Chroma server URL; unset = embedded.")
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="Registered name (packaged, offline) or any sentence-transformers id/path.",
+    )
+    device: str = Field("auto", description="auto, cpu or cuda.")
+    max_upload_mb: float = Field(50.0, gt=0, description="Largest accepted file.")
+    max_pages: int = Field(2000, gt=0, description="Largest accepted PDF page count.")
+    chunk_tokens: int = Field(200, gt=16, description="Chunk size in embedding tokens.")
+    chunk_overlap: int = Field(40, ge=0, description="Overlap between chunks in tokens.")
+    ocr: bool = Field(True, description="OCR images and PDF pages without a text layer.")
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)

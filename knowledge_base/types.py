@@ -1,0 +1,117 @@
+"""Value objects the knowledge base returns and passes between its stages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any, Literal
+
+Kind = Literal["text", "image"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage (or image item) with where it came from."""
+
+    text: str
+    source: str
+    page: int | None
+    chunk_index: int
+    score: float
+    kind: Kind
+    doc_id: str
+    heading: str | None = None
+    image_path: str | None = None
+    similarity: float | None = None  # cosine similarity when the vector search found it
+
+    def citation(self) -> str:
+        where = f", p. {self.page}" if self.page is not None else ""
+        return f"{self.source}{where}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class FileStatus(str, Enum):
+    ADDED = "added"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass
+class FileReport:
+    path: str
+    source: str
+    status: FileStatus
+    doc_id: str | None = None
+    chunks: int = 0
+    images: int = 0
+    size: int = 0
+    reason: str | None = None
+    note: str | None = None
+
+    def line(self) -> str:
+        detail = self.reason or f"{self.chunks} chunks, {self.images} images"
+        if self.note:
+            detail += f" ({self.note})"
+        return f"{self.status.value:9} {self.source}: {detail}"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
+
+
+@dataclass
+class IngestReport:
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def chunks_added(self) -> int:
+        return sum(
+            f.chunks for f in self.files if f.status in (FileStatus.ADDED, FileStatus.REPLACED)
+        )
+
+    @property
+    def errors(self) -> list[FileReport]:
+        return [f for f in self.files if f.status == FileStatus.FAILED]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": [f.to_dict() for f in self.files],
+            "chunks_added": self.chunks_added,
+            "errors": len(self.errors),
+        }
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    doc_id: str
+    source: str
+    chunks: int
+    images: int
+    pages: int | None
+    ingested_at: float
+    size_bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class IngestProgress:
+    """Reported to ``ingest(progress=...)`` as work advances."""
+
+    stage: Literal["file", "stored", "done"]
+    path: str
+    file_index: int
+    file_count: int
+    done_chunks: int = 0
+    total_chunks: int = 0
+    report: FileReport | None = None
