@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from knowledge_base.chunking import Chunker
 from knowledge_base.embeddings import SentenceTransformerEmbedding
@@ -31,6 +31,7 @@ from knowledge_base.types import (
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[IngestProgress], None]
+SearchMode = Literal["hybrid", "vector", "lexical"]
 MAX_K = 100
 
 
@@ -135,8 +136,12 @@ class KnowledgeBase:
             reason = f"unexpected error: {type(exc).__name__}: {exc}".splitlines()[0]
             return FileReport(str(path), source, FileStatus.FAILED, reason=reason)
 
-    def search(self, query: str, k: int = 5, kind: Kind | None = None) -> list[Hit]:
-        """Hybrid search: BM25 and vector rankings fused by reciprocal rank."""
+    def search(
+        self, query: str, k: int = 5, kind: Kind | None = None, mode: SearchMode = "hybrid"
+    ) -> list[Hit]:
+        """Hybrid search: BM25 and vector rankings fused by reciprocal rank.
+
+        ``mode="vector"`` or ``"lexical"`` uses one retriever alone (for comparisons)."""
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         if not query:
             raise KnowledgeBaseError("the query is empty")
@@ -146,9 +151,15 @@ class KnowledgeBase:
         snap = self._current()
         if not snap.items:
             return []
+        if mode not in ("hybrid", "vector", "lexical"):
+            raise KnowledgeBaseError(f"mode must be hybrid, vector or lexical, not {mode!r}")
         pool = max(4 * k, 20)
-        rankings, similarity = self._vector_rankings(snap, query, pool, kind)
-        rankings.append(snap.lexical.search(query, pool, kind))
+        rankings: list[list[str]] = []
+        similarity: dict[str, float] = {}
+        if mode != "lexical":
+            rankings, similarity = self._vector_rankings(snap, query, pool, kind)
+        if mode != "vector":
+            rankings.append(snap.lexical.search(query, pool, kind))
         fused = reciprocal_rank_fusion(rankings)[:k]
         return [snap.items[i].to_hit(score, similarity.get(i)) for i, score in fused]
 

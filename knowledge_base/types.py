@@ -53,7 +53,7 @@ class FileReport:
     note: str | None = None
 
     def line(self) -> str:
-        detail = self.reason or f"{self.chunks} chunks, {self.images} images"
+        detail = self.reason or f"{_plural(self.chunks, 'chunk')}, {_plural(self.images, 'image')}"
         if self.note:
             detail += f" ({self.note})"
         return f"{self.status.value:9} {self.source}: {detail}"
@@ -115,3 +115,7 @@ class IngestProgress:
     done_chunks: int = 0
     total_chunks: int = 0
     report: FileReport | None = None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -23,7 +23,8 @@ def open_image(path: Path) -> Image.Image:
                 width, height = probe.size
                 if width * height > MAX_PIXELS:
                     raise RejectedFile(
-                        f"image is {width}x{height} pixels; the limit is {MAX_PIXELS:,} pixels"
+                        f"image is {width}x{height} pixels; the limit is {MAX_PIXELS:,} pixels "
+                        "(possible decompression bomb)"
                     )
                 probe.verify()
             with Image.open(path) as img:
@@ -33,8 +34,12 @@ def open_image(path: Path) -> Image.Image:
                 return _to_rgb(img)
     except RejectedFile:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise RejectedFile(f"image rejected as a decompression bomb: {exc}") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own guard fires before the size can be read.
+        raise RejectedFile(
+            f"image has too many pixels; the limit is {MAX_PIXELS:,} pixels "
+            "(possible decompression bomb)"
+        ) from None
     except Exception as exc:  # Pillow raises many types for bad bytes
         raise RejectedFile(f"not a readable image (corrupt or truncated): {exc}") from None
 

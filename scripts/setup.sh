@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Create .venv and install Vira. `scripts/setup.sh --dev` adds test tools, `--bench` benchmark
+# baselines. Safe to re-run: pip skips what is already installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras=""
+for arg in "$@"; do
+  case "$arg" in
+    --dev) extras="${extras:+$extras,}dev" ;;
+    --bench) extras="${extras:+$extras,}bench" ;;
+    *) echo "usage: scripts/setup.sh [--dev] [--bench]" >&2; exit 2 ;;
+  esac
+done
+
+python=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+pip="./.venv/bin/python -m pip --disable-pip-version-check"
+$pip install -q --upgrade pip
+# torch first and pinned: left to the resolver, a bare "torch" pulls a multi-GB CUDA build.
+# VIRA_TORCH overrides it (e.g. a CUDA build on a GPU box).
+$pip install -q "${VIRA_TORCH:-torch==2.13.0}"
+$pip install -q -e ".${extras:+[$extras]}"
+echo "setup done: .venv ready${extras:+ with $extras}" >&2

@@ -1,0 +1,54 @@
+"""Shared fixtures: a temp data dir for every test, offline hub, one model load per session."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base import KnowledgeBase, KnowledgeSettings
+from knowledge_base.embeddings import SentenceTransformerEmbedding
+from knowledge_base.ocr import Ocr
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path, monkeypatch):
+    """Every test gets its own data dir and can never reach a model hub."""
+    for key in [k for k in __import__("os").environ if k.startswith("VIRA_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("VIRA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def embedding() -> SentenceTransformerEmbedding:
+    ef = SentenceTransformerEmbedding()
+    ef.encode(["warm up"])
+    return ef
+
+
+@pytest.fixture(scope="session")
+def ocr() -> Ocr:
+    return Ocr()
+
+
+@pytest.fixture
+def make_kb(embedding, ocr, tmp_path):
+    """Build a KnowledgeBase on the test's data dir, with settings overrides."""
+
+    def make(**overrides) -> KnowledgeBase:
+        settings = KnowledgeSettings(**{"data_dir": tmp_path / "data", **overrides})
+        return KnowledgeBase(settings, embedding=embedding, ocr=ocr)
+
+    return make
+
+
+@pytest.fixture
+def kb(make_kb) -> KnowledgeBase:
+    return make_kb()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # A run that collected nothing is a broken run, not a pass: turn pytest's exit 5 into 1.
+    if session.testscollected == 0:
+        session.exitstatus = 1
