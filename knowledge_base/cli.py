@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -53,7 +54,9 @@ class _ProgressBar:
         if self._bar is None:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=event.file_count, unit="file", file=sys.stderr)
+            # shutil falls back to 80 columns where the terminal reports a width of 0.
+            width = shutil.get_terminal_size().columns
+            self._bar = tqdm(total=event.file_count, unit="file", file=sys.stderr, ncols=width)
         name = event.path.rsplit("/", 1)[-1][:40]
         if event.stage == "stored":
             self._bar.set_postfix_str(f"{name}: {event.done_chunks}/{event.total_chunks} chunks")

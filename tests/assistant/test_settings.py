@@ -1,0 +1,41 @@
+"""Settings come from VIRA_* variables (and .env), once, into one object passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from assistant import Settings
+from knowledge_base import KnowledgeSettings
+
+
+def test_defaults_are_offline_and_embedded(monkeypatch):
+    monkeypatch.delenv("VIRA_DATA_DIR")
+    s = Settings()
+    assert s.data_dir == Path("data") and s.chroma_url is None
+    assert s.embedding_model == "all-MiniLM-L6-v2" and s.device == "auto"
+    assert (s.host, s.port) == ("127.0.0.1", 7860)
+    assert isinstance(s, KnowledgeSettings)  # the same object is handed to the KB
+
+
+def test_environment_and_dotenv(monkeypatch, tmp_path):
+    (tmp_path / ".env").write_text("VIRA_MAX_PAGES=12\nVIRA_PORT=9000\n")
+    monkeypatch.setenv("VIRA_CHROMA_URL", "http://chroma:8000")
+    monkeypatch.setenv("VIRA_MAX_UPLOAD_MB", "2.5")
+    s = Settings()
+    assert s.chroma_url == "http://chroma:8000"
+    assert s.max_upload_bytes == int(2.5 * 1024 * 1024)
+    assert (s.max_pages, s.port) == (12, 9000)
+
+
+def test_blank_url_means_embedded(monkeypatch):
+    monkeypatch.setenv("VIRA_CHROMA_URL", "")
+    assert Settings().chroma_url is None
+
+
+def test_invalid_values_are_rejected(monkeypatch):
+    monkeypatch.setenv("VIRA_MAX_UPLOAD_MB", "-1")
+    with pytest.raises(ValidationError):
+        Settings()

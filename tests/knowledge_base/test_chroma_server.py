@@ -1,0 +1,87 @@
+"""The same knowledge base against a real `chroma run` server on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from knowledge_base import FileStatus, StoreUnavailable
+from knowledge_base.cli import main as cli_main
+
+pytestmark = pytest.mark.server
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    port = _free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    exe = Path(sys.executable).with_name("chroma")
+    log = (path / "server.log").open("w")
+    proc = subprocess.Popen(
+        [str(exe), "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"chroma run did not start: {(path / 'server.log').read_text()}")
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_ingest_search_delete_through_the_server(chroma_server, make_kb, tmp_path):
+    kb = make_kb(chroma_url=chroma_server)
+    (tmp_path / "ships.md").write_text("# Ships\n\nThe ferry to Skye leaves at 09:40 daily.")
+    shot = tmp_path / "sign.png"
+    from tests import factories
+
+    factories.text_image(["Platform 9 closed today"]).save(shot)
+    report = kb.ingest([tmp_path / "ships.md", shot])
+    assert [f.status for f in report.files] == [FileStatus.ADDED, FileStatus.ADDED]
+    assert kb.search("when does the ferry leave", k=1)[0].source == "ships.md"
+    assert kb.search("platform closed", k=1, kind="image")[0].source == "sign.png"
+    # Nothing went to the embedded store: the data dir has no Chroma files.
+    assert not (kb.settings.data_dir / "chroma").exists()
+    # A second client (another app replica) sees the same documents.
+    other = make_kb(chroma_url=chroma_server)
+    assert {d.source for d in other.list()} == {"ships.md", "sign.png"}
+    for doc in kb.list():
+        kb.delete(doc.doc_id)
+    assert other.list() == [] and other.search("ferry") == []
+
+
+def test_server_down_is_a_clear_one_line_error(make_kb, monkeypatch, capsys):
+    url = f"http://127.0.0.1:{_free_port()}"
+    kb = make_kb(chroma_url=url)
+    with pytest.raises(StoreUnavailable, match=f"cannot reach the Chroma server at {url}"):
+        kb.list()
+    monkeypatch.setenv("VIRA_CHROMA_URL", url)
+    assert cli_main(["list"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: cannot reach the Chroma server") and "\n" not in err
+
+
+def test_malformed_url_is_rejected(make_kb):
+    with pytest.raises(StoreUnavailable, match="must look like http://host:8000"):
+        make_kb(chroma_url="localhost:8000").list()
