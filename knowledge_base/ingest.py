@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from knowledge_base import loaders
 from knowledge_base.chunking import Chunk, Chunker
 from knowledge_base.errors import RejectedFile
 from knowledge_base.files import check_size, content_id
-from knowledge_base.loaders import ImageItem, LoadContext
+from knowledge_base.loaders import ImageItem, LoadContext, LoadedDocument
 from knowledge_base.store import DocRecord, Store
 from knowledge_base.types import FileReport, FileStatus
 
@@ -34,6 +35,15 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@dataclass
+class Prepared:
+    """A file read and chunked, not yet stored; ``doc`` is None when the report is final."""
+
+    report: FileReport
+    doc: LoadedDocument | None = None
+    chunks: list[Chunk] = field(default_factory=list)
 
 
 class Ingestor:
@@ -57,48 +67,68 @@ class Ingestor:
 
     # -- one file -------------------------------------------------------------------------
 
-    def ingest_file(self, path: Path, source: str, on_stored: StoredFn) -> FileReport:
+    def prepare(self, path: Path, source: str) -> Prepared:
+        """The expensive, store-free part: read, parse, OCR and chunk. Safe to run ahead in
+        another thread while the previous file is being embedded."""
         report = FileReport(str(path), source, FileStatus.FAILED)
         try:
             report.size = check_size(path, self.max_bytes)
             report.doc_id = content_id(path)
-            records = self.store.manifest.records()
-            known = records.get(report.doc_id)
-            if known is not None and known.status == "committed":
-                report.status = FileStatus.UNCHANGED
-                if known.source != source:
-                    report.note = f"same content as {known.source}"
-                report.chunks, report.images = known.chunks, known.images
-                return report
-            if known is not None and self._owner_alive(known):
-                report.status = FileStatus.SKIPPED
-                report.reason = "being ingested by another process"
-                return report
-            if known is not None:
-                self._purge(known)
+            if self._settled(report, self.store.manifest.records()):
+                return Prepared(report)
             doc = loaders.load(path, self.ctx)
         except RejectedFile as exc:
             report.reason = str(exc)
+            return Prepared(report)
+        return Prepared(report, doc, self.chunker.chunk(doc.sections))
+
+    def commit(self, prepared: Prepared, on_stored: StoredFn) -> FileReport:
+        """Store a prepared document, deciding against the manifest as it is now."""
+        report, doc = prepared.report, prepared.doc
+        if doc is None:
             return report
-        old = [r for r in records.values() if r.source == source and r.status == "committed"]
-        chunks = self.chunker.chunk(doc.sections)
+        records = self.store.manifest.records()
+        if self._settled(report, records):
+            return report
+        known = records.get(report.doc_id)
+        if known is not None:
+            self._purge(known)  # left by a dead run: its owner was checked in _settled
+        old = [r for r in records.values() if r.source == report.source and r.status == "committed"]
         record = DocRecord(
             doc_id=report.doc_id,
-            source=source,
+            source=report.source,
             status="pending",
-            chunks=len(chunks),
+            chunks=len(prepared.chunks),
             images=len(doc.images),
             pages=doc.pages or 0,
             size_bytes=report.size,
-            path=str(path.resolve()),
+            path=str(Path(report.path).resolve()),
             owner_host=HOST,
             owner_pid=os.getpid(),
             replaces=",".join(r.doc_id for r in old),
         )
-        self._write(record, chunks, doc.images, old, on_stored)
+        self._write(record, prepared.chunks, doc.images, old, on_stored)
         report.status = FileStatus.REPLACED if old else FileStatus.ADDED
-        report.chunks, report.images = len(chunks), len(doc.images)
+        report.chunks, report.images = len(prepared.chunks), len(doc.images)
         return report
+
+    def _settled(self, report: FileReport, records: dict[str, DocRecord]) -> bool:
+        """True (and the report filled in) when this content needs no work: already stored,
+        or being stored right now by a live process."""
+        known = records.get(report.doc_id or "")
+        if known is None:
+            return False
+        if known.status == "committed":
+            report.status = FileStatus.UNCHANGED
+            if known.source != report.source:
+                report.note = f"same content as {known.source}"
+            report.chunks, report.images = known.chunks, known.images
+            return True
+        if self._owner_alive(known):
+            report.status = FileStatus.SKIPPED
+            report.reason = "being ingested by another process"
+            return True
+        return False
 
     def _write(
         self,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -12,7 +13,7 @@ from knowledge_base.chunking import Chunker
 from knowledge_base.embeddings import SentenceTransformerEmbedding
 from knowledge_base.errors import KnowledgeBaseError, RejectedFile
 from knowledge_base.files import expand
-from knowledge_base.ingest import Ingestor
+from knowledge_base.ingest import Ingestor, Prepared
 from knowledge_base.loaders import LoadContext, loader_for
 from knowledge_base.ocr import Ocr
 from knowledge_base.retrieval import MAX_QUERY_CHARS, reciprocal_rank_fusion
@@ -49,7 +50,7 @@ class KnowledgeBase:
     ) -> None:
         self.settings = settings
         self.embedding = embedding or SentenceTransformerEmbedding(
-            settings.embedding_model, settings.device
+            settings.embedding_model, settings.device, precision=settings.embedding_precision
         )
         self.ocr = ocr if ocr is not None else (Ocr() if settings.ocr else None)
         self._store: Store | None = None
@@ -100,41 +101,69 @@ class KnowledgeBase:
     def ingest(
         self, paths: Iterable[str | Path], progress: ProgressFn | None = None
     ) -> IngestReport:
-        """Add files and folders; each file gets a status. Bad files never stop the rest."""
+        """Add files and folders; each file gets a status. Bad files never stop the rest.
+
+        While one file is embedded and stored, the next one is read and chunked in a helper
+        thread, so parsing and OCR overlap with the model."""
         report = IngestReport()
-        with self._write_lock:
+        with self._write_lock, ThreadPoolExecutor(1, thread_name_prefix="vira-read") as pool:
             resumed = self.ingestor.repair()
             todo = [(p, s, True, "finished an interrupted ingestion") for p, s in resumed]
             todo += [(p, s, explicit, None) for p, s, explicit in expand(paths)]
-            for index, (path, source, explicit, note) in enumerate(todo):
+            prepared = self._read_ahead(pool, [item[:3] for item in todo])
+            for index, ((path, _, _, note), ready) in enumerate(zip(todo, prepared, strict=True)):
                 notify = _notifier(progress, str(path), index, len(todo))
                 notify("file", 0, 0, None)
-                result = self._ingest_one(path, source, explicit, notify)
+                result = self._commit(ready, notify)
                 result.note = result.note or (note if result.status == FileStatus.ADDED else None)
                 report.files.append(result)
                 notify("done", result.chunks, result.chunks, result)
         return report
 
-    def _ingest_one(
-        self, path: Path, source: str, explicit: bool, notify: Callable[..., None]
-    ) -> FileReport:
+    def _read_ahead(
+        self, pool: ThreadPoolExecutor, todo: list[tuple[Path, str, bool]]
+    ) -> Iterator[Prepared]:
+        """Yield prepared files in order, keeping exactly one being prepared ahead."""
+        following = pool.submit(self._prepare, *todo[0]) if todo else None
+        for index in range(len(todo)):
+            current = following
+            following = (
+                pool.submit(self._prepare, *todo[index + 1]) if index + 1 < len(todo) else None
+            )
+            yield current.result()  # type: ignore[union-attr]
+
+    def _prepare(self, path: Path, source: str, explicit: bool) -> Prepared:
         if path.is_file():
             try:
                 loader_for(path)
             except RejectedFile as exc:
                 # Asked for by name, an unsupported file is an error; met in a folder, it is not.
                 status = FileStatus.FAILED if explicit else FileStatus.SKIPPED
-                return FileReport(str(path), source, status, reason=str(exc))
+                return Prepared(FileReport(str(path), source, status, reason=str(exc)))
+        return self._guarded(path, source, lambda: self.ingestor.prepare(path, source))
+
+    def _commit(self, prepared: Prepared, notify: Callable[..., None]) -> FileReport:
+        report = prepared.report
+        return self._guarded(
+            Path(report.path),
+            report.source,
+            lambda: self.ingestor.commit(
+                prepared, lambda done, total: notify("stored", done, total, None)
+            ),
+        ).report
+
+    @staticmethod
+    def _guarded(path: Path, source: str, work: Callable[[], Any]) -> Prepared:
+        """Run one file's step; any failure becomes that file's one-line reason."""
         try:
-            return self.ingestor.ingest_file(
-                path, source, lambda done, total: notify("stored", done, total, None)
-            )
+            result = work()
         except KnowledgeBaseError as exc:
-            return FileReport(str(path), source, FileStatus.FAILED, reason=str(exc))
+            return Prepared(FileReport(str(path), source, FileStatus.FAILED, reason=str(exc)))
         except Exception as exc:  # one broken file must not end a folder's ingestion
             log.exception("ingesting %s failed", path)
             reason = f"unexpected error: {type(exc).__name__}: {exc}".splitlines()[0]
-            return FileReport(str(path), source, FileStatus.FAILED, reason=reason)
+            return Prepared(FileReport(str(path), source, FileStatus.FAILED, reason=reason))
+        return result if isinstance(result, Prepared) else Prepared(result)
 
     def search(
         self, query: str, k: int = 5, kind: Kind | None = None, mode: SearchMode = "hybrid"

@@ -7,6 +7,7 @@ environment is read in one place by one mechanism and the same object is passed 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,9 @@ class KnowledgeSettings(BaseSettings):
         description="Registered name (packaged, offline) or any sentence-transformers id/path.",
     )
     device: str = Field("auto", description="auto, cpu or cuda.")
+    embedding_precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="auto = bf16 on CUDA and on CPUs with native bf16, else fp32."
+    )
     max_upload_mb: float = Field(50.0, gt=0, description="Largest accepted file.")
     max_pages: int = Field(2000, gt=0, description="Largest accepted PDF page count.")
     chunk_tokens: int = Field(200, gt=16, description="Chunk size in embedding tokens.")

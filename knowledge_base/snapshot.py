@@ -15,6 +15,7 @@ class Snapshot:
     records: dict[str, DocRecord]
     items: dict[str, Item]
     lexical: LexicalIndex
+    counts: Counter[str]
 
     @property
     def visible(self) -> set[str]:
@@ -26,7 +27,7 @@ class Snapshot:
         return sorted(d for d, r in self.records.items() if r.status != "committed")
 
     def count(self, kind: str) -> int:
-        return Counter(item.kind for item in self.items.values())[kind]
+        return self.counts[kind]
 
 
 def build_snapshot(store: Store, previous: Snapshot | None = None) -> Snapshot:
@@ -45,4 +46,10 @@ def build_snapshot(store: Store, previous: Snapshot | None = None) -> Snapshot:
         if meta.get("doc_id") in visible:
             items[item_id] = Item(item_id, kind, text or "", meta)  # type: ignore[arg-type]
     ordered = sorted(items.values(), key=lambda it: it.id)
-    return Snapshot(generation, records, {it.id: it for it in ordered}, LexicalIndex(ordered))
+    return Snapshot(
+        generation,
+        records,
+        {it.id: it for it in ordered},
+        LexicalIndex(ordered),
+        Counter(it.kind for it in ordered),
+    )
