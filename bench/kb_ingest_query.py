@@ -213,9 +213,10 @@ def main() -> None:
                 f"{r['first_search_s']:.1f} s, fill {r['fill_s']:.0f} s",
                 flush=True,
             )
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    (results / "kb_ingest_query.json").write_text(json.dumps(out, indent=2))
+    results = ROOT / "bench" / "results" / "kb_ingest_query.json"
+    results.parent.mkdir(exist_ok=True)
+    previous = json.loads(results.read_text()) if results.exists() else {}
+    results.write_text(json.dumps(previous | out, indent=2))  # a partial run keeps the rest
 
 
 if __name__ == "__main__":

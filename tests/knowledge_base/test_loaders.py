@@ -112,3 +112,16 @@ def test_image_file_is_one_image_item_with_ocr(tmp_path: Path, ctx):
 )
 def test_decode_text_encodings(data: bytes, expected: str):
     assert decode_text(data) == expected
+
+
+def test_animated_gif_uses_first_frame_and_webp_reads(tmp_path: Path, ctx):
+    first = factories.text_image(["Gate B7 boards at noon"])
+    second = factories.text_image(["completely different frame"])
+    gif = tmp_path / "anim.gif"
+    first.save(gif, save_all=True, append_images=[second], duration=200, loop=0)
+    webp = tmp_path / "shot.webp"
+    first.save(webp, quality=90)
+    for path in (gif, webp):
+        (item,) = load(path, ctx).images
+        assert "gate b7 boards at noon" in _norm(item.text)
+        assert item.image.mode == "RGB"
