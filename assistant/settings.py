@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from knowledge_base.settings import KnowledgeSettings
+from tools.settings import ToolSettings
 
 
-class Settings(KnowledgeSettings):
+class Settings(ToolSettings):
     host: str = Field("127.0.0.1", description="Address the web app listens on.")
     port: int = Field(7860, description="Port the web app listens on.")

@@ -122,7 +122,9 @@ class Store:
 
     def __init__(self, client: ClientAPI, embedding: Any) -> None:
         prefix = namespace(embedding.model_name)
-        space = {"hnsw": {"space": "cosine"}}
+        # Chroma rewrites the whole HNSW file every `sync_threshold` records: at its default
+        # (1,000) filling 100k chunks wrote 7.8 GB. Records are safe in Chroma's log either way.
+        space = {"hnsw": {"space": "cosine", "sync_threshold": 20_000, "batch_size": 1_000}}
         try:
             self.text = client.get_or_create_collection(
                 f"{prefix}-text", embedding_function=embedding, configuration=space

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
@@ -14,12 +15,16 @@ from knowledge_base.loaders.base import ImageItem, LoadContext, LoadedDocument
 MAX_PIXELS = 50_000_000
 
 
-def open_image(path: Path) -> Image.Image:
+def open_image(source: Path | bytes) -> Image.Image:
     """Open, verify and normalise an image to RGB (first frame, EXIF orientation applied)."""
+
+    def fresh() -> Path | io.BytesIO:  # verify() consumes a stream: reopen for the load
+        return io.BytesIO(source) if isinstance(source, bytes) else source
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as probe:
+            with Image.open(fresh()) as probe:
                 width, height = probe.size
                 if width * height > MAX_PIXELS:
                     raise RejectedFile(
@@ -27,7 +32,7 @@ def open_image(path: Path) -> Image.Image:
                         "(possible decompression bomb)"
                     )
                 probe.verify()
-            with Image.open(path) as img:
+            with Image.open(fresh()) as img:
                 img.seek(0)
                 img.load()
                 img = ImageOps.exif_transpose(img)

@@ -16,6 +16,7 @@ def test_defaults_are_offline_and_embedded(monkeypatch):
     s = Settings()
     assert s.data_dir == Path("data") and s.chroma_url is None
     assert s.embedding_model == "all-MiniLM-L6-v2" and s.device == "auto"
+    assert s.image_encoder == "packaged"
     assert (s.host, s.port) == ("127.0.0.1", 7860)
     assert isinstance(s, KnowledgeSettings)  # the same object is handed to the KB
 

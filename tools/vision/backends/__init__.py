@@ -1,0 +1,1 @@
+"""Image backends: one file per provider, all implementing ``VisionBackend``."""

@@ -1,0 +1,63 @@
+"""Image facts cached by content hash, in memory and on disk: an image is encoded once, across
+turns and restarts."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from tools.vision.facts import ImageFacts
+
+
+class FactsCache:
+    def __init__(self, folder: Path | None, backend_key: str, capacity: int = 512) -> None:
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", backend_key)[:80]
+        self.folder = folder / slug if folder else None
+        self.capacity = capacity
+        self._memory: OrderedDict[str, ImageFacts] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _paths(self, image_id: str) -> tuple[Path, Path]:
+        assert self.folder is not None
+        base = self.folder / image_id[:2] / image_id
+        return base.with_suffix(".json"), base.with_suffix(".jpg")
+
+    def get(self, image_id: str) -> ImageFacts | None:
+        with self._lock:
+            if image_id in self._memory:
+                self._memory.move_to_end(image_id)
+                return self._memory[image_id]
+        if self.folder is None:
+            return None
+        meta, thumb = self._paths(image_id)
+        try:
+            facts = ImageFacts.from_json(
+                json.loads(meta.read_text()), thumb.read_bytes() if thumb.exists() else b""
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # missing or damaged entry: encode again
+        self._remember(facts)
+        return facts
+
+    def put(self, facts: ImageFacts) -> None:
+        self._remember(facts)
+        if self.folder is None:
+            return
+        meta, thumb = self._paths(facts.image_id)
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        thumb.write_bytes(facts.thumbnail_jpeg)
+        # Write-then-rename: a crash never leaves a half-written entry that parses.
+        tmp = meta.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(facts.to_json()))
+        tmp.replace(meta)
+
+    def _remember(self, facts: ImageFacts) -> None:
+        with self._lock:
+            self._memory[facts.image_id] = facts
+            self._memory.move_to_end(facts.image_id)
+            while len(self._memory) > self.capacity:
+                self._memory.popitem(last=False)
