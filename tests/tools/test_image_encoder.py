@@ -12,10 +12,10 @@ from PIL import Image
 from skimage import data
 
 from knowledge_base import RejectedFile
+from tests import factories
 from tools import make_encode_image
 from tools.vision import ImageEmbeddingFunction, ImageEncoder, create_backend
 from tools.vision.colors import color_name, dominant_colors
-from tests import factories
 
 
 class CountingBackend:
@@ -41,8 +41,10 @@ def encoder(packaged, ocr, tmp_path):
 
 
 def png(array_or_image) -> bytes:
-    image = array_or_image if isinstance(array_or_image, Image.Image) else Image.fromarray(
+    image = (
         array_or_image
+        if isinstance(array_or_image, Image.Image)
+        else Image.fromarray(array_or_image)
     )
     buffer = io.BytesIO()
     image.save(buffer, "PNG")

@@ -108,7 +108,7 @@ class ImageEmbeddingFunction(EmbeddingFunction[Images]):
     def __init__(self, encoder: ImageEncoder) -> None:
         self.encoder = encoder
 
-    def __call__(self, input: Images) -> Embeddings:  # noqa: A002 - Chroma's signature
+    def __call__(self, input: Images) -> Embeddings:
         images = [Image.fromarray(np.asarray(a, dtype=np.uint8)) for a in input]
         return [np.asarray(f.embedding, dtype=np.float32) for f in self.encoder.encode_many(images)]
 

@@ -24,5 +24,7 @@ def create_backend(spec: str, device: str = "cpu") -> VisionBackend:
     if factory is None:
         raise ValueError(f"unknown image encoder {name!r}; choose from {sorted(IMAGE_BACKENDS)}")
     if name != "packaged" and not model:
-        raise ValueError(f"{name} needs a model id or path, e.g. {name}:openai/clip-vit-base-patch32")
+        raise ValueError(
+            f"{name} needs a model id or path, e.g. {name}:openai/clip-vit-base-patch32"
+        )
     return factory(model, device)
