@@ -59,6 +59,8 @@ class LexicalIndex:
         corpus = self._tokenizer.tokenize(
             [item.indexed_text for item in items], return_as="ids", show_progress=False
         )
+        # Words the corpus never had map to the empty token's id when the vocabulary is frozen.
+        self._unknown = self._tokenizer.word_to_id.get("", -1)
         self._bm25 = bm25s.BM25()
         self._bm25.index(corpus, show_progress=False)
         kinds = np.array([item.kind for item in items])
@@ -67,17 +69,21 @@ class LexicalIndex:
     def search(self, query: str, n: int, kind: Kind | None = None) -> list[str]:
         if self._bm25 is None or n <= 0:
             return []
-        tokens = self._tokenizer.tokenize(
+        (ids,) = self._tokenizer.tokenize(
             [query[:MAX_QUERY_CHARS]], update_vocab=False, return_as="ids", show_progress=False
         )
-        docs, scores = self._bm25.retrieve(
-            tokens,
-            k=min(n, len(self.ids)),
-            show_progress=False,
-            n_threads=1,
-            weight_mask=self._masks.get(kind) if kind else None,
-        )
-        return [self.ids[d] for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        known = [i for i in ids if i != self._unknown]
+        if not known:
+            return []
+        mask = self._masks.get(kind) if kind else None
+        scores = self._bm25.get_scores(known, weight_mask=mask)
+        # Top-n among the documents that match at all: argpartition over the whole array is
+        # slow when most scores tie at zero (2.5 ms at 100k items, against 0.1 ms this way).
+        matching = np.flatnonzero(scores)
+        if len(matching) > n:
+            matching = matching[np.argpartition(scores[matching], -n)[-n:]]
+        ranked = matching[np.argsort(-scores[matching], kind="stable")]
+        return [self.ids[i] for i in ranked]
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:

@@ -1,0 +1,18 @@
+"""The protocol every answering backend implements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from tools.fusion.prompt import FusionRequest
+
+
+class FusionBackend(Protocol):
+    key: str
+    #: True when the backend looks at pixels itself; False when it reads image facts as text.
+    sees_pixels: bool
+
+    def stream(self, request: FusionRequest) -> Iterator[str]:
+        """Yield the answer as it is generated, piece by piece."""
+        ...

