@@ -55,5 +55,7 @@ def create_vlm(settings: ToolSettings) -> FusionBackend:
     if factory is None:
         raise ValueError(f"unknown VLM backend {name!r}; choose from {sorted(VLM_BACKENDS)}")
     if name == "transformers" and not model:
-        raise ValueError("transformers needs a model id, e.g. transformers:HuggingFaceTB/SmolVLM-256M-Instruct")
+        raise ValueError(
+            "transformers needs a model id, e.g. transformers:HuggingFaceTB/SmolVLM-256M-Instruct"
+        )
     return factory(model, settings)

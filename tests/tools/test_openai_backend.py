@@ -1,0 +1,147 @@
+"""The OpenAI-compatible backend against a real server (llama-cpp-python's server with the
+packaged GGUF), a server that is down, and one that answers garbage."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+from PIL import Image
+from skimage import data
+
+from tools.fusion.backends.openai_compat import OpenAIBackend, data_url
+from tools.fusion.errors import BackendUnavailable
+from tools.fusion.gguf import QWEN_CODER_1_5B
+from tools.fusion.prompt import FusionRequest, ImageRef, Passage
+from tools.vision.facts import ImageFacts, Label
+
+pytest.importorskip("llama_cpp.server")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def llama_server(request):
+    model = QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models"))
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--model_alias",
+            "qwen-coder",
+        ],  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/models", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("llama_cpp.server did not start")
+            time.sleep(0.5)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def _cat() -> ImageRef:
+    facts = ImageFacts(
+        image_id="c" * 64, width=451, height=300, backend="packaged", embedding=[0.0],
+        labels=[Label("tabby", 0.6), Label("tiger cat", 0.3)], text=[], colors=[],
+    )  # fmt: skip
+    return ImageRef("img-1", facts, Image.fromarray(data.chelsea()))
+
+
+@pytest.mark.slow
+def test_streams_an_answer_from_a_real_server(llama_server):
+    backend = OpenAIBackend("qwen-coder", llama_server, send_images=False)
+    pieces = list(backend.stream(FusionRequest("What animal is this?", [_cat()])))
+    assert len(pieces) > 1 and "cat" in "".join(pieces).lower()
+
+
+@pytest.mark.slow
+def test_cites_a_passage_through_the_server(llama_server):
+    backend = OpenAIBackend("qwen-coder", llama_server, send_images=False)
+    passages = [Passage(1, "The Zephyr-9 must be descaled every 3 months.", "z9.pdf")]
+    text = "".join(
+        backend.stream(FusionRequest("How often is the Zephyr-9 descaled?", [], passages))
+    )
+    assert "3 months" in text and "[1]" in text
+
+
+def test_images_go_as_data_urls_only_when_asked():
+    request = FusionRequest("What is it?", [_cat()])
+    with_images = OpenAIBackend("m", "http://x/v1").messages(request)[1]["content"]
+    assert with_images[1]["image_url"]["url"].startswith("data:image/jpeg;base64,")
+    text_only = OpenAIBackend("m", "http://x/v1", send_images=False).messages(request)[1]
+    assert [part["type"] for part in text_only["content"]] == ["text"]
+    assert "Labels: tabby (0.60)" in text_only["content"][0]["text"]
+    assert len(data_url(Image.new("RGB", (4000, 3000)))) < 200_000  # downscaled first
+
+
+def test_server_down_is_a_clear_error():
+    url = f"http://127.0.0.1:{_free_port()}/v1"
+    backend = OpenAIBackend("m", url, retries=0, timeout_s=5)
+    with pytest.raises(BackendUnavailable, match=f"cannot reach the model server at {url}"):
+        list(backend.stream(FusionRequest("hi")))
+
+
+class _Garbage(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = b"<html>surprise, not JSON</html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_garbage_answers_are_a_clear_error(status):
+    handler = type("H", (_Garbage,), {})
+    if status != 200:
+
+        def do_post(self):
+            self.send_error(status, "model exploded")
+
+        handler.do_POST = do_post
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        backend = OpenAIBackend("m", url, retries=0, timeout_s=5)
+        with pytest.raises(BackendUnavailable) as err:
+            list(backend.stream(FusionRequest("hi")))
+        message = str(err.value)
+        assert "\n" not in message
+        assert ("HTTP 500" in message) if status == 500 else ("not an OpenAI-compatible" in message)
+    finally:
+        server.shutdown()
