@@ -24,7 +24,7 @@ WORDS = [
 ]
 
 
-def tiny_tokenizer():
+def tiny_tokenizer(max_length: int = 77):
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -70,6 +70,12 @@ def tiny_clip(folder: Path) -> Path:
     return folder
 
 
+SMALL = {
+    "hidden_size": 32,
+    "intermediate_size": 37,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+}
 CHAT_TEMPLATE = (
     "{% for message in messages %}{{ message['role'] }}: "
     "{% if message['content'] is string %}{{ message['content'] }}{% else %}"
@@ -102,7 +108,7 @@ def tiny_llava(folder: Path) -> Path:
             num_attention_heads=2,
             image_size=32,
             patch_size=8,
-        ),  # fmt: skip
+        ),
         text_config=LlamaConfig(
             vocab_size=len(tokenizer),
             hidden_size=32,
@@ -113,7 +119,7 @@ def tiny_llava(folder: Path) -> Path:
             max_position_embeddings=512,
             pad_token_id=tokenizer.pad_token_id,
             eos_token_id=tokenizer.eos_token_id,
-        ),  # fmt: skip
+        ),
         image_token_index=image_token,
         vision_feature_layer=-1,
     )

@@ -49,7 +49,7 @@ def llama_server(request):
             "2048",
             "--model_alias",
             "qwen-coder",
-        ],  # fmt: skip
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )

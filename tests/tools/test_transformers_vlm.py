@@ -35,7 +35,7 @@ def test_llava_streams_tokens_for_images_passages_and_history(llava_dir):
         [Passage(1, "Cats purr.", "cats.md")],
         [Turn("user", "hello"), Turn("assistant", "hi")],
     )
-    model, processor, batch = backend.inputs(request)
+    _, processor, batch = backend.inputs(request)
     image_token = processor.tokenizer.convert_tokens_to_ids("<image>")
     # One token per 8x8 patch of each 32x32 image (the CLS feature is dropped by "default").
     assert int((batch["input_ids"] == image_token).sum()) == 2 * (32 // 8) ** 2
