@@ -20,5 +20,7 @@ $pip install -q --upgrade pip
 # torch first and pinned: left to the resolver, a bare "torch" pulls a multi-GB CUDA build.
 # VIRA_TORCH overrides it (e.g. a CUDA build on a GPU box).
 $pip install -q "${VIRA_TORCH:-torch==2.13.0}"
-$pip install -q -e ".${extras:+[$extras]}"
+# llama-cpp-python compiles llama.cpp when pip has no wheel cached: use every core for it.
+CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
+  $pip install -q -e ".${extras:+[$extras]}"
 echo "setup done: .venv ready${extras:+ with $extras}" >&2

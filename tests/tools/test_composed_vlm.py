@@ -16,7 +16,6 @@ from tools.fusion.gguf import QWEN_CODER_1_5B
 from tools.fusion.prompt import FusionRequest, ImageRef, Passage, Turn
 from tools.vision import ImageEncoder, create_backend
 
-pytest.importorskip("llama_cpp")
 pytestmark = pytest.mark.slow
 
 

@@ -29,12 +29,13 @@ class ComposedBackend:
         model: PackagedGguf | Path = QWEN_CODER_1_5B,
         models_dir: Path = Path("data/models"),
         threads: int | None = None,
-        cite_in_code: bool = False,
+        cite_in_code: bool = True,
     ) -> None:
         self.model = model
         self.models_dir = models_dir
         self.threads = threads or max(1, min(8, os.cpu_count() or 1))
-        # Small models (the 0.5B) state a passage's fact without its [n]: add it in code.
+        # Small models sometimes state a passage's fact without its [n] (the 0.5B never cites):
+        # then the citation is added in code.
         self.cite_in_code = cite_in_code
         name = model.filename if isinstance(model, PackagedGguf) else Path(model).name
         self.key = f"composed-{name}"

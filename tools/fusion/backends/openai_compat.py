@@ -59,12 +59,12 @@ class OpenAIBackend:
         return self._client
 
     def messages(self, request: FusionRequest) -> list[dict[str, Any]]:
-        content: list[dict[str, Any]] = [{"type": "text", "text": user_message(request)}]
-        if self.sees_pixels:
-            content += [
-                {"type": "image_url", "image_url": {"url": data_url(ref.pixels)}}
-                for ref in request.images
-                if ref.pixels is not None
+        text = user_message(request)
+        pixels = [ref.pixels for ref in request.images if ref.pixels is not None]
+        content: str | list[dict[str, Any]] = text  # plain text: what text-only servers expect
+        if self.sees_pixels and pixels:
+            content = [{"type": "text", "text": text}] + [
+                {"type": "image_url", "image_url": {"url": data_url(image)}} for image in pixels
             ]
         return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": content}]
 
@@ -79,12 +79,16 @@ class OpenAIBackend:
                 temperature=0.0,
                 max_tokens=MAX_ANSWER_TOKENS,
             )
+            completions = 0
             for chunk in stream:
                 if not getattr(chunk, "choices", None):
                     continue
+                completions += 1
                 piece = chunk.choices[0].delta.content
                 if piece:
                     yield piece
+            if not completions:  # e.g. a 200 with an HTML page: no event ever parsed
+                raise ValueError("no completion chunks")
         except openai.APITimeoutError:
             raise BackendUnavailable(
                 f"the model server at {self.base_url} did not answer within {self.timeout_s:.0f} s"
