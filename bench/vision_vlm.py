@@ -25,11 +25,12 @@ from skimage import data
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from knowledge_base.embeddings import create_image_backend  # noqa: E402
 from knowledge_base.ocr import Ocr  # noqa: E402
 from tools.fusion.backends.composed import ComposedBackend  # noqa: E402
 from tools.fusion.gguf import QWEN_CODER_1_5B  # noqa: E402
 from tools.fusion.prompt import FusionRequest, ImageRef, Turn  # noqa: E402
-from tools.vision import ImageEncoder, create_backend  # noqa: E402
+from tools.vision import ImageEncoder  # noqa: E402
 
 PHOTOS = ["chelsea", "coffee", "astronaut", "rocket"]
 
@@ -48,7 +49,7 @@ def variants(n: int) -> list[bytes]:
 
 
 def bench_encoder(work: Path) -> dict:
-    backend, ocr = create_backend("packaged"), Ocr()
+    backend, ocr = create_image_backend("packaged"), Ocr()
     ImageEncoder(backend, ocr, None).encode(png(Image.new("RGB", (64, 64))))  # load models
     images = variants(36)
     encoder = ImageEncoder(backend, ocr, work / "cache")
@@ -98,7 +99,7 @@ def _timed(backend: ComposedBackend, request: FusionRequest) -> dict:
 
 
 def bench_vlm(work: Path) -> dict:
-    encoder = ImageEncoder(create_backend("packaged"), Ocr(), None)
+    encoder = ImageEncoder(create_image_backend("packaged"), Ocr(), None)
     backend = ComposedBackend(QWEN_CODER_1_5B.assemble(work / "models"))
     load_start = time.perf_counter()
     list(backend.stream(FusionRequest("Say hello.")))  # load the model, outside the timings

@@ -33,6 +33,9 @@ class KnowledgeSettings(BaseSettings):
     chunk_tokens: int = Field(200, gt=16, description="Chunk size in embedding tokens.")
     chunk_overlap: int = Field(40, ge=0, description="Overlap between chunks in tokens.")
     ocr: bool = Field(True, description="OCR images and PDF pages without a text layer.")
+    image_encoder: str = Field(
+        "packaged", description="packaged (offline) or clip:<model id or path>."
+    )
 
     @field_validator("chroma_url")
     @classmethod

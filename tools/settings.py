@@ -8,9 +8,6 @@ from knowledge_base.settings import KnowledgeSettings
 
 
 class ToolSettings(KnowledgeSettings):
-    image_encoder: str = Field(
-        "packaged", description="packaged (offline) or clip:<model id or path>."
-    )
     vlm: str = Field(
         "composed", description="composed | composed:small | transformers:<id> | openai:<model>"
     )

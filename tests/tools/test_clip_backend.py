@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from knowledge_base.embeddings import create_image_backend
 from tests.tiny_models import tiny_clip
-from tools.vision import ImageEncoder, create_backend
+from tools.vision import ImageEncoder
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +18,7 @@ def clip_dir(tmp_path_factory):
 
 
 def test_clip_backend_embeds_images_and_text_in_one_space(clip_dir, tmp_path):
-    backend = create_backend(f"clip:{clip_dir}")
+    backend = create_image_backend(f"clip:{clip_dir}")
     backend.vocabulary = ["cat", "dog", "cup"]
     assert backend.joint_text_space and backend.key == f"clip-{clip_dir}"
     encoder = ImageEncoder(backend, None, tmp_path / "cache")

@@ -10,11 +10,12 @@ import pytest
 from PIL import Image
 from skimage import data
 
+from knowledge_base.embeddings import create_image_backend
 from tests import factories
 from tools.fusion.backends.composed import ComposedBackend
 from tools.fusion.gguf import QWEN_CODER_1_5B
 from tools.fusion.prompt import FusionRequest, ImageRef, Passage, Turn
-from tools.vision import ImageEncoder, create_backend
+from tools.vision import ImageEncoder
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +32,7 @@ def composed(gguf_path):
 
 @pytest.fixture(scope="session")
 def facts_of(ocr, tmp_path_factory):
-    encoder = ImageEncoder(create_backend("packaged"), ocr, tmp_path_factory.mktemp("cache"))
+    encoder = ImageEncoder(create_image_backend("packaged"), ocr, tmp_path_factory.mktemp("cache"))
 
     def facts(image: Image.Image, image_id: str = "img-1") -> ImageRef:
         buffer = io.BytesIO()

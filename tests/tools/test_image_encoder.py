@@ -12,9 +12,10 @@ from PIL import Image
 from skimage import data
 
 from knowledge_base import RejectedFile
+from knowledge_base.embeddings import create_image_backend
 from tests import factories
 from tools import make_encode_image
-from tools.vision import ImageEmbeddingFunction, ImageEncoder, create_backend
+from tools.vision import ImageEmbeddingFunction, ImageEncoder
 from tools.vision.colors import color_name, dominant_colors
 
 
@@ -32,7 +33,7 @@ class CountingBackend:
 
 @pytest.fixture(scope="session")
 def packaged():
-    return create_backend("packaged")
+    return create_image_backend("packaged")
 
 
 @pytest.fixture
@@ -201,6 +202,6 @@ def test_encode_image_tool(encoder, tmp_path: Path):
 
 def test_unknown_backend_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown image encoder 'dino'"):
-        create_backend("dino")
+        create_image_backend("dino")
     with pytest.raises(ValueError, match="clip needs a model id"):
-        create_backend("clip")
+        create_image_backend("clip")

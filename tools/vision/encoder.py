@@ -11,9 +11,9 @@ import numpy as np
 from chromadb.api.types import EmbeddingFunction, Embeddings, Images
 from PIL import Image
 
+from knowledge_base.embeddings.image_backend import ImageBackend
 from knowledge_base.loaders.image import open_image
 from knowledge_base.ocr import Ocr
-from tools.vision.backends.base import VisionBackend
 from tools.vision.cache import FactsCache
 from tools.vision.colors import dominant_colors
 from tools.vision.facts import ImageFacts, TextLine
@@ -36,7 +36,7 @@ class ImageEncoder:
 
     def __init__(
         self,
-        backend: VisionBackend,
+        backend: ImageBackend,
         ocr: Ocr | None,
         cache_dir: Path | None,
         top_k: int = 5,

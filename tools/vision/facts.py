@@ -5,11 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Label:
-    name: str
-    score: float
+from knowledge_base.embeddings.image_backend import Label
 
 
 @dataclass(frozen=True)

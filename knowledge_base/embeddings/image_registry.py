@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tools.vision.backends.base import VisionBackend
-from tools.vision.backends.clip import ClipBackend
-from tools.vision.backends.packaged import EfficientNetLiteBackend
+from knowledge_base.embeddings.clip import ClipBackend
+from knowledge_base.embeddings.efficientnet import EfficientNetLiteBackend
+from knowledge_base.embeddings.image_backend import ImageBackend
 
-Factory = Callable[[str, str], VisionBackend]
+Factory = Callable[[str, str], ImageBackend]
 
 IMAGE_BACKENDS: dict[str, Factory] = {
     "packaged": lambda _model, device: EfficientNetLiteBackend(device),
@@ -17,7 +17,7 @@ IMAGE_BACKENDS: dict[str, Factory] = {
 }
 
 
-def create_backend(spec: str, device: str = "cpu") -> VisionBackend:
+def create_image_backend(spec: str, device: str = "cpu") -> ImageBackend:
     """``packaged`` | ``clip:openai/clip-vit-base-patch32`` | ``siglip:/models/siglip``."""
     name, _, model = spec.partition(":")
     factory = IMAGE_BACKENDS.get(name.strip().lower())

@@ -1,16 +1,21 @@
-"""The protocol every image backend implements."""
+"""The protocol every image backend (image embeddings + labels) implements."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 from PIL import Image
 
-from tools.vision.facts import Label
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    score: float
 
 
-class VisionBackend(Protocol):
+class ImageBackend(Protocol):
     #: Identifies the backend and its model in caches and collection names.
     key: str
     #: True when ``embed_text`` puts text in the same space as images (CLIP, SigLIP).

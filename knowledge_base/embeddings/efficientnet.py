@@ -9,8 +9,8 @@ import threading
 import numpy as np
 from PIL import Image
 
-from tools.vision.facts import Label
-from tools.vision.labels import imagenet_names
+from knowledge_base.embeddings.image_backend import Label
+from knowledge_base.embeddings.imagenet import imagenet_names
 
 INPUT = 224
 RESIZE = 256  # resize the short side, then centre-crop 224: the usual ImageNet evaluation

@@ -7,8 +7,8 @@ import threading
 import numpy as np
 from PIL import Image
 
-from tools.vision.facts import Label
-from tools.vision.labels import imagenet_names
+from knowledge_base.embeddings.image_backend import Label
+from knowledge_base.embeddings.imagenet import imagenet_names
 
 PROMPT = "a photo of a {}."
 

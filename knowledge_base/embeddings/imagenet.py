@@ -1,4 +1,4 @@
-"""ImageNet-1k class names, shipped with the project (tools/data/imagenet_labels.txt)."""
+"""ImageNet-1k class names, shipped with the project (knowledge_base/data/imagenet_labels.txt)."""
 
 from __future__ import annotations
 

@@ -1,1 +1,0 @@
-"""Image backends: one file per provider, all implementing ``VisionBackend``."""
