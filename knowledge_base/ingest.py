@@ -51,6 +51,7 @@ class Ingestor:
         self,
         store: Store,
         embedding: Any,
+        image_embedding: Any,
         chunker: Chunker,
         ctx: LoadContext,
         max_bytes: int,
@@ -58,6 +59,7 @@ class Ingestor:
     ) -> None:
         self.store = store
         self.embedding = embedding
+        self.image_embedding = image_embedding
         self.chunker = chunker
         self.ctx = ctx
         self.max_bytes = max_bytes
@@ -179,21 +181,23 @@ class Ingestor:
     def _add_images(self, record: DocRecord, images: list[ImageItem]) -> None:
         folder = self.images_dir / record.doc_id
         folder.mkdir(parents=True, exist_ok=True)
+        vectors, labels = self.image_embedding.embed_and_label([i.image for i in images], 3)
         metas = []
-        for n, item in enumerate(images):
+        for n, (item, item_labels) in enumerate(zip(images, labels, strict=True)):
             thumb = item.image.copy()
             thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
             target = folder / f"{n}.png"
             thumb.save(target)
             meta = {"doc_id": record.doc_id, "source": record.source, "chunk_index": n}
             meta |= {"kind": "image", "image_path": str(target)}
+            # Labels make pictures findable by words (BM25) when the encoder has no text tower.
+            meta["labels"] = ", ".join(label.name for label in item_labels)
             if item.page is not None:
                 meta["page"] = item.page
             metas.append(meta)
-        described = [_describe(record.source, item) for item in images]
         self.store.images.add(
             ids=[f"{record.doc_id}:img:{n}" for n in range(len(images))],
-            embeddings=self.embedding.encode(described),
+            embeddings=vectors,
             documents=[item.text for item in images],
             metadatas=metas,
         )
@@ -249,8 +253,3 @@ def _chunk_meta(record: DocRecord, chunk: Chunk) -> dict[str, Any]:
     if chunk.heading:
         meta["heading"] = chunk.heading
     return meta
-
-
-def _describe(source: str, item: ImageItem) -> str:
-    where = f" (page {item.page})" if item.page is not None else ""
-    return f"Image in {source}{where}:\n{item.text}".strip()

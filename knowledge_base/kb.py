@@ -9,12 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
+from PIL import Image
+
 from knowledge_base.chunking import Chunker
-from knowledge_base.embeddings import SentenceTransformerEmbedding
+from knowledge_base.embeddings import ImageEmbedding, SentenceTransformerEmbedding, resolve_device
 from knowledge_base.errors import KnowledgeBaseError, RejectedFile
 from knowledge_base.files import expand
 from knowledge_base.ingest import Ingestor, Prepared
 from knowledge_base.loaders import LoadContext, loader_for
+from knowledge_base.loaders.image import open_image
 from knowledge_base.ocr import Ocr
 from knowledge_base.retrieval import MAX_QUERY_CHARS, reciprocal_rank_fusion
 from knowledge_base.settings import KnowledgeSettings
@@ -47,12 +50,16 @@ class KnowledgeBase:
         settings: KnowledgeSettings,
         embedding: SentenceTransformerEmbedding | None = None,
         ocr: Ocr | None = None,
+        image_embedding: ImageEmbedding | None = None,
     ) -> None:
         self.settings = settings
         self.embedding = embedding or SentenceTransformerEmbedding(
             settings.embedding_model, settings.device, precision=settings.embedding_precision
         )
         self.ocr = ocr if ocr is not None else (Ocr() if settings.ocr else None)
+        self.image_embedding = image_embedding or ImageEmbedding(
+            settings.image_encoder, resolve_device(settings.device)
+        )
         self._store: Store | None = None
         self._ingestor: Ingestor | None = None
         self._snapshot: Snapshot | None = None
@@ -66,7 +73,7 @@ class KnowledgeBase:
     def store(self) -> Store:
         with self._open_lock:
             if self._store is None:
-                self._store = Store(connect(self.settings), self.embedding)
+                self._store = Store(connect(self.settings), self.embedding, self.image_embedding)
             return self._store
 
     @property
@@ -77,6 +84,7 @@ class KnowledgeBase:
                 self._ingestor = Ingestor(
                     store,
                     self.embedding,
+                    self.image_embedding,
                     Chunker(
                         self.embedding.tokenizer,
                         self.settings.chunk_tokens,
@@ -195,24 +203,40 @@ class KnowledgeBase:
     def _vector_rankings(
         self, snap: Snapshot, query: str, pool: int, kind: Kind | None
     ) -> tuple[list[list[str]], dict[str, float]]:
-        vector = self.embedding.encode([query])
-        where: dict[str, Any] | None = {"doc_id": {"$nin": snap.hidden}} if snap.hidden else None
+        vectors = {"text": lambda: self.embedding.encode([query])}
+        if self.image_embedding.text_queryable:  # CLIP/SigLIP: text and images share a space
+            vectors["image"] = lambda: self.image_embedding.embed_text([query])
         rankings, similarity = [], {}
         for name, col in self.store.collections().items():
             visible = snap.count(name)
-            if (kind and kind != name) or not visible:
+            if (kind and kind != name) or not visible or name not in vectors:
                 continue
-            got = col.query(
-                query_embeddings=vector,
-                n_results=min(pool, visible),
-                where=where,
-                include=["distances"],
-            )
+            got = self._query(col, snap, vectors[name](), min(pool, visible))
             ranked = [i for i in got["ids"][0] if i in snap.items]
             rankings.append(ranked)
             for item_id, dist in zip(got["ids"][0], got["distances"][0], strict=True):
                 similarity[item_id] = 1.0 - float(dist)
         return rankings, similarity
+
+    @staticmethod
+    def _query(col: Any, snap: Snapshot, vector: Any, n: int) -> dict[str, Any]:
+        where = {"doc_id": {"$nin": snap.hidden}} if snap.hidden else None
+        return col.query(query_embeddings=vector, n_results=n, where=where, include=["distances"])
+
+    def search_by_image(self, image: Image.Image | Path | bytes, k: int = 5) -> list[Hit]:
+        """Image items that look like this image (image -> image), most similar first."""
+        picture = image if isinstance(image, Image.Image) else open_image(image)
+        snap = self._current()
+        visible = snap.count("image")
+        if not visible:
+            return []
+        vectors, _ = self.image_embedding.embed_and_label([picture], 1)
+        got = self._query(self.store.images, snap, vectors, min(max(1, k), visible))
+        return [
+            snap.items[i].to_hit(1.0 - float(d), 1.0 - float(d))
+            for i, d in zip(got["ids"][0], got["distances"][0], strict=True)
+            if i in snap.items
+        ]
 
     def list(self) -> list[DocumentInfo]:
         """Committed documents, newest first."""

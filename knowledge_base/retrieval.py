@@ -27,8 +27,9 @@ class Item:
 
     @property
     def indexed_text(self) -> str:
-        heading = self.meta.get("heading")
-        return f"{heading}\n{self.text}" if heading else self.text
+        """What BM25 sees: the heading path (chunks) or the labels (images), then the text."""
+        parts = (self.meta.get("heading"), self.meta.get("labels"), self.text)
+        return "\n".join(part for part in parts if part)
 
     def to_hit(self, score: float, similarity: float | None) -> Hit:
         page = self.meta.get("page")
@@ -42,6 +43,7 @@ class Item:
             doc_id=str(self.meta["doc_id"]),
             heading=self.meta.get("heading"),
             image_path=self.meta.get("image_path"),
+            labels=self.meta.get("labels"),
             similarity=similarity,
         )
 

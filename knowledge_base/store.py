@@ -120,19 +120,25 @@ class Manifest:
 class Store:
     """The three collections of one knowledge base."""
 
-    def __init__(self, client: ClientAPI, embedding: Any) -> None:
+    def __init__(self, client: ClientAPI, embedding: Any, image_embedding: Any) -> None:
         prefix = namespace(embedding.model_name)
+        image_space = namespace(image_embedding.key)
+
         # Chroma rewrites the whole HNSW file every `sync_threshold` records: at its default
         # (1,000) filling 100k chunks wrote 7.8 GB. Records are safe in Chroma's log either way.
-        space = {"hnsw": {"space": "cosine", "sync_threshold": 20_000, "batch_size": 1_000}}
+        def space() -> dict[str, Any]:  # a fresh dict per call: Chroma writes into it
+            return {"hnsw": {"space": "cosine", "sync_threshold": 20_000, "batch_size": 1_000}}
+
         try:
             self.text = client.get_or_create_collection(
-                f"{prefix}-text", embedding_function=embedding, configuration=space
+                f"{prefix}-text", embedding_function=embedding, configuration=space()
             )
-            # Image items get their own collection so image vectors never mix with text ones.
-            # Until an image encoder is wired in, an item's vector is its OCR text's embedding.
+            # Image items get their own collection, per image encoder, so image vectors never
+            # mix with text vectors or with another encoder's.
             self.images = client.get_or_create_collection(
-                f"{prefix}-images", embedding_function=embedding, configuration=space
+                f"{prefix}-img-{image_space.removeprefix('vira-')}",
+                embedding_function=image_embedding,
+                configuration=space(),
             )
             self.manifest = Manifest(
                 client.get_or_create_collection(f"{prefix}-docs", embedding_function=None)

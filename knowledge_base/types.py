@@ -23,6 +23,7 @@ class Hit:
     heading: str | None = None
     image_path: str | None = None
     similarity: float | None = None  # cosine similarity when the vector search found it
+    labels: str | None = None  # what the image encoder saw in an image item
 
     def citation(self) -> str:
         where = f", p. {self.page}" if self.page is not None else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base import KnowledgeBase, KnowledgeSettings
-from knowledge_base.embeddings import SentenceTransformerEmbedding
+from knowledge_base.embeddings import ImageEmbedding, SentenceTransformerEmbedding
 from knowledge_base.ocr import Ocr
 
 
@@ -32,13 +32,21 @@ def ocr() -> Ocr:
     return Ocr()
 
 
+@pytest.fixture(scope="session")
+def image_embedding() -> ImageEmbedding:
+    return ImageEmbedding("packaged")
+
+
 @pytest.fixture
-def make_kb(embedding, ocr, tmp_path):
-    """Build a KnowledgeBase on the test's data dir, with settings overrides."""
+def make_kb(embedding, ocr, image_embedding, tmp_path):
+    """Build a KnowledgeBase on the test's data dir, with settings overrides; the loaded
+    models are shared across the session."""
 
     def make(**overrides) -> KnowledgeBase:
         settings = KnowledgeSettings(**{"data_dir": tmp_path / "data", **overrides})
-        return KnowledgeBase(settings, embedding=embedding, ocr=ocr)
+        return KnowledgeBase(
+            settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding
+        )
 
     return make
 

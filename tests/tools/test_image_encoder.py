@@ -12,10 +12,10 @@ from PIL import Image
 from skimage import data
 
 from knowledge_base import RejectedFile
-from knowledge_base.embeddings import create_image_backend
+from knowledge_base.embeddings import ImageEmbedding, create_image_backend
 from tests import factories
 from tools import make_encode_image
-from tools.vision import ImageEmbeddingFunction, ImageEncoder
+from tools.vision import ImageEncoder
 from tools.vision.colors import color_name, dominant_colors
 
 
@@ -178,9 +178,11 @@ def test_bad_images_are_rejected_with_one_line(encoder, payload, reason):
     assert encoder.backend.batches == []
 
 
-def test_chroma_embedding_function_for_images(encoder):
-    ef = ImageEmbeddingFunction(encoder)
-    assert isinstance(ef, EmbeddingFunction) and ef.name() == "vira-image-encoder"
+def test_chroma_embedding_function_for_images(packaged):
+    ef = ImageEmbedding(backend=packaged)
+    assert isinstance(ef, EmbeddingFunction) and ef.name() == "vira-image"
+    assert not ef.is_legacy() and not ef.text_queryable
+    assert ImageEmbedding.build_from_config(ef.get_config()).key == ef.key
     cat, cup = data.chelsea(), data.coffee()
     a, b, c = ef([cat, cup, cat])
     assert a.shape == (1280,) and float(a @ c) == pytest.approx(1.0, abs=1e-5)

@@ -1,12 +1,11 @@
 """Vision: image facts (embedding, labels, OCR, colours, thumbnail), cached by content hash.
 The image backends themselves live in ``knowledge_base.embeddings`` (shared with the KB)."""
 
-from tools.vision.encoder import ImageEmbeddingFunction, ImageEncoder
+from tools.vision.encoder import ImageEncoder
 from tools.vision.facts import ColorShare, ImageFacts, Label, TextLine
 
 __all__ = [
     "ColorShare",
-    "ImageEmbeddingFunction",
     "ImageEncoder",
     "ImageFacts",
     "Label",

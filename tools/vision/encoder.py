@@ -5,10 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-from chromadb.api.types import EmbeddingFunction, Embeddings, Images
 from PIL import Image
 
 from knowledge_base.embeddings.image_backend import ImageBackend
@@ -99,29 +96,3 @@ def _thumbnail(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     thumb.save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
-
-
-class ImageEmbeddingFunction(EmbeddingFunction[Images]):
-    """The encoder as Chroma's ``EmbeddingFunction`` for images (arrays H x W x 3), so the
-    knowledge base's image collection and the tools share one object and one cache."""
-
-    def __init__(self, encoder: ImageEncoder) -> None:
-        self.encoder = encoder
-
-    def __call__(self, input: Images) -> Embeddings:
-        images = [Image.fromarray(np.asarray(a, dtype=np.uint8)) for a in input]
-        return [np.asarray(f.embedding, dtype=np.float32) for f in self.encoder.encode_many(images)]
-
-    @staticmethod
-    def name() -> str:
-        return "vira-image-encoder"
-
-    def default_space(self) -> str:
-        return "cosine"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"backend": self.encoder.backend.key}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> ImageEmbeddingFunction:
-        raise NotImplementedError("built by the application from its settings, not by Chroma")
