@@ -134,3 +134,48 @@ def tiny_llava(folder: Path) -> Path:
         chat_template=CHAT_TEMPLATE,
     ).save_pretrained(folder)
     return folder
+
+
+def tiny_idefics3(folder: Path) -> Path:
+    """An Idefics3 (the SmolVLM v1 architecture) with 32x32 images and no image splitting."""
+    from transformers import (
+        Idefics3Config,
+        Idefics3ForConditionalGeneration,
+        Idefics3ImageProcessor,
+        Idefics3Processor,
+        LlamaConfig,
+    )
+    from transformers.models.idefics3.configuration_idefics3 import Idefics3VisionConfig
+
+    tokenizer = tiny_tokenizer(max_length=4096)
+    grid = [f"<row_{r}_col_{c}>" for r in range(1, 7) for c in range(1, 7)]
+    specials = ["<fake_token_around_image>", "<image>", "<end_of_utterance>", "<global-img>"]
+    tokenizer.add_special_tokens({"additional_special_tokens": specials + grid})
+    tokenizer.chat_template = CHAT_TEMPLATE
+    scale_factor, image_size, patch_size = 2, 32, 8
+    config = Idefics3Config(
+        vision_config=Idefics3VisionConfig(**SMALL, image_size=image_size, patch_size=patch_size),
+        text_config=LlamaConfig(
+            **SMALL,
+            vocab_size=len(tokenizer),
+            num_key_value_heads=2,
+            max_position_embeddings=512,
+            pad_token_id=tokenizer.pad_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+        ),
+        scale_factor=scale_factor,
+        image_token_id=tokenizer.convert_tokens_to_ids("<image>"),
+    )
+    Idefics3ForConditionalGeneration(config).save_pretrained(folder)
+    images = Idefics3ImageProcessor(
+        size={"longest_edge": image_size},
+        max_image_size={"longest_edge": image_size},
+        do_image_splitting=False,
+    )
+    Idefics3Processor(
+        image_processor=images,
+        tokenizer=tokenizer,
+        image_seq_len=(image_size // patch_size) ** 2 // scale_factor**2,
+        chat_template=CHAT_TEMPLATE,
+    ).save_pretrained(folder)
+    return folder

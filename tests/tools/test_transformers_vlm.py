@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from tests.tiny_models import tiny_llava
+from tests.tiny_models import tiny_idefics3, tiny_llava
 from tools.fusion.backends.transformers_vlm import TransformersBackend
 from tools.fusion.prompt import FusionRequest, ImageRef, Passage, Turn
 from tools.vision.facts import ImageFacts
@@ -49,3 +49,22 @@ def test_text_only_turn_needs_no_image(llava_dir):
     _, _, batch = backend.inputs(FusionRequest("What is 2 + 2?"))
     assert "pixel_values" not in batch
     assert list(backend.stream(FusionRequest("What is 2 + 2?"))) is not None
+
+
+@pytest.fixture(scope="module")
+def idefics3_dir(tmp_path_factory):
+    return tiny_idefics3(tmp_path_factory.mktemp("tiny-idefics3"))
+
+
+def test_idefics3_streams_for_two_images(idefics3_dir):
+    backend = TransformersBackend(str(idefics3_dir), device="cpu")
+    request = FusionRequest(
+        "Compare the first one with the second.",
+        [_ref("img-1", Image.fromarray(data.chelsea())), _ref("img-2", Image.new("RGB", (40, 30)))],
+    )
+    _, processor, batch = backend.inputs(request)
+    image_token = processor.tokenizer.convert_tokens_to_ids("<image>")
+    assert int((batch["input_ids"] == image_token).sum()) == 2 * 4  # image_seq_len each
+    assert batch["pixel_values"].shape[-2:] == (32, 32)
+    pieces = list(backend.stream(request))
+    assert pieces and all(isinstance(p, str) for p in pieces)
