@@ -92,3 +92,22 @@ def test_says_it_does_not_know_without_support(composed):
         composed, FusionRequest("What is the name of the mayor of the moon base Zeta-7?", [])
     )
     assert re.search(r"(don't|do not|cannot|can't) (know|determine|answer|say)", text, re.I), text
+
+
+@pytest.fixture(scope="session")
+def small(request):
+    from tools.fusion.gguf import QWEN_CODER_0_5B
+
+    path = QWEN_CODER_0_5B.assemble(request.config.cache.mkdir("vira-models"))
+    return ComposedBackend(path, rules_again=True)
+
+
+def test_small_model_gets_its_citation_added_in_code(small, facts_of):
+    passages = [
+        Passage(1, "The canteen serves lentil soup on Fridays.", "menu.txt"),
+        Passage(2, "The Zephyr-9 espresso machine must be descaled every 3 months.", "z9.pdf"),
+    ]
+    text = answer(small, FusionRequest("How often should the Zephyr-9 be descaled?", [], passages))
+    assert "3 months" in text and text.endswith("[2]") and "[1]" not in text, text
+    cat = facts_of(Image.fromarray(data.chelsea()))
+    assert re.search(r"\bcat\b", answer(small, FusionRequest("What animal is this?", [cat])), re.I)

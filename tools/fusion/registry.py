@@ -27,7 +27,7 @@ def _composed(model: str, settings: ToolSettings) -> FusionBackend:
     if model in ("", "default"):
         return ComposedBackend(QWEN_CODER_1_5B, models_dir)
     if model == "small":
-        return ComposedBackend(QWEN_CODER_0_5B, models_dir)
+        return ComposedBackend(QWEN_CODER_0_5B, models_dir, rules_again=True)
     return ComposedBackend(Path(model), models_dir)
 
 

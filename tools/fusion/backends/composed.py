@@ -30,6 +30,7 @@ class ComposedBackend:
         models_dir: Path = Path("data/models"),
         threads: int | None = None,
         cite_in_code: bool = True,
+        rules_again: bool = False,
     ) -> None:
         self.model = model
         self.models_dir = models_dir
@@ -37,6 +38,7 @@ class ComposedBackend:
         # Small models sometimes state a passage's fact without its [n] (the 0.5B never cites):
         # then the citation is added in code.
         self.cite_in_code = cite_in_code
+        self.rules_again = rules_again
         name = model.filename if isinstance(model, PackagedGguf) else Path(model).name
         self.key = f"composed-{name}"
         self._llm = None
@@ -67,7 +69,7 @@ class ComposedBackend:
             llm = self._load()
             pieces = []
             for chunk in llm.create_chat_completion(
-                chat_messages(request),
+                chat_messages(request, self.rules_again),
                 stream=True,
                 temperature=0.0,
                 repeat_penalty=1.0,

@@ -1,0 +1,43 @@
+"""``VIRA_VLM`` picks an answering backend from the registry."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.fusion.backends.composed import ComposedBackend
+from tools.fusion.backends.openai_compat import OpenAIBackend
+from tools.fusion.backends.transformers_vlm import TransformersBackend
+from tools.fusion.registry import create_vlm
+from tools.settings import ToolSettings
+
+
+def test_default_is_the_packaged_composed_model():
+    backend = create_vlm(ToolSettings())
+    assert isinstance(backend, ComposedBackend) and not backend.sees_pixels
+    assert backend.key == "composed-qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    assert backend.models_dir == ToolSettings().data_dir / "models"
+
+
+def test_other_backends(monkeypatch):
+    small = create_vlm(ToolSettings(vlm="composed:small"))
+    assert small.rules_again and small.cite_in_code
+    hub = create_vlm(ToolSettings(vlm="transformers:HuggingFaceTB/SmolVLM-Instruct"))
+    assert isinstance(hub, TransformersBackend) and hub.model_id.endswith("SmolVLM-Instruct")
+    monkeypatch.setenv("VIRA_OPENAI_BASE_URL", "http://gpu:8000/v1")
+    monkeypatch.setenv("VIRA_OPENAI_SEND_IMAGES", "false")
+    server = create_vlm(ToolSettings(vlm="openai:Qwen/Qwen2.5-VL-7B-Instruct"))
+    assert isinstance(server, OpenAIBackend) and not server.sees_pixels
+    assert server.base_url == "http://gpu:8000/v1"
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("gpt5", "unknown VLM backend 'gpt5'"),
+        ("transformers", "transformers needs a model id"),
+        ("openai:m", "needs VIRA_OPENAI_BASE_URL"),
+    ],
+)
+def test_bad_specs_are_clear_errors(spec, message):
+    with pytest.raises(ValueError, match=message):
+        create_vlm(ToolSettings(vlm=spec))
