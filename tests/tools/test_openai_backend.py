@@ -143,3 +143,25 @@ def test_garbage_answers_are_a_clear_error(status):
         assert ("HTTP 500" in message) if status == 500 else ("not an OpenAI-compatible" in message)
     finally:
         server.shutdown()
+
+
+def test_a_server_that_hangs_times_out_with_a_clear_error():
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            time.sleep(5)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        backend = OpenAIBackend("m", url, retries=0, timeout_s=1)
+        start = time.monotonic()
+        with pytest.raises(BackendUnavailable, match="did not answer within 1 s"):
+            list(backend.stream(FusionRequest("hi")))
+        assert time.monotonic() - start < 4
+    finally:
+        server.shutdown()
