@@ -130,3 +130,23 @@ Prune roses in late winter.
 # not a heading inside code
 ```
 """
+
+
+def cat_ref(with_pixels: bool = False):
+    """Image facts of a tabby cat, as the packaged encoder reports them (no model needed)."""
+    from skimage import data
+
+    from tools.fusion.prompt import ImageRef
+    from tools.vision.facts import ColorShare, ImageFacts, Label, TextLine
+
+    facts = ImageFacts(
+        image_id="c" * 64,
+        width=451,
+        height=300,
+        backend="packaged",
+        embedding=[0.0],
+        labels=[Label("tabby", 0.61), Label("tiger cat", 0.2)],
+        text=[TextLine("Total 12.50", 0.9, ((0, 0), (1, 0), (1, 1), (0, 1)))],
+        colors=[ColorShare("brown", 0.7, (120, 80, 40))],
+    )
+    return ImageRef("img-1", facts, Image.fromarray(data.chelsea()) if with_pixels else None)

@@ -85,12 +85,24 @@ CHAT_TEMPLATE = (
 )
 
 
+def _tiny_llama(tokenizer):
+    from transformers import LlamaConfig
+
+    return LlamaConfig(
+        **SMALL,
+        vocab_size=len(tokenizer),
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+
+
 def tiny_llava(folder: Path) -> Path:
     """A LLaVA (CLIP vision tower + Llama) small enough to build in a second."""
     from transformers import (
         CLIPImageProcessor,
         CLIPVisionConfig,
-        LlamaConfig,
         LlavaConfig,
         LlavaForConditionalGeneration,
         LlavaProcessor,
@@ -101,25 +113,8 @@ def tiny_llava(folder: Path) -> Path:
     tokenizer.chat_template = CHAT_TEMPLATE
     image_token = tokenizer.convert_tokens_to_ids("<image>")
     config = LlavaConfig(
-        vision_config=CLIPVisionConfig(
-            hidden_size=32,
-            intermediate_size=37,
-            num_hidden_layers=2,
-            num_attention_heads=2,
-            image_size=32,
-            patch_size=8,
-        ),
-        text_config=LlamaConfig(
-            vocab_size=len(tokenizer),
-            hidden_size=32,
-            intermediate_size=37,
-            num_hidden_layers=2,
-            num_attention_heads=2,
-            num_key_value_heads=2,
-            max_position_embeddings=512,
-            pad_token_id=tokenizer.pad_token_id,
-            eos_token_id=tokenizer.eos_token_id,
-        ),
+        vision_config=CLIPVisionConfig(**SMALL, image_size=32, patch_size=8),
+        text_config=_tiny_llama(tokenizer),
         image_token_index=image_token,
         vision_feature_layer=-1,
     )
@@ -143,7 +138,6 @@ def tiny_idefics3(folder: Path) -> Path:
         Idefics3ForConditionalGeneration,
         Idefics3ImageProcessor,
         Idefics3Processor,
-        LlamaConfig,
     )
     from transformers.models.idefics3.configuration_idefics3 import Idefics3VisionConfig
 
@@ -155,14 +149,7 @@ def tiny_idefics3(folder: Path) -> Path:
     scale_factor, image_size, patch_size = 2, 32, 8
     config = Idefics3Config(
         vision_config=Idefics3VisionConfig(**SMALL, image_size=image_size, patch_size=patch_size),
-        text_config=LlamaConfig(
-            **SMALL,
-            vocab_size=len(tokenizer),
-            num_key_value_heads=2,
-            max_position_embeddings=512,
-            pad_token_id=tokenizer.pad_token_id,
-            eos_token_id=tokenizer.eos_token_id,
-        ),
+        text_config=_tiny_llama(tokenizer),
         scale_factor=scale_factor,
         image_token_id=tokenizer.convert_tokens_to_ids("<image>"),
     )

@@ -2,52 +2,26 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from knowledge_base import FileStatus, StoreUnavailable
 from knowledge_base.cli import main as cli_main
+from tests.servers import free_port, running
 
 pytestmark = pytest.mark.server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
-    port = _free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    exe = Path(sys.executable).with_name("chroma")
-    log = (path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [str(exe), "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    port, path = free_port(), tmp_path_factory.mktemp("chroma-server")
+    exe = str(Path(sys.executable).with_name("chroma"))
+    command = [exe, "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"chroma run did not start: {(path / 'server.log').read_text()}")
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    with running(command, f"{url}/api/v2/heartbeat", path / "server.log", timeout_s=60):
+        yield url
 
 
 def test_ingest_search_delete_through_the_server(chroma_server, make_kb, tmp_path):
@@ -72,7 +46,7 @@ def test_ingest_search_delete_through_the_server(chroma_server, make_kb, tmp_pat
 
 
 def test_server_down_is_a_clear_one_line_error(make_kb, monkeypatch, capsys):
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     kb = make_kb(chroma_url=url)
     with pytest.raises(StoreUnavailable, match=f"cannot reach the Chroma server at {url}"):
         kb.list()

@@ -4,81 +4,39 @@ packaged GGUF), a server that is down, and one that answers garbage."""
 from __future__ import annotations
 
 import http.server
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 import pytest
 from PIL import Image
-from skimage import data
 
+from tests.factories import cat_ref
+from tests.servers import free_port, running
 from tools.fusion.backends.openai_compat import OpenAIBackend, data_url
 from tools.fusion.errors import BackendUnavailable
 from tools.fusion.gguf import QWEN_CODER_1_5B
-from tools.fusion.prompt import FusionRequest, ImageRef, Passage
-from tools.vision.facts import ImageFacts, Label
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tools.fusion.prompt import FusionRequest, Passage
 
 
 @pytest.fixture(scope="module")
-def llama_server(request):
+def llama_server(request, tmp_path_factory):
     model = QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models"))
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(model),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "2048",
-            "--model_alias",
-            "qwen-coder",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
+    port = free_port()
+    args = ["--model", str(model), "--host", "127.0.0.1", "--port", str(port)]
+    args += ["--n_ctx", "2048", "--model_alias", "qwen-coder"]
     base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/models", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("llama_cpp.server did not start")
-            time.sleep(0.5)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-def _cat() -> ImageRef:
-    facts = ImageFacts(
-        image_id="c" * 64, width=451, height=300, backend="packaged", embedding=[0.0],
-        labels=[Label("tabby", 0.6), Label("tiger cat", 0.3)], text=[], colors=[],
-    )  # fmt: skip
-    return ImageRef("img-1", facts, Image.fromarray(data.chelsea()))
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    with running([sys.executable, "-m", "llama_cpp.server", *args], f"{base}/models", log, 120):
+        yield base
 
 
 @pytest.mark.slow
 def test_streams_an_answer_from_a_real_server(llama_server):
     backend = OpenAIBackend("qwen-coder", llama_server, send_images=False)
-    pieces = list(backend.stream(FusionRequest("What animal is this?", [_cat()])))
+    pieces = list(
+        backend.stream(FusionRequest("What animal is this?", [cat_ref(with_pixels=True)]))
+    )
     assert len(pieces) > 1 and "cat" in "".join(pieces).lower()
 
 
@@ -93,17 +51,17 @@ def test_cites_a_passage_through_the_server(llama_server):
 
 
 def test_images_go_as_data_urls_only_when_asked():
-    request = FusionRequest("What is it?", [_cat()])
+    request = FusionRequest("What is it?", [cat_ref(with_pixels=True)])
     with_images = OpenAIBackend("m", "http://x/v1").messages(request)[1]["content"]
     assert with_images[1]["image_url"]["url"].startswith("data:image/jpeg;base64,")
     text_only = OpenAIBackend("m", "http://x/v1", send_images=False).messages(request)[1]
     assert isinstance(text_only["content"], str)
-    assert "Labels: tabby (0.60)" in text_only["content"]
+    assert "Labels: tabby (0.61)" in text_only["content"]
     assert len(data_url(Image.new("RGB", (4000, 3000)))) < 200_000  # downscaled first
 
 
 def test_server_down_is_a_clear_error():
-    url = f"http://127.0.0.1:{_free_port()}/v1"
+    url = f"http://127.0.0.1:{free_port()}/v1"
     backend = OpenAIBackend("m", url, retries=0, timeout_s=5)
     with pytest.raises(BackendUnavailable, match=f"cannot reach the model server at {url}"):
         list(backend.stream(FusionRequest("hi")))

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import cat_ref
 from tools.fusion.backends.composed import ComposedBackend
 from tools.fusion.backends.openai_compat import OpenAIBackend
 from tools.fusion.gguf import QWEN_CODER_1_5B
-from tools.fusion.prompt import ImageRef, Turn
-from tools.vision.facts import ImageFacts, Label
+from tools.fusion.prompt import Turn
 from tools.vlm import make_answer_with_vlm
-
-
-def _cat() -> ImageRef:
-    facts = ImageFacts(
-        image_id="c" * 64, width=451, height=300, backend="packaged", embedding=[0.0],
-        labels=[Label("tabby", 0.6), Label("tiger cat", 0.3)], text=[], colors=[],
-    )  # fmt: skip
-    return ImageRef("img-1", facts)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +18,7 @@ def composed(request):
 
 
 def test_schema(composed):
-    tool = make_answer_with_vlm(composed, {"img-1": _cat()}.__getitem__)
+    tool = make_answer_with_vlm(composed, {"img-1": cat_ref()}.__getitem__)
     assert tool.name == "answer_with_vlm"
     assert set(tool.args) == {"question", "image_ids", "passages"}
     assert tool.args["image_ids"]["type"] == "array"
@@ -35,7 +27,7 @@ def test_schema(composed):
 @pytest.mark.slow
 def test_answers_with_images_passages_and_history(composed):
     seen = [Turn("user", "Hi"), Turn("assistant", "Hello! Send me a picture.")]
-    tool = make_answer_with_vlm(composed, {"img-1": _cat()}.__getitem__, lambda: seen)
+    tool = make_answer_with_vlm(composed, {"img-1": cat_ref()}.__getitem__, lambda: seen)
     msg = tool.invoke(
         {
             "type": "tool_call",
@@ -53,10 +45,10 @@ def test_answers_with_images_passages_and_history(composed):
 
 
 def test_unknown_image_and_unavailable_backend(composed):
-    tool = make_answer_with_vlm(composed, {"img-1": _cat()}.__getitem__)
+    tool = make_answer_with_vlm(composed, {"img-1": cat_ref()}.__getitem__)
     assert tool.invoke({"question": "?", "image_ids": ["img-7"]}).startswith(
         "Cannot answer: unknown image 'img-7'"
     )
     down = OpenAIBackend("m", "http://127.0.0.1:9/v1", retries=0, timeout_s=3)
-    text = make_answer_with_vlm(down, {"img-1": _cat()}.__getitem__).invoke({"question": "?"})
+    text = make_answer_with_vlm(down, {"img-1": cat_ref()}.__getitem__).invoke({"question": "?"})
     assert text.startswith("The answering model is unavailable: cannot reach the model server")
