@@ -10,3 +10,12 @@ from tools.settings import ToolSettings
 class Settings(ToolSettings):
     host: str = Field("127.0.0.1", description="Address the web app listens on.")
     port: int = Field(7860, description="Port the web app listens on.")
+    session_ttl_hours: float = Field(24 * 7, gt=0, description="Idle sessions are deleted.")
+    history_tokens: int = Field(1200, gt=0, description="Conversation kept in the prompt.")
+    passages: int = Field(5, ge=1, le=20, description="Passages retrieved per turn.")
+    relevance: float = Field(0.2, description="Min. similarity of a passage (no image).")
+    relevance_with_images: float = Field(
+        0.4, description="Min. similarity of a passage when the turn is about images."
+    )
+    max_question_chars: int = Field(20_000, gt=0, description="Longer questions are refused.")
+    max_images_per_turn: int = Field(8, gt=0, description="Images accepted in one message.")

@@ -1,0 +1,41 @@
+"""What ``Session.ask`` streams, and the final answer it builds."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+EventKind = Literal["tool_call", "tool_result", "token", "answer", "error"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A numbered passage (or image item) the answer could cite, with where it came from."""
+
+    number: int
+    document: str
+    page: int | None
+    snippet: str
+    score: float
+    kind: str
+    cited: bool = False
+    image_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    sources: list[Source] = field(default_factory=list)
+    images_used: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    text: str = ""  # token text, or the error message
+    tool: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # tool arguments or result summary
+    answer: Answer | None = None

@@ -1,0 +1,142 @@
+"""Per-session memory in SQLite under the data dir: turns (bounded by a token budget) and the
+image registry (img-1, img-2, ...), so a session survives restarts. Sessions expire."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, created REAL, last_seen REAL);
+CREATE TABLE IF NOT EXISTS images (
+    session_id TEXT, number INTEGER, sha256 TEXT, path TEXT, name TEXT, labels TEXT,
+    PRIMARY KEY (session_id, number)
+);
+CREATE TABLE IF NOT EXISTS turns (
+    session_id TEXT, number INTEGER, role TEXT, text TEXT, images TEXT, created REAL,
+    PRIMARY KEY (session_id, number)
+);
+"""
+OMITTED = "[earlier turns omitted]"
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    number: int
+    sha256: str
+    path: Path
+    name: str
+    labels: tuple[str, ...]
+
+    @property
+    def image_id(self) -> str:
+        return f"img-{self.number}"
+
+
+@dataclass(frozen=True)
+class StoredTurn:
+    role: str
+    text: str
+    images: tuple[str, ...] = ()
+
+
+class Memory:
+    def __init__(self, data_dir: Path, ttl_s: float) -> None:
+        self.root = data_dir / "sessions"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.ttl_s = ttl_s
+        self._db = sqlite3.connect(self.root / "memory.sqlite3", check_same_thread=False)
+        self._db.executescript(SCHEMA)
+        self._lock = threading.Lock()
+
+    def _exec(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock, self._db:
+            return self._db.execute(sql, args).fetchall()
+
+    def folder(self, session_id: str) -> Path:
+        # Hex of the id: any string is a safe, distinct folder name.
+        return self.root / session_id.encode().hex()[:128]
+
+    def touch(self, session_id: str) -> None:
+        now = time.time()
+        self._exec(
+            "INSERT INTO sessions VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET last_seen=?",
+            (session_id, now, now, now),
+        )
+
+    def add_image(self, session_id: str, source: Path, sha256: str, name: str) -> StoredImage:
+        """Register an image (a copy is kept); the same content twice keeps its first id."""
+        for image in self.images(session_id):
+            if image.sha256 == sha256:
+                return image
+        folder = self.folder(session_id) / "images"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{sha256[:32]}{source.suffix.lower()[:8]}"
+        shutil.copyfile(source, target)
+        number = len(self.images(session_id)) + 1
+        self._exec(
+            "INSERT INTO images VALUES (?, ?, ?, ?, ?, ?)",
+            (session_id, number, sha256, str(target), name, ""),
+        )
+        return StoredImage(number, sha256, target, name, ())
+
+    def set_labels(self, session_id: str, number: int, labels: list[str]) -> None:
+        self._exec(
+            "UPDATE images SET labels=? WHERE session_id=? AND number=?",
+            (json.dumps(labels), session_id, number),
+        )
+
+    def images(self, session_id: str) -> list[StoredImage]:
+        rows = self._exec(
+            "SELECT number, sha256, path, name, labels FROM images WHERE session_id=? "
+            "ORDER BY number",
+            (session_id,),
+        )
+        return [
+            StoredImage(n, sha, Path(path), name, tuple(json.loads(labels or "[]")))
+            for n, sha, path, name, labels in rows
+        ]
+
+    def add_turn(self, session_id: str, role: str, text: str, images: list[str]) -> None:
+        (count,) = self._exec("SELECT COUNT(*) FROM turns WHERE session_id=?", (session_id,))[0]
+        self._exec(
+            "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
+            (session_id, count + 1, role, text, json.dumps(images), time.time()),
+        )
+
+    def history(self, session_id: str, budget_tokens: int) -> list[StoredTurn]:
+        """The latest turns that fit the budget (about 4 characters a token), oldest first;
+        a marker turn says when older ones were left out."""
+        rows = self._exec(
+            "SELECT role, text, images FROM turns WHERE session_id=? ORDER BY number DESC",
+            (session_id,),
+        )
+        kept, used = [], 0
+        for role, text, images in rows:
+            used += len(text) // 4 + 4
+            if used > budget_tokens:
+                kept.append(StoredTurn("system", OMITTED))
+                break
+            kept.append(StoredTurn(role, text, tuple(json.loads(images))))
+        return kept[::-1]
+
+    def clear(self, session_id: str) -> None:
+        for table in ("turns", "images"):
+            self._exec(f"DELETE FROM {table} WHERE session_id=?", (session_id,))
+        shutil.rmtree(self.folder(session_id), ignore_errors=True)
+
+    def expire(self) -> list[str]:
+        """Delete sessions not seen for ``ttl_s``, with their files; returns their ids."""
+        cutoff = time.time() - self.ttl_s
+        stale = [
+            sid for (sid,) in self._exec("SELECT id FROM sessions WHERE last_seen<?", (cutoff,))
+        ]
+        for sid in stale:
+            self.clear(sid)
+            self._exec("DELETE FROM sessions WHERE id=?", (sid,))
+        return stale

@@ -1,0 +1,56 @@
+"""Which of the session's images a turn is about."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+}  # fmt: skip
+_NOUN = r"(?:image|picture|photo|pic|screenshot|img|one)"
+
+
+@dataclass(frozen=True)
+class KnownImage:
+    image_id: str  # img-1, img-2, ...
+    number: int
+    labels: tuple[str, ...]
+
+
+def resolve(text: str, images: list[KnownImage], new: list[str]) -> list[str]:
+    """Image ids in the order the text names them; else the new ones; else the most recent."""
+    if not images:
+        return []
+    by_number = {img.number: img.image_id for img in images}
+    lower = text.lower()
+    named: list[str] = []
+
+    def add(image_id: str | None) -> None:
+        if image_id and image_id not in named:
+            named.append(image_id)
+
+    for match in re.finditer(rf"\b(?:{_NOUN})[\s#-]*(\d+)\b", lower):
+        add(by_number.get(int(match.group(1))))
+    for word, n in ORDINALS.items():
+        if re.search(rf"\b{word}\b", lower):
+            add(by_number.get(n))
+    ordered = sorted(images, key=lambda img: img.number)
+    if re.search(r"\b(last|latest|most recent)\b", lower):
+        add(ordered[-1].image_id)
+    if re.search(r"\b(previous|earlier|before)\b", lower) and len(ordered) > 1:
+        add(ordered[-2].image_id)
+    if re.search(r"\b(both|two)\b", lower):
+        for img in ordered[-2:]:
+            add(img.image_id)
+    if re.search(r"\b(all|every|each)\b.*\b(images|pictures|photos)\b", lower):
+        for img in ordered:
+            add(img.image_id)
+    for img in ordered if not new else []:  # "the cat one": a label word the text uses
+        words = {w for label in img.labels for w in re.findall(r"[a-z]{3,}", label.lower())}
+        if words & set(re.findall(r"[a-z]{3,}", lower)):
+            add(img.image_id)
+    if named:
+        return named
+    return list(new) or [ordered[-1].image_id]
