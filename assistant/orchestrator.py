@@ -154,7 +154,7 @@ class Orchestrator:
                 h.kind,
                 cited=f"[{n}]" in answer_text,
                 image_path=h.image_path,
-            )  # fmt: skip
+            )
             for n, h in enumerate(hits, start=1)
         ]
         answer = Answer(answer_text, sources, [r.image_id for r in refs])
