@@ -51,6 +51,8 @@ def resolve(text: str, images: list[KnownImage], new: list[str]) -> list[str]:
         words = {w for label in img.labels for w in re.findall(r"[a-z]{3,}", label.lower())}
         if words & set(re.findall(r"[a-z]{3,}", lower)):
             add(img.image_id)
+    if named and new and re.search(r"\b(compare|with|versus|vs|differ\w*|same|like)\b", lower):
+        return list(new) + [i for i in named if i not in new]  # "compare it with image 1"
     if named:
         return named
     return list(new) or [ordered[-1].image_id]

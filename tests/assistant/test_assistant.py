@@ -1,0 +1,116 @@
+"""The Python API end to end with the offline default models: follow-ups, several images,
+answers from documents with citations, restarts, isolation and bad input."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from skimage import data
+
+from assistant import Assistant, Settings
+from tools.fusion.backends.composed import ComposedBackend
+from tools.fusion.gguf import QWEN_CODER_1_5B
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def composed(request):
+    return ComposedBackend(QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models")))
+
+
+@pytest.fixture
+def make_assistant(make_kb, composed, tmp_path):
+    def make() -> Assistant:
+        return Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=composed)
+
+    return make
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> dict[str, Path]:
+    paths = {}
+    for name in ("chelsea", "coffee"):
+        paths[name] = tmp_path / f"{name}.png"
+        Image.fromarray(getattr(data, name)()).save(paths[name])
+    return paths
+
+
+def test_follow_up_uses_the_same_image_without_re_encoding(make_assistant, photos):
+    assistant = make_assistant()
+    session = assistant.session("alice")
+    events = list(session.ask("What animal is this?", images=[photos["chelsea"]]))
+    kinds = [e.kind for e in events]
+    assert kinds[:2] == ["tool_call", "tool_result"] and kinds[-1] == "answer"
+    assert kinds.count("token") > 1
+    first = events[-1].answer
+    assert re.search(r"\bcat\b", first.text, re.I) and first.images_used == ["img-1"]
+    calls = assistant.encoder.model_calls
+    follow = session.ask_text("What colour is it?")
+    assert follow.images_used == ["img-1"]
+    assert assistant.encoder.model_calls == calls  # a follow-up never re-encodes
+    assert re.search(r"brown|tan|gr[ae]y|orange", follow.text, re.I), follow.text
+
+
+def test_two_images_then_compare(make_assistant, photos):
+    session = make_assistant().session("bob")
+    session.ask_text("What is in these pictures?", images=[photos["chelsea"], photos["coffee"]])
+    answer = session.ask_text("Compare the first one with the second.")
+    assert answer.images_used == ["img-1", "img-2"]
+    assert [i.image_id for i in session.images()] == ["img-1", "img-2"]
+
+
+def test_answer_from_a_document_with_its_citation(make_assistant, tmp_path):
+    assistant = make_assistant()
+    doc = tmp_path / "zephyr.md"
+    doc.write_text(
+        "# Zephyr-9 care\n\nThe Zephyr-9 espresso machine must be descaled every 3 months."
+    )
+    assistant.knowledge.ingest([doc])
+    answer = assistant.session("carol").ask_text("How often should the Zephyr-9 be descaled?")
+    assert "3 months" in answer.text
+    cited = [s for s in answer.sources if s.cited]
+    assert cited and cited[0].document == "zephyr.md" and "[1]" in answer.text
+
+
+def test_perception_questions_skip_unrelated_passages(make_assistant, photos, tmp_path):
+    assistant = make_assistant()
+    (tmp_path / "tax.md").write_text("# Taxes\n\nVAT returns are due on the 20th of each month.")
+    assistant.knowledge.ingest([tmp_path / "tax.md"])
+    answer = assistant.session("dan").ask_text("What animal is this?", images=[photos["chelsea"]])
+    assert answer.sources == []
+
+
+def test_sessions_survive_a_restart_and_stay_isolated(make_assistant, photos):
+    first = make_assistant()
+    first.session("erin").ask_text("What animal is this?", images=[photos["chelsea"]])
+    restarted = make_assistant()
+    erin = restarted.session("erin")
+    assert [(i.image_id, i.name) for i in erin.images()] == [("img-1", "chelsea.png")]
+    answer = erin.ask_text("And what colour is it?")
+    assert answer.images_used == ["img-1"] and restarted.encoder.model_calls == 0
+    stranger = restarted.session("frank")
+    assert stranger.images() == []
+    assert stranger.ask_text("What animal is this?").images_used == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("   ", "Ask a question"), ("why " * 6000, "the limit is 20,000")],
+)
+def test_empty_and_enormous_questions(make_assistant, text, message):
+    events = list(make_assistant().session("gil").ask(text))
+    assert [e.kind for e in events] == ["error"] and message in events[0].text
+
+
+def test_a_bad_image_is_reported_and_not_registered(make_assistant, tmp_path):
+    junk = tmp_path / "photo.png"
+    junk.write_bytes(b"not an image at all")
+    session = make_assistant().session("hal")
+    events = list(session.ask("What is this?", images=[junk]))
+    errors = [e.text for e in events if e.kind == "error"]
+    assert errors and errors[0].startswith("photo.png: Could not read image")
+    assert session.images() == []

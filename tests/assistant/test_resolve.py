@@ -1,0 +1,39 @@
+"""Which images a turn is about."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.resolve import KnownImage, resolve
+
+IMAGES = [
+    KnownImage("img-1", 1, ("tabby", "tiger cat")),
+    KnownImage("img-2", 2, ("espresso", "cup")),
+    KnownImage("img-3", 3, ("missile", "projectile")),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what colour is it?", ["img-3"]),
+        ("and image 2?", ["img-2"]),
+        ("what about img-1", ["img-1"]),
+        ("compare the first picture with the second one", ["img-1", "img-2"]),
+        ("and the previous one?", ["img-2"]),
+        ("compare both", ["img-2", "img-3"]),
+        ("what is written on the cat one?", ["img-1"]),
+        ("how hot is the espresso?", ["img-2"]),
+        ("describe all the images", ["img-1", "img-2", "img-3"]),
+        ("and the last one?", ["img-3"]),
+    ],
+)
+def test_references(text, expected):
+    assert resolve(text, IMAGES, new=[]) == expected
+
+
+def test_new_images_win_unless_the_text_names_others():
+    assert resolve("what is this cat doing?", IMAGES, new=["img-3"]) == ["img-3"]
+    assert resolve("compare it with image 1", IMAGES, new=["img-3"]) == ["img-3", "img-1"]
+    assert resolve("now look at image 1", IMAGES, new=["img-3"]) == ["img-1"]
+    assert resolve("anything", [], new=[]) == []
