@@ -1,1 +1,5 @@
-"""The Gradio interface (issue 4). Only presentation lives here; it calls ``assistant``."""
+"""The Gradio interface only; it calls ``assistant`` and holds no business logic."""
+
+from ui.app import build_ui, launch
+
+__all__ = ["build_ui", "launch"]

@@ -1,0 +1,8 @@
+"""Composition root: settings -> assistant -> UI -> launch (what Hugging Face Spaces runs)."""
+
+from assistant import Assistant, Settings
+from ui import build_ui, launch
+
+if __name__ == "__main__":
+    settings = Settings()
+    launch(build_ui(Assistant(settings)), settings.host, settings.port, settings.max_upload_bytes)

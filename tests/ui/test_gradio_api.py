@@ -1,0 +1,86 @@
+"""The Gradio app through gradio_client, as API users see it: /chat, /ingest, /kb_list,
+/kb_search, /kb_delete; each client is its own session."""
+
+from __future__ import annotations
+
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
+from skimage import data
+
+from assistant import Assistant, Settings
+from tests.servers import free_port
+from tools.fusion.backends.composed import ComposedBackend
+from tools.fusion.gguf import QWEN_CODER_1_5B
+from ui import build_ui
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def app_url(request, tmp_path_factory, embedding, ocr, image_embedding):
+    from knowledge_base import KnowledgeBase
+
+    data_dir = tmp_path_factory.mktemp("app-data")
+    settings = Settings(data_dir=data_dir)
+    knowledge = KnowledgeBase(
+        settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding
+    )
+    vlm = ComposedBackend(QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models")))
+    demo = build_ui(Assistant(settings, knowledge=knowledge, vlm=vlm))
+    port = free_port()
+    demo.queue().launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, allowed_paths=[]
+    )
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def _chat(client: Client, text: str, files=()):
+    message = {"text": text, "files": [handle_file(str(f)) for f in files]}
+    return client.predict(message, [], api_name="/chat")
+
+
+def _text(message: dict) -> str:
+    """A Chatbot message's text (Gradio 6 sends content as a list of typed parts)."""
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+
+
+def test_named_endpoints_exist(app_url):
+    endpoints = set(
+        Client(app_url, verbose=False).view_api(return_format="dict")["named_endpoints"]
+    )
+    assert {"/chat", "/ingest", "/kb_list", "/kb_delete", "/kb_search"} <= endpoints
+
+
+def test_upload_an_image_and_ask(app_url, tmp_path):
+    cat = tmp_path / "cat.png"
+    Image.fromarray(data.chelsea()).save(cat)
+    client = Client(app_url, verbose=False)
+    history, cards, trace, gallery = _chat(client, "What animal is this?", [cat])
+    assert "cat" in _text(history[-1]).lower()
+    assert [t["tool"] for t in trace][:2] == ["encode_image", "encode_image"]
+    assert len(gallery) == 1 and gallery[0]["caption"].startswith("img-1")
+    # A second client is another session: it sees none of the first one's images.
+    other = Client(app_url, verbose=False)
+    history, _, _, gallery = _chat(other, "What animal is this?")
+    assert gallery == []
+
+
+def test_ingest_a_document_then_ask_and_manage_it(app_url, tmp_path):
+    doc = tmp_path / "zephyr.md"
+    doc.write_text("# Zephyr-9\n\nThe Zephyr-9 espresso machine must be descaled every 3 months.")
+    client = Client(app_url, verbose=False)
+    statuses, docs = client.predict([handle_file(str(doc))], api_name="/ingest")
+    assert statuses["data"][0][:2] == ["zephyr.md", "added"]
+    doc_id = next(row[0] for row in docs["data"] if row[1] == "zephyr.md")
+    assert "zephyr.md" in client.predict("descaling interval", 3, api_name="/kb_search")
+    history, cards, _, _ = _chat(client, "How often should the Zephyr-9 be descaled?")
+    assert "3 months" in _text(history[-1])
+    assert "[1] zephyr.md" in cards and "cited" in cards
+    message, docs = client.predict(doc_id, api_name="/kb_delete")
+    assert message.startswith("Deleted zephyr.md")
+    assert all(row[1] != "zephyr.md" for row in client.predict(api_name="/kb_list")["data"])

@@ -1,0 +1,44 @@
+"""Turning assistant results into what Gradio components display. Presentation only."""
+
+from __future__ import annotations
+
+import html
+
+from assistant import Answer, Event
+from knowledge_base import DocumentInfo, FileReport, Hit
+
+
+def source_cards(answer: Answer) -> str:
+    """Numbered source cards (document, page, snippet), cited ones marked."""
+    if not answer.sources:
+        return ""
+    cards = []
+    for s in answer.sources:
+        page = f", p. {s.page}" if s.page is not None else ""
+        mark = " ✓ cited" if s.cited else ""
+        snippet = html.escape(" ".join(s.snippet.split())[:240])
+        cards.append(f"**[{s.number}] {html.escape(s.document)}{page}**{mark}  \n{snippet}")
+    return "\n\n".join(["### Sources", *cards])
+
+
+def trace_entry(event: Event) -> dict:
+    return {"kind": event.kind, "tool": event.tool, **event.data}
+
+
+def report_rows(files: list[FileReport]) -> list[list[str]]:
+    return [[f.source, f.status.value, f.reason or f"{f.chunks} chunks, {f.images} images"]
+            for f in files]  # fmt: skip
+
+
+def document_rows(docs: list[DocumentInfo]) -> list[list]:
+    return [[d.doc_id, d.source, d.chunks, d.images, d.pages or ""] for d in docs]
+
+
+def hit_cards(hits: list[Hit]) -> str:
+    if not hits:
+        return "No results."
+    lines = []
+    for n, h in enumerate(hits, start=1):
+        text = html.escape(" ".join(h.text.split())[:300])
+        lines.append(f"**[{n}] {html.escape(h.citation())}** ({h.kind}, {h.score:.3f})  \n{text}")
+    return "\n\n".join(lines)
