@@ -61,6 +61,7 @@ def test_upload_an_image_and_ask(app_url, tmp_path):
     Image.fromarray(data.chelsea()).save(cat)
     client = Client(app_url, verbose=False)
     history, cards, trace, gallery = _chat(client, "What animal is this?", [cat])
+    assert cards == ""  # no knowledge base documents: no source cards
     assert "cat" in _text(history[-1]).lower()
     assert [t["tool"] for t in trace][:2] == ["encode_image", "encode_image"]
     assert len(gallery) == 1 and gallery[0]["caption"].startswith("img-1")
