@@ -6,6 +6,7 @@ environment is read in one place by one mechanism and the same object is passed 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -13,12 +14,19 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def default_data_dir(persistent: Path = Path("/data")) -> Path:
+    """``/data/vira`` where persistent storage is mounted (Hugging Face Spaces), else ./data."""
+    return persistent / "vira" if os.access(persistent, os.W_OK) else Path("data")
+
+
 class KnowledgeSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="VIRA_", env_file=".env", extra="ignore", frozen=True
     )
 
-    data_dir: Path = Field(Path("data"), description="Where Chroma, caches and sessions live.")
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="Where Chroma, caches and sessions live."
+    )
     chroma_url: str | None = Field(None, description="Chroma server URL; unset = embedded.")
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",

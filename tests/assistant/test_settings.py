@@ -40,3 +40,10 @@ def test_invalid_values_are_rejected(monkeypatch):
     monkeypatch.setenv("VIRA_MAX_UPLOAD_MB", "-1")
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_persistent_storage_is_used_when_mounted(tmp_path):
+    from knowledge_base.settings import default_data_dir
+
+    assert default_data_dir(tmp_path) == tmp_path / "vira"
+    assert default_data_dir(tmp_path / "absent") == Path("data")
