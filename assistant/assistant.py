@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from langchain_core.language_models import BaseChatModel
+
+from assistant.agent import AgentPlanner
 from assistant.events import Answer, Event
 from assistant.memory import Memory, StoredImage
 from assistant.orchestrator import Orchestrator
@@ -27,6 +29,7 @@ class Assistant:
         *,
         knowledge: KnowledgeBase | None = None,
         vlm: FusionBackend | None = None,
+        chat_model: BaseChatModel | None = None,
     ) -> None:
         self.settings = settings
         self.knowledge = knowledge or KnowledgeBase(settings)
@@ -40,10 +43,30 @@ class Assistant:
         self.orchestrator = Orchestrator(
             settings, self.knowledge, self.encoder, self.vlm, self.memory
         )
-        self._lock = threading.Lock()
+        model = chat_model or _planner_model(settings)
+        self.planner = AgentPlanner(self.orchestrator, model) if model else self.orchestrator
 
     def session(self, session_id: str) -> Session:
         return Session(self, session_id)
+
+
+def _planner_model(settings: Settings) -> BaseChatModel | None:
+    """The tool-calling chat model named by ``VIRA_PLANNER``, or None for the default."""
+    name, _, model = settings.planner.partition(":")
+    if name == "deterministic":
+        return None
+    if name != "openai" or not model or not settings.openai_base_url:
+        raise ValueError(
+            "VIRA_PLANNER is deterministic or openai:<model> with VIRA_OPENAI_BASE_URL"
+        )
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=model,
+        base_url=settings.openai_base_url,
+        api_key=settings.openai_api_key or "not-needed",
+        temperature=0,
+    )
 
 
 class Session:
@@ -58,7 +81,7 @@ class Session:
     def ask(self, text: str, images: list[str | Path] | None = None) -> Iterator[Event]:
         """Stream events: tool_call, tool_result, token..., then answer (or error)."""
         paths = [Path(p) for p in images or []]
-        yield from self.assistant.orchestrator.run(self.id, text, paths)
+        yield from self.assistant.planner.run(self.id, text, paths)
 
     def ask_text(self, text: str, images: list[str | Path] | None = None) -> Answer:
         """Block until the answer is complete; raise ``ValueError`` with the error message."""

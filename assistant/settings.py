@@ -19,3 +19,8 @@ class Settings(ToolSettings):
     )
     max_question_chars: int = Field(20_000, gt=0, description="Longer questions are refused.")
     max_images_per_turn: int = Field(8, gt=0, description="Images accepted in one message.")
+    planner: str = Field(
+        "deterministic",
+        description="deterministic, or openai:<model> for a tool-calling model at "
+        "VIRA_OPENAI_BASE_URL that plans with the same tools.",
+    )
