@@ -23,4 +23,12 @@ $pip install -q "${VIRA_TORCH:-torch==2.13.0}"
 # llama-cpp-python compiles llama.cpp when pip has no wheel cached: use every core for it.
 CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
   $pip install -q -e ".${extras:+[$extras]}"
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+if [[ ",$extras," == *",dev,"* ]] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "note: install Debian's chromium (/usr/bin/chromium) for the browser tests" >&2
+  fi
+fi
 echo "setup done: .venv ready${extras:+ with $extras}" >&2

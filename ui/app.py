@@ -116,10 +116,14 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         with gr.Tab("Knowledge"):
             with gr.Row():
                 with gr.Column():
-                    uploads = gr.File(label="Add documents", file_count="multiple")
+                    uploads = gr.File(
+                        label="Add documents", file_count="multiple", elem_id="kb-upload"
+                    )
                     add_btn = gr.Button("Add to knowledge base", variant="primary")
                     statuses = gr.Dataframe(
-                        headers=["file", "status", "detail"], label="Per-file status"
+                        headers=["file", "status", "detail"],
+                        label="Per-file status",
+                        elem_id="kb-status",
                     )
                 with gr.Column():
                     docs = gr.Dataframe(

@@ -8,32 +8,7 @@ from gradio_client import Client, handle_file
 from PIL import Image
 from skimage import data
 
-from assistant import Assistant, Settings
-from tests.servers import free_port
-from tools.fusion.backends.composed import ComposedBackend
-from tools.fusion.gguf import QWEN_CODER_1_5B
-from ui import build_ui
-
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def app_url(request, tmp_path_factory, embedding, ocr, image_embedding):
-    from knowledge_base import KnowledgeBase
-
-    data_dir = tmp_path_factory.mktemp("app-data")
-    settings = Settings(data_dir=data_dir)
-    knowledge = KnowledgeBase(
-        settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding
-    )
-    vlm = ComposedBackend(QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models")))
-    demo = build_ui(Assistant(settings, knowledge=knowledge, vlm=vlm))
-    port = free_port()
-    demo.queue().launch(
-        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, allowed_paths=[]
-    )
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
 
 
 def _chat(client: Client, text: str, files=()):

@@ -1,0 +1,68 @@
+"""A real browser (Debian's headless Chromium, driven by Playwright): upload an image, ask,
+watch the answer stream in with a source card; add a document in the Knowledge tab."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from skimage import data
+
+pytestmark = pytest.mark.slow
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def page(launched):
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "scripts/setup.sh --dev installs Debian's chromium"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(launched[0])
+        yield page
+        browser.close()
+
+
+def test_ask_about_an_image_and_see_the_answer_with_a_source(page, launched, tmp_path):
+    assistant = launched[1]
+    doc = tmp_path / "cats.md"
+    doc.write_text("# Cats\n\nA tabby cat has a coat with stripes, dots or swirls.")
+    assistant.knowledge.ingest([doc])
+    cat = tmp_path / "cat.png"
+    Image.fromarray(data.chelsea()).save(cat)
+    page.locator("input[type=file]").first.set_input_files(str(cat))
+    box = page.get_by_placeholder("Ask about an image")
+    box.fill("What animal is this, and what coat does a tabby have?")
+    box.press("Enter")
+    answer = page.locator(".bot, [data-testid='bot']").last
+    answer.wait_for(timeout=120_000)
+    page.wait_for_function(
+        "() => document.querySelector('#sources')?.innerText.includes('cats.md')",
+        timeout=120_000,
+    )
+    assert "cat" in answer.inner_text().lower()
+    assert "[1] cats.md" in page.locator("#sources").inner_text()
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def test_add_a_document_in_the_knowledge_tab(page, tmp_path):
+    doc = tmp_path / "router.md"
+    doc.write_text("# Router\n\nHold the reset pin for 12 seconds.")
+    page.get_by_role("tab", name="Knowledge").click()
+    page.locator("#kb-upload input[type=file]").set_input_files(str(doc))
+    page.get_by_role("button", name="Add to knowledge base").click()
+    page.wait_for_function(
+        "() => document.querySelector('#kb-status')?.innerText.includes('added')",
+        timeout=60_000,
+    )
+    status = page.locator("#kb-status").inner_text()
+    assert "router.md" in status and "added" in status
