@@ -1,0 +1,84 @@
+"""End-to-end benchmark of the offline default assistant (Python API, no UI).
+
+    .venv/bin/python bench/assistant_e2e.py
+
+- Time to first token for a first question about a new photo against a follow-up about the
+  same photo (goal >= 5x: the follow-up reuses the cached image facts and the prompt prefix).
+- End-to-end p50/p95 of whole turns over a short conversation, and the peak RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+from skimage import data
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant import Assistant, Settings  # noqa: E402
+
+PHOTOS = ["chelsea", "coffee", "astronaut", "rocket"]
+FOLLOW_UPS = ["What colour is it?", "Is there any text in it?", "Describe it in one sentence."]
+
+
+def turn(session, text: str, images: list[Path] | None = None) -> tuple[float, float]:
+    start = time.perf_counter()
+    first = None
+    for event in session.ask(text, images=images):
+        if event.kind == "token" and first is None:
+            first = time.perf_counter()
+    end = time.perf_counter()
+    return (first or end) - start, end - start
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        assistant = Assistant(Settings(data_dir=work / "data"))
+        warm = work / "warm.png"
+        Image.new("RGB", (64, 64), "white").save(warm)
+        turn(assistant.session("warm-up"), "What is this?", [warm])  # load every model
+        ttft_first, ttft_follow, totals = [], [], []
+        for n, name in enumerate(PHOTOS):
+            photo = work / f"{name}.png"
+            Image.fromarray(getattr(data, name)()).save(photo)
+            session = assistant.session(f"user-{n}")
+            ttft, total = turn(session, "What is in this picture?", [photo])
+            ttft_first.append(ttft)
+            totals.append(total)
+            for question in FOLLOW_UPS:
+                ttft, total = turn(session, question)
+                ttft_follow.append(ttft)
+                totals.append(total)
+        first, follow = statistics.median(ttft_first), statistics.median(ttft_follow)
+        q = statistics.quantiles(totals, n=20, method="inclusive")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result = {
+            "ttft_first_s": first,
+            "ttft_follow_up_s": follow,
+            "ttft_ratio": first / follow,
+            "turn_p50_s": statistics.median(totals),
+            "turn_p95_s": q[18],
+            "turns": len(totals),
+            "peak_rss_mb": rss,
+        }
+    print(
+        f"time to first token: new photo {first:.2f} s, follow-up {follow:.2f} s -> "
+        f"{first / follow:.1f}x (goal >= 5); whole turns p50 {result['turn_p50_s']:.2f} s, "
+        f"p95 {result['turn_p95_s']:.2f} s over {len(totals)} turns; peak RSS {rss:.0f} MB"
+    )
+    out = ROOT / "bench" / "results" / "assistant_e2e.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
