@@ -13,22 +13,38 @@ def _blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
 
 
-def test_python_examples_run(capsys, embedding, ocr, monkeypatch):
+def _runnable(block: str) -> bool:
+    return "gradio_client" not in block  # needs a running app: tests/ui covers that API
+
+
+def test_python_examples_run(capsys, embedding, ocr, image_embedding, monkeypatch, request):
+    from PIL import Image
+    from skimage import data
+
+    import assistant.assistant
     import knowledge_base
+    from tools.fusion.backends.composed import ComposedBackend
+    from tools.fusion.gguf import QWEN_CODER_1_5B
 
     shared = knowledge_base.KnowledgeBase
 
-    def with_loaded_models(settings):  # reuse the session's loaded models; same classes
-        return shared(settings, embedding=embedding, ocr=ocr)
+    def with_loaded_models(settings):  # the session's loaded models; same classes, same code
+        return shared(settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding)
 
+    model = QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models"))
     monkeypatch.setattr(knowledge_base, "KnowledgeBase", with_loaded_models)
+    monkeypatch.setattr(assistant.assistant, "KnowledgeBase", with_loaded_models)
+    monkeypatch.setattr(assistant.assistant, "create_vlm", lambda s: ComposedBackend(model))
+    Image.fromarray(data.chelsea()).save("cat.png")
     namespace: dict = {}
-    for block in _blocks("python"):
+    for block in filter(_runnable, _blocks("python")):
         exec(compile(block, "README.md", "exec"), namespace)
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "added     boiler.md: 1 chunk, 0 images"
-    assert out[1] == "boiler.md › Boiler › Keep the pressure between 1.2 and 1.5 bar."
-    assert out[2] == "No passages found in the knowledge base."  # it was deleted
+    assert "cat" in out[0].lower()
+    assert out[1].startswith("['img-1'] ")
+    assert out[2] == "added     boiler.md: 1 chunk, 0 images"
+    assert out[3] == "boiler.md › Boiler › Keep the pressure between 1.2 and 1.5 bar."
+    assert out[4] == "No passages found in the knowledge base."  # it was deleted
 
 
 def test_quick_start_commands_are_what_ci_runs():
