@@ -33,6 +33,14 @@ def _facts_event(image_id: str, result: ToolMessage) -> Event:
     )
 
 
+def _relevant(hit: Hit, bar: float, has_images: bool) -> bool:
+    """Vector matches must clear the bar. Words-only matches (an exact code, the text in a
+    picture, where the vector search had no say) count only when no image is in play."""
+    if hit.similarity is not None:
+        return hit.similarity >= bar
+    return not has_images
+
+
 class Orchestrator:
     def __init__(
         self,
@@ -109,7 +117,7 @@ class Orchestrator:
         yield Event("tool_call", tool="search_knowledge", data=args)
         hits: list[Hit] = _call(self.search_tool, args).artifact or []
         bar = self.settings.relevance_with_images if has_images else self.settings.relevance
-        kept = [h for h in hits if (h.similarity or 0.0) >= bar]
+        kept = [h for h in hits if _relevant(h, bar, has_images)]
         summary = {"found": len(hits), "kept": len(kept), "threshold": bar}
         yield Event("tool_result", tool="search_knowledge", data=summary)
         return kept

@@ -13,7 +13,14 @@ import gradio as gr
 
 from assistant import Assistant
 from knowledge_base import KnowledgeBaseError
-from ui.render import document_rows, hit_cards, report_rows, source_cards, trace_entry
+from ui.render import (
+    document_rows,
+    hit_cards,
+    report_rows,
+    source_cards,
+    source_images,
+    trace_entry,
+)
 
 INTRO = (
     "Drop in photos, screenshots or scanned pages and ask about them; follow-ups keep the "
@@ -29,7 +36,7 @@ def _session_id(request: gr.Request | None) -> str:
 def build_ui(assistant: Assistant) -> gr.Blocks:
     def chat(
         message: dict[str, Any], history: list[dict], request: gr.Request
-    ) -> Iterator[tuple[list[dict], str, list[dict], list]]:
+    ) -> Iterator[tuple[list[dict], str, list[dict], list, list]]:
         session = assistant.session(_session_id(request))
         text, files = (message or {}).get("text", ""), (message or {}).get("files", [])
         paths = [f if isinstance(f, str) else f.get("path") for f in files]
@@ -40,7 +47,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
             history.append({"role": "user", "content": text})
         history.append({"role": "assistant", "content": ""})
         trace: list[dict] = []
-        cards = ""
+        cards, pictures = "", []
         for event in session.ask(text, images=paths):
             if event.kind == "token":
                 history[-1]["content"] += event.text
@@ -51,15 +58,16 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
             elif event.kind == "answer" and event.answer is not None:
                 history[-1]["content"] = event.answer.text
                 cards = source_cards(event.answer)
-            yield history, cards, trace, _gallery(session)
-        yield history, cards, trace, _gallery(session)
+                pictures = source_images(event.answer)
+            yield history, cards, trace, _gallery(session), pictures
+        yield history, cards, trace, _gallery(session), pictures
 
     def _gallery(session: Any) -> list:
         return [(str(i.path), f"{i.image_id} · {i.name}") for i in session.images()]
 
-    def clear(request: gr.Request) -> tuple[list, str, list, list, None]:
+    def clear(request: gr.Request) -> tuple[list, str, list, list, list, None]:
         assistant.session(_session_id(request)).clear()
-        return [], "", [], [], None
+        return [], "", [], [], [], None
 
     def ingest(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008 - Gradio's idiom
         if not files:
@@ -102,17 +110,25 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                         stop_btn=True,
                     )
                     cards = gr.Markdown(elem_id="sources")
+                    pictures = gr.Gallery(
+                        label="Image sources", columns=4, height=160, elem_id="image-sources"
+                    )
                     with gr.Accordion("Tool trace", open=False):
                         trace = gr.JSON(label="Tool calls")
                 with gr.Column(scale=1):
                     gallery = gr.Gallery(label="This conversation's images", columns=2)
                     clear_btn = gr.Button("Clear conversation")
             sent = box.submit(
-                chat, [box, chatbot], [chatbot, cards, trace, gallery], api_name="chat"
+                chat,
+                [box, chatbot],
+                [chatbot, cards, trace, gallery, pictures],
+                api_name="chat",
             )
             sent.then(lambda: None, None, box, api_name=False)
             box.stop(None, None, None, cancels=[sent], api_name=False)
-            clear_btn.click(clear, None, [chatbot, cards, trace, gallery, box], api_name=False)
+            clear_btn.click(
+                clear, None, [chatbot, cards, trace, gallery, pictures, box], api_name=False
+            )
         with gr.Tab("Knowledge"):
             with gr.Row():
                 with gr.Column():

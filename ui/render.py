@@ -21,6 +21,15 @@ def source_cards(answer: Answer) -> str:
     return "\n\n".join(["### Sources", *cards])
 
 
+def source_images(answer: Answer) -> list[tuple[str, str]]:
+    """Thumbnails of image items among the sources, captioned with their number."""
+    return [
+        (s.image_path, f"[{s.number}] {s.document}" + (f", p. {s.page}" if s.page else ""))
+        for s in answer.sources
+        if s.kind == "image" and s.image_path
+    ]
+
+
 def trace_entry(event: Event) -> dict:
     return {"kind": event.kind, "tool": event.tool, **event.data}
 

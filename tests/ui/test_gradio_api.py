@@ -8,6 +8,8 @@ from gradio_client import Client, handle_file
 from PIL import Image
 from skimage import data
 
+from tests import factories
+
 pytestmark = pytest.mark.slow
 
 
@@ -35,14 +37,14 @@ def test_upload_an_image_and_ask(app_url, tmp_path):
     cat = tmp_path / "cat.png"
     Image.fromarray(data.chelsea()).save(cat)
     client = Client(app_url, verbose=False)
-    history, cards, trace, gallery = _chat(client, "What animal is this?", [cat])
+    history, cards, trace, gallery, _ = _chat(client, "What animal is this?", [cat])
     assert cards == ""  # no knowledge base documents: no source cards
     assert "cat" in _text(history[-1]).lower()
     assert [t["tool"] for t in trace][:2] == ["encode_image", "encode_image"]
     assert len(gallery) == 1 and gallery[0]["caption"].startswith("img-1")
     # A second client is another session: it sees none of the first one's images.
     other = Client(app_url, verbose=False)
-    history, _, _, gallery = _chat(other, "What animal is this?")
+    history, _, _, gallery, _ = _chat(other, "What animal is this?")
     assert gallery == []
 
 
@@ -54,9 +56,20 @@ def test_ingest_a_document_then_ask_and_manage_it(app_url, tmp_path):
     assert statuses["data"][0][:2] == ["zephyr.md", "added"]
     doc_id = next(row[0] for row in docs["data"] if row[1] == "zephyr.md")
     assert "zephyr.md" in client.predict("descaling interval", 3, api_name="/kb_search")
-    history, cards, _, _ = _chat(client, "How often should the Zephyr-9 be descaled?")
+    history, cards, _, _, _ = _chat(client, "How often should the Zephyr-9 be descaled?")
     assert "3 months" in _text(history[-1])
     assert "[1] zephyr.md" in cards and "cited" in cards
     message, docs = client.predict(doc_id, api_name="/kb_delete")
     assert message.startswith("Deleted zephyr.md")
     assert all(row[1] != "zephyr.md" for row in client.predict(api_name="/kb_list")["data"])
+
+
+def test_image_sources_come_back_as_thumbnails(app_url, launched, tmp_path):
+    sign = tmp_path / "sign.png"
+
+    factories.text_image(["Platform 9 closed for repairs"]).save(sign)
+    launched[1].knowledge.ingest([sign])
+    client = Client(app_url, verbose=False)
+    _, cards, _, _, pictures = _chat(client, "Which platform is closed for repairs?")
+    assert "sign.png" in cards
+    assert pictures and pictures[0]["caption"].endswith("sign.png")
