@@ -33,13 +33,9 @@ class AgentPlanner:
 
     def run(self, session_id: str, text: str, images: list[Path]) -> Iterator[Event]:
         o = self.orchestrator
-        if not text.strip() and not images:
-            yield Event("error", "Ask a question, or add an image and ask about it.")
+        text = text.strip()
+        if (yield from o.begin(session_id, text, images)) is None:
             return
-        o.memory.touch(session_id)
-        facts: dict[str, Any] = {}
-        for path in images[: o.settings.max_images_per_turn]:
-            yield from o._register(session_id, path, facts)
         known = {i.image_id: i for i in o.memory.images(session_id)}
         hits: list[Hit] = []
 
@@ -47,7 +43,9 @@ class AgentPlanner:
             stored = known[image_id]
             return ImageRef(image_id, o.encoder.encode(stored.path))
 
-        history = [Turn(t.role, t.text) for t in o.memory.history(session_id, 1200)]
+        history = [
+            Turn(t.role, t.text) for t in o.memory.history(session_id, o.settings.history_tokens)
+        ]
         tools = {
             t.name: t
             for t in (

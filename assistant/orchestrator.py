@@ -60,23 +60,10 @@ class Orchestrator:
 
     def run(self, session_id: str, text: str, images: list[Path]) -> Iterator[Event]:
         text = text.strip()
-        if not text and not images:
-            yield Event("error", "Ask a question, or add an image and ask about it.")
+        begun = yield from self.begin(session_id, text, images)
+        if begun is None:
             return
-        if len(text) > self.settings.max_question_chars:
-            yield Event(
-                "error",
-                f"The question is {len(text):,} characters long; the limit is "
-                f"{self.settings.max_question_chars:,}.",
-            )
-            return
-        self.memory.touch(session_id)
-        facts: dict[str, ImageFacts] = {}
-        new: list[str] = []
-        for path in images[: self.settings.max_images_per_turn]:
-            stored = yield from self._register(session_id, path, facts)
-            if stored is not None:
-                new.append(stored.image_id)
+        facts, new = begun
         known = self.memory.images(session_id)
         targets = resolve(text, [KnownImage(i.image_id, i.number, i.labels) for i in known], new)
         by_id = {image.image_id: image for image in known}
@@ -85,6 +72,28 @@ class Orchestrator:
                 yield from self._encode(by_id[image_id], facts)
         passages = yield from self._retrieve(text or "Describe the image.", bool(targets))
         yield from self._answer(session_id, text, targets, by_id, facts, passages)
+
+    def begin(self, session_id: str, text: str, images: list[Path]):  # noqa: ANN201 - a generator that returns
+        """Check the message and register its images (both planners start here). Returns
+        (facts by image id, the new image ids), or None after an error event."""
+        if not text and not images:
+            yield Event("error", "Ask a question, or add an image and ask about it.")
+            return None
+        if len(text) > self.settings.max_question_chars:
+            yield Event(
+                "error",
+                f"The question is {len(text):,} characters long; the limit is "
+                f"{self.settings.max_question_chars:,}.",
+            )
+            return None
+        self.memory.touch(session_id)
+        facts: dict[str, ImageFacts] = {}
+        new: list[str] = []
+        for path in images[: self.settings.max_images_per_turn]:
+            stored = yield from self._register(session_id, path, facts)
+            if stored is not None:
+                new.append(stored.image_id)
+        return facts, new
 
     def _register(self, session_id: str, path: Path, facts: dict[str, ImageFacts]):
         name = Path(path).name
