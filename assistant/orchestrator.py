@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -102,8 +101,8 @@ class Orchestrator:
         if result.artifact is None:
             yield Event("error", f"{name}: {result.content}")
             return None
-        sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        stored = self.memory.add_image(session_id, Path(path), sha, name)
+        # The facts' id is the sha256 of the file's bytes: no need to hash it again.
+        stored = self.memory.add_image(session_id, Path(path), result.artifact.image_id, name)
         labels = [label.name for label in result.artifact.labels]
         self.memory.set_labels(session_id, stored.number, labels)
         facts[stored.image_id] = result.artifact
