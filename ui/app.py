@@ -96,7 +96,9 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         except KnowledgeBaseError as exc:
             return f"⚠️ {exc}"
 
-    with gr.Blocks(title="Vira") as demo:
+    # Gradio's cache holds every upload and every served copy; purge files older than a day
+    # every hour so uploads do not outlive their use.
+    with gr.Blocks(title="Vira", delete_cache=(3600, 24 * 3600)) as demo:
         gr.Markdown(f"# Vira\n{INTRO}")
         with gr.Tab("Chat"):
             with gr.Row():
