@@ -45,7 +45,8 @@ def main() -> None:
         assistant = Assistant(Settings(data_dir=work / "data"))
         warm = work / "warm.png"
         Image.new("RGB", (64, 64), "white").save(warm)
-        turn(assistant.session("warm-up"), "What is this?", [warm])  # load every model
+        # The very first question of a fresh app also loads every model: reported apart.
+        cold_ttft, _ = turn(assistant.session("warm-up"), "What is this?", [warm])
         ttft_first, ttft_follow, totals = [], [], []
         for n, name in enumerate(PHOTOS):
             photo = work / f"{name}.png"
@@ -62,6 +63,7 @@ def main() -> None:
         q = statistics.quantiles(totals, n=20, method="inclusive")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         result = {
+            "ttft_cold_start_s": cold_ttft,
             "ttft_first_s": first,
             "ttft_follow_up_s": follow,
             "ttft_ratio": first / follow,
@@ -72,7 +74,8 @@ def main() -> None:
         }
     print(
         f"time to first token: new photo {first:.2f} s, follow-up {follow:.2f} s -> "
-        f"{first / follow:.1f}x (goal >= 5); whole turns p50 {result['turn_p50_s']:.2f} s, "
+        f"{first / follow:.1f}x (goal >= 5); very first question of a fresh app (loads the "
+        f"models) {cold_ttft:.1f} s; whole turns p50 {result['turn_p50_s']:.2f} s, "
         f"p95 {result['turn_p95_s']:.2f} s over {len(totals)} turns; peak RSS {rss:.0f} MB"
     )
     out = ROOT / "bench" / "results" / "assistant_e2e.json"
