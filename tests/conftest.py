@@ -57,6 +57,6 @@ def kb(make_kb) -> KnowledgeBase:
 
 
 def pytest_sessionfinish(session, exitstatus):
-    # A run that collected nothing is a broken run, not a pass: turn pytest's exit 5 into 1.
-    if session.testscollected == 0:
-        session.exitstatus = 1
+    # A run that ran no test is a broken run, not a pass: turn pytest's exit 5 into 1.
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
