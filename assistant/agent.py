@@ -10,10 +10,10 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
-from assistant.events import Answer, Event, Source
+from assistant.events import Event
 from assistant.orchestrator import Orchestrator
 from knowledge_base import Hit
-from tools.fusion.prompt import ImageRef, Turn
+from tools.fusion.prompt import ImageRef
 from tools.vlm import make_answer_with_vlm
 
 PLANNER_PROMPT = (
@@ -43,9 +43,7 @@ class AgentPlanner:
             stored = known[image_id]
             return ImageRef(image_id, o.encoder.encode(stored.path))
 
-        history = [
-            Turn(t.role, t.text) for t in o.memory.history(session_id, o.settings.history_tokens)
-        ]
+        history = o.history(session_id)
         tools = {
             t.name: t
             for t in (
@@ -90,12 +88,5 @@ class AgentPlanner:
     ) -> Iterator[Event]:
         for word in answer_text.split(" "):
             yield Event("token", word + " ")
-        sources = [
-            Source(n, h.source, h.page, h.text[:300], h.score, h.kind, f"[{n}]" in answer_text,
-                   h.image_path)
-            for n, h in enumerate(hits, start=1)
-        ]  # fmt: skip
-        answer = Answer(answer_text.strip(), sources, used)
-        self.orchestrator.memory.add_turn(session_id, "user", text, used)
-        self.orchestrator.memory.add_turn(session_id, "assistant", answer.text, used)
+        answer = self.orchestrator.record(session_id, text, answer_text, hits, used)
         yield Event("answer", answer.text, answer=answer)

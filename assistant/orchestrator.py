@@ -139,10 +139,7 @@ class Orchestrator:
         facts: dict[str, ImageFacts],
         hits: list[Hit],
     ) -> Iterator[Event]:
-        history = [
-            Turn(t.role, t.text)
-            for t in self.memory.history(session_id, self.settings.history_tokens)
-        ]
+        history = self.history(session_id)
         refs = [
             ImageRef(i, facts[i], self._pixels(by_id[i]) if self.vlm.sees_pixels else None)
             for i in targets
@@ -159,7 +156,23 @@ class Orchestrator:
         except BackendUnavailable as exc:
             yield Event("error", f"The answering model is unavailable: {exc}")
             return
-        answer_text = "".join(pieces).strip()
+        answer = self.record(
+            session_id, question, "".join(pieces), hits, [r.image_id for r in refs]
+        )
+        yield Event("answer", answer.text, answer=answer)
+
+    def history(self, session_id: str) -> list[Turn]:
+        """The conversation so far, within the token budget (both planners use it)."""
+        return [
+            Turn(t.role, t.text)
+            for t in self.memory.history(session_id, self.settings.history_tokens)
+        ]
+
+    def record(
+        self, session_id: str, question: str, answer_text: str, hits: list[Hit], used: list[str]
+    ) -> Answer:
+        """Build the answer with its numbered sources and keep the turn in memory."""
+        answer_text = answer_text.strip()
         sources = [
             Source(
                 n,
@@ -173,10 +186,9 @@ class Orchestrator:
             )
             for n, h in enumerate(hits, start=1)
         ]
-        answer = Answer(answer_text, sources, [r.image_id for r in refs])
-        self.memory.add_turn(session_id, "user", question, answer.images_used)
-        self.memory.add_turn(session_id, "assistant", answer_text, answer.images_used)
-        yield Event("answer", answer_text, answer=answer)
+        self.memory.add_turn(session_id, "user", question, used)
+        self.memory.add_turn(session_id, "assistant", answer_text, used)
+        return Answer(answer_text, sources, used)
 
     @staticmethod
     def _pixels(image: StoredImage) -> Image.Image:
