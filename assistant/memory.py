@@ -19,10 +19,16 @@ CREATE TABLE IF NOT EXISTS images (
 );
 CREATE TABLE IF NOT EXISTS turns (
     session_id TEXT, number INTEGER, role TEXT, text TEXT, images TEXT, created REAL,
+    prompt TEXT DEFAULT '', facts_of TEXT DEFAULT '[]',
     PRIMARY KEY (session_id, number)
 );
 """
+# Columns added after the first release: databases from then get them on open.
+ADDED_COLUMNS = {"turns": {"prompt": "TEXT DEFAULT ''", "facts_of": "TEXT DEFAULT '[]'"}}
 OMITTED = "[earlier turns omitted]"
+# When the history outgrows its budget, older turns are cut in blocks of this many, so the
+# kept history starts at the same turn for several turns and its prompt prefix stays cached.
+CUT_STEP = 8
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,12 @@ class StoredTurn:
     role: str
     text: str
     images: tuple[str, ...] = ()
+    prompt: str = ""  # a user turn as the answering model got it
+    facts_of: tuple[str, ...] = ()  # the images whose facts that prompt carried
+
+    @property
+    def tokens(self) -> int:
+        return len(self.prompt or self.text) // 4 + 4  # about 4 characters a token
 
 
 class Memory:
@@ -52,7 +64,16 @@ class Memory:
         self.ttl_s = ttl_s
         self._db = sqlite3.connect(self.root / "memory.sqlite3", check_same_thread=False)
         self._db.executescript(SCHEMA)
+        self._migrate()
         self._lock = threading.Lock()
+
+    def _migrate(self) -> None:
+        for table, columns in ADDED_COLUMNS.items():
+            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns.items():
+                if name not in have:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+        self._db.commit()
 
     def _exec(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self._lock, self._db:
@@ -102,28 +123,45 @@ class Memory:
             for n, sha, path, name, labels in rows
         ]
 
-    def add_turn(self, session_id: str, role: str, text: str, images: list[str]) -> None:
+    def add_turn(
+        self,
+        session_id: str,
+        role: str,
+        text: str,
+        images: list[str],
+        prompt: str = "",
+        facts_of: tuple[str, ...] = (),
+    ) -> None:
         (count,) = self._exec("SELECT COUNT(*) FROM turns WHERE session_id=?", (session_id,))[0]
         self._exec(
-            "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
-            (session_id, count + 1, role, text, json.dumps(images), time.time()),
+            "INSERT INTO turns (session_id, number, role, text, images, created, prompt, "
+            "facts_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                session_id,
+                count + 1,
+                role,
+                text,
+                json.dumps(images),
+                time.time(),
+                prompt,
+                json.dumps(list(facts_of)),
+            ),
         )
 
     def history(self, session_id: str, budget_tokens: int) -> list[StoredTurn]:
-        """The latest turns that fit the budget (about 4 characters a token), oldest first;
-        a marker turn says when older ones were left out."""
+        """The latest turns that fit the budget, oldest first; a marker turn says when older
+        ones were left out. Cuts fall on multiples of CUT_STEP turns where that fits."""
         rows = self._exec(
-            "SELECT role, text, images FROM turns WHERE session_id=? ORDER BY number DESC",
+            "SELECT role, text, images, prompt, facts_of FROM turns WHERE session_id=? "
+            "ORDER BY number",
             (session_id,),
         )
-        kept, used = [], 0
-        for role, text, images in rows:
-            used += len(text) // 4 + 4
-            if used > budget_tokens:
-                kept.append(StoredTurn("system", OMITTED))
-                break
-            kept.append(StoredTurn(role, text, tuple(json.loads(images))))
-        return kept[::-1]
+        turns = [
+            StoredTurn(role, text, tuple(json.loads(images)), prompt or "", tuple(json.loads(f)))
+            for role, text, images, prompt, f in rows
+        ]
+        start = _first_fitting(turns, budget_tokens)
+        return ([StoredTurn("system", OMITTED)] if start else []) + turns[start:]
 
     def clear(self, session_id: str) -> None:
         for table in ("turns", "images"):
@@ -140,3 +178,16 @@ class Memory:
             self.clear(sid)
             self._exec("DELETE FROM sessions WHERE id=?", (sid,))
         return stale
+
+
+def _first_fitting(turns: list[StoredTurn], budget: int) -> int:
+    """The earliest start, on a CUT_STEP boundary if possible, whose turns fit the budget."""
+    left = sum(turn.tokens for turn in turns)
+    fallback = len(turns)
+    for start, turn in enumerate(turns):
+        if left <= budget:
+            if start % CUT_STEP == 0:
+                return start
+            fallback = min(fallback, start)
+        left -= turn.tokens
+    return fallback

@@ -18,7 +18,7 @@ from knowledge_base.loaders.image import open_image
 from tools import make_encode_image, make_search_knowledge
 from tools.fusion.backends.base import FusionBackend
 from tools.fusion.errors import BackendUnavailable
-from tools.fusion.prompt import FusionRequest, ImageRef, Passage, Turn
+from tools.fusion.prompt import FusionRequest, ImageRef, Passage, Turn, facts_carried
 from tools.vision import ImageEncoder, ImageFacts
 
 
@@ -148,6 +148,7 @@ class Orchestrator:
         passages = [Passage(n, h.text, h.citation()) for n, h in enumerate(hits, start=1)]
         question = text or "Describe the image."
         request = FusionRequest(question, refs, passages, history)
+        prompt = self.vlm.render(request)
         pieces: list[str] = []
         try:
             for piece in self.vlm.stream(request):
@@ -156,20 +157,28 @@ class Orchestrator:
         except BackendUnavailable as exc:
             yield Event("error", f"The answering model is unavailable: {exc}")
             return
+        used = [r.image_id for r in refs]
         answer = self.record(
-            session_id, question, "".join(pieces), hits, [r.image_id for r in refs]
+            session_id, question, "".join(pieces), hits, used, prompt, facts_carried(request)
         )
         yield Event("answer", answer.text, answer=answer)
 
     def history(self, session_id: str) -> list[Turn]:
         """The conversation so far, within the token budget (both planners use it)."""
         return [
-            Turn(t.role, t.text)
+            Turn(t.role, t.text, t.prompt, t.facts_of, t.images)
             for t in self.memory.history(session_id, self.settings.history_tokens)
         ]
 
     def record(
-        self, session_id: str, question: str, answer_text: str, hits: list[Hit], used: list[str]
+        self,
+        session_id: str,
+        question: str,
+        answer_text: str,
+        hits: list[Hit],
+        used: list[str],
+        prompt: str = "",
+        facts_of: tuple[str, ...] = (),
     ) -> Answer:
         """Build the answer with its numbered sources and keep the turn in memory."""
         answer_text = answer_text.strip()
@@ -186,7 +195,7 @@ class Orchestrator:
             )
             for n, h in enumerate(hits, start=1)
         ]
-        self.memory.add_turn(session_id, "user", question, used)
+        self.memory.add_turn(session_id, "user", question, used, prompt, facts_of)
         self.memory.add_turn(session_id, "assistant", answer_text, used)
         return Answer(answer_text, sources, used)
 

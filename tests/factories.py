@@ -132,7 +132,7 @@ Prune roses in late winter.
 """
 
 
-def cat_ref(with_pixels: bool = False):
+def cat_ref(image_id: str = "img-1", with_pixels: bool = False):
     """Image facts of a tabby cat, as the packaged encoder reports them (no model needed)."""
     from skimage import data
 
@@ -149,4 +149,4 @@ def cat_ref(with_pixels: bool = False):
         text=[TextLine("Total 12.50", 0.9, ((0, 0), (1, 0), (1, 1), (0, 1)))],
         colors=[ColorShare("brown", 0.7, (120, 80, 40))],
     )
-    return ImageRef("img-1", facts, Image.fromarray(data.chelsea()) if with_pixels else None)
+    return ImageRef(image_id, facts, Image.fromarray(data.chelsea()) if with_pixels else None)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import sqlite3
 import time
 
 from PIL import Image
 
-from assistant.memory import OMITTED, Memory
+from assistant.memory import CUT_STEP, OMITTED, Memory
 
 
 def test_history_is_bounded_with_a_visible_marker(tmp_path):
@@ -17,6 +19,44 @@ def test_history_is_bounded_with_a_visible_marker(tmp_path):
     assert history[0].text == OMITTED and history[0].role == "system"
     assert history[-1].text.startswith("question 49")
     assert 2 <= len(history) < 10
+
+
+def test_history_start_moves_in_steps_so_the_prompt_prefix_stays_cached(tmp_path):
+    memory = Memory(tmp_path, ttl_s=3600)
+    starts = []
+    for n in range(60):
+        memory.add_turn("s", "user" if n % 2 == 0 else "assistant", f"turn {n} " + "x" * 90, [])
+        history = memory.history("s", budget_tokens=500)
+        kept = [t for t in history if t.role != "system"]
+        assert sum(t.tokens for t in kept) <= 500 and kept[-1].text.startswith(f"turn {n} ")
+        starts.append(int(kept[0].text.split()[1]))
+    moves = [b for a, b in itertools.pairwise(starts) if b != a]
+    assert moves and all(start % CUT_STEP == 0 for start in moves)
+    # The start stayed put for several turns between moves: the prefix cache keeps matching.
+    assert len(moves) <= 60 // CUT_STEP
+
+
+def test_turns_keep_the_prompt_the_model_got(tmp_path):
+    memory = Memory(tmp_path, ttl_s=3600)
+    memory.add_turn("s", "user", "What is it?", ["img-1"], "Image facts: ...", ("img-1",))
+    (turn,) = memory.history("s", 1000)
+    assert (turn.prompt, turn.facts_of, turn.images) == ("Image facts: ...", ("img-1",), ("img-1",))
+    assert turn.tokens == len("Image facts: ...") // 4 + 4
+
+
+def test_a_database_from_the_first_release_gets_the_new_columns(tmp_path):
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    with sqlite3.connect(folder / "memory.sqlite3") as old:
+        old.execute(
+            "CREATE TABLE turns (session_id TEXT, number INTEGER, role TEXT, text TEXT, "
+            "images TEXT, created REAL, PRIMARY KEY (session_id, number))"
+        )
+        old.execute("INSERT INTO turns VALUES ('s', 1, 'user', 'old question', '[]', 0)")
+    memory = Memory(tmp_path, ttl_s=3600)
+    memory.add_turn("s", "assistant", "new answer", [])
+    history = memory.history("s", 1000)
+    assert [(t.text, t.prompt) for t in history] == [("old question", ""), ("new answer", "")]
 
 
 def test_same_image_twice_keeps_its_id_and_sessions_are_separate(tmp_path):

@@ -14,7 +14,7 @@ from knowledge_base.embeddings import create_image_backend
 from tests import factories
 from tools.fusion.backends.composed import ComposedBackend
 from tools.fusion.gguf import QWEN_CODER_1_5B
-from tools.fusion.prompt import FusionRequest, ImageRef, Passage, Turn
+from tools.fusion.prompt import FusionRequest, ImageRef, Passage, Turn, facts_carried
 from tools.vision import ImageEncoder
 
 pytestmark = pytest.mark.slow
@@ -77,6 +77,22 @@ def test_colour_follow_up_uses_history(composed, facts_of):
     cat = facts_of(Image.fromarray(data.chelsea()))
     history = [Turn("user", "What animal is this?"), Turn("assistant", "It is a tabby cat.")]
     text = answer(composed, FusionRequest("What colour is it?", [cat], history=history))
+    assert re.search(r"brown|tan|gr[ae]y|orange", text, re.I), text
+
+
+def test_follow_up_as_the_question_alone_after_the_replayed_first_turn(composed, facts_of):
+    """The real flow: the follow-up's message is only its question; the facts are in the
+    replayed first turn."""
+    cat = facts_of(Image.fromarray(data.chelsea()))
+    first = FusionRequest("What animal is this?", [cat])
+    said = answer(composed, first)
+    history = [
+        Turn("user", first.question, composed.render(first), facts_carried(first), ("img-1",)),
+        Turn("assistant", said),
+    ]
+    follow_up = FusionRequest("What colour is it?", [cat], history=history)
+    assert composed.render(follow_up) == "Question: What colour is it?"
+    text = answer(composed, follow_up)
     assert re.search(r"brown|tan|gr[ae]y|orange", text, re.I), text
 
 

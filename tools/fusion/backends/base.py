@@ -13,6 +13,11 @@ class FusionBackend(Protocol):
     #: True when the backend looks at pixels itself; False when it reads image facts as text.
     sees_pixels: bool
 
+    def render(self, request: FusionRequest) -> str:
+        """This turn's user message exactly as the model gets it (kept with the turn, so the
+        next turn replays it and the model's prefix cache still matches)."""
+        ...
+
     def stream(self, request: FusionRequest) -> Iterator[str]:
         """Yield the answer as it is generated, piece by piece."""
         ...

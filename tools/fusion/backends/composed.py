@@ -1,8 +1,9 @@
 """The offline default: image facts + passages + history -> a packaged small LLM (llama.cpp).
 
 The model never sees pixels; the image encoder's facts (labels, OCR text, colours) stand in
-for them. llama.cpp keeps the KV state of the longest shared prompt prefix, and a RAM cache
-keeps the system prompt's state across turns, so a turn pays only for its own tokens.
+for them. llama.cpp keeps the KV state of the longest shared prompt prefix (a follow-up's
+prompt starts with the previous turn's prompt and answer), and a RAM cache keeps the states of
+other sessions' conversations, so a turn pays only for its own tokens.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from tools.fusion.citations import missing_citations
 from tools.fusion.gguf import QWEN_CODER_1_5B, PackagedGguf
-from tools.fusion.prompt import FusionRequest, chat_messages
+from tools.fusion.prompt import FusionRequest, chat_messages, user_message
 
 MAX_ANSWER_TOKENS = 256
 CONTEXT_TOKENS = 4096
@@ -63,6 +64,9 @@ class ComposedBackend:
             llm.set_cache(LlamaRAMCache(capacity_bytes=PROMPT_CACHE_BYTES))
             self._llm = llm
         return self._llm
+
+    def render(self, request: FusionRequest) -> str:
+        return user_message(request, self.rules_again)
 
     def stream(self, request: FusionRequest) -> Iterator[str]:
         with self._lock:

@@ -10,7 +10,7 @@ from typing import Any
 from PIL import Image
 
 from tools.fusion.errors import BackendUnavailable
-from tools.fusion.prompt import SYSTEM_PROMPT, FusionRequest, user_message
+from tools.fusion.prompt import FusionRequest, chat_messages, user_message
 
 MAX_IMAGE_SIDE = 1024
 MAX_ANSWER_TOKENS = 512
@@ -58,15 +58,18 @@ class OpenAIBackend:
             )
         return self._client
 
+    def render(self, request: FusionRequest) -> str:
+        return user_message(request)
+
     def messages(self, request: FusionRequest) -> list[dict[str, Any]]:
-        text = user_message(request)
+        messages: list[dict[str, Any]] = chat_messages(request)
         pixels = [ref.pixels for ref in request.images if ref.pixels is not None]
-        content: str | list[dict[str, Any]] = text  # plain text: what text-only servers expect
-        if self.sees_pixels and pixels:
-            content = [{"type": "text", "text": text}] + [
+        if self.sees_pixels and pixels:  # else plain text: what text-only servers expect
+            text = messages[-1]["content"]
+            messages[-1]["content"] = [{"type": "text", "text": text}] + [
                 {"type": "image_url", "image_url": {"url": data_url(image)}} for image in pixels
             ]
-        return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": content}]
+        return messages
 
     def stream(self, request: FusionRequest) -> Iterator[str]:
         import openai

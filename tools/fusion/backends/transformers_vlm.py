@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from tools.fusion.prompt import SYSTEM_PROMPT, FusionRequest, user_message
+from tools.fusion.prompt import FusionRequest, chat_messages, user_message
 
 MAX_ANSWER_TOKENS = 384
 
@@ -33,6 +33,9 @@ class TransformersBackend:
         self._lock = threading.Lock()
         self._generate = _zero_gpu(self._generate_impl)
 
+    def render(self, request: FusionRequest) -> str:
+        return user_message(request)
+
     def _load(self) -> tuple[Any, Any]:
         with self._lock:
             if self._loaded is None:
@@ -52,12 +55,12 @@ class TransformersBackend:
     def inputs(self, request: FusionRequest) -> tuple[Any, Any, Any]:
         model, processor = self._load()
         images = [ref.pixels.convert("RGB") for ref in request.images if ref.pixels is not None]
-        content = [{"type": "image"} for _ in images]
-        content.append({"type": "text", "text": user_message(request)})
-        messages = [
-            {"role": "system", "content": [{"type": "text", "text": SYSTEM_PROMPT}]},
-            {"role": "user", "content": content},
+        # Multimodal chat templates take a list of parts; this turn's images go with its text.
+        messages: list[dict[str, Any]] = [
+            {"role": m["role"], "content": [{"type": "text", "text": m["content"]}]}
+            for m in chat_messages(request)
         ]
+        messages[-1]["content"][:0] = [{"type": "image"} for _ in images]
         prompt = processor.apply_chat_template(messages, add_generation_prompt=True)
         batch = processor(text=prompt, images=images or None, return_tensors="pt")
         return model, processor, batch.to(model.device)
