@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from assistant import Assistant
 from knowledge_base import KnowledgeBaseError
+from ui.private_files import PrivateFiles
 from ui.render import (
     document_rows,
     hit_cards,
@@ -165,11 +167,17 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
     return demo
 
 
-def launch(demo: gr.Blocks, host: str, port: int, max_upload_bytes: int) -> None:
+def launch(
+    demo: gr.Blocks, host: str, port: int, max_upload_bytes: int, block: bool = True
+) -> None:
+    """Serve the app; files in Gradio's cache go only to the client they were sent to."""
+    guard = Middleware(PrivateFiles, cache_dir=demo.GRADIO_CACHE)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host,
         server_port=port,
         allowed_paths=[],
         max_file_size=max_upload_bytes,
         show_error=False,
+        app_kwargs={"middleware": [guard]},
+        prevent_thread_lock=not block,
     )

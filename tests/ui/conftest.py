@@ -9,7 +9,7 @@ from knowledge_base import KnowledgeBase
 from tests.servers import free_port
 from tools.fusion.backends.composed import ComposedBackend
 from tools.fusion.gguf import QWEN_CODER_1_5B
-from ui import build_ui
+from ui import build_ui, launch
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +22,7 @@ def launched(request, tmp_path_factory, embedding, ocr, image_embedding):
     assistant = Assistant(settings, knowledge=knowledge, vlm=vlm)
     demo = build_ui(assistant)
     port = free_port()
-    demo.queue().launch(
-        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, allowed_paths=[]
-    )
+    launch(demo, "127.0.0.1", port, settings.max_upload_bytes, block=False)
     yield f"http://127.0.0.1:{port}/", assistant
     demo.close()
 

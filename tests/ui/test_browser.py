@@ -1,5 +1,6 @@
 """A real browser (Debian's headless Chromium, driven by Playwright): upload an image, ask,
-watch the answer stream in with a source card; add a document in the Knowledge tab."""
+watch the answer stream in with a source card and the photo shown; stop a long answer and
+go on; add a document in the Knowledge tab."""
 
 from __future__ import annotations
 
@@ -16,6 +17,14 @@ FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
+
+
+RENDERED_UPLOAD = """() => [...document.querySelectorAll('img')].some(
+    (img) => img.src.includes('cat.png') && img.complete && img.naturalWidth > 0)"""
+LAST_ANSWER_HAS = """(text) => {
+    const answers = document.querySelectorAll('.bot, [data-testid="bot"]');
+    return answers.length > 0 && answers[answers.length - 1].innerText.toLowerCase().includes(text);
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +59,28 @@ def test_ask_about_an_image_and_see_the_answer_with_a_source(page, launched, tmp
     )
     assert "cat" in answer.inner_text().lower()
     assert "[1] cats.md" in page.locator("#sources").inner_text()
+    # The uploaded photo shows in the conversation: the browser's cookie unlocks its file.
+    page.wait_for_function(RENDERED_UPLOAD, timeout=30_000)
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def test_stop_ends_a_long_answer_and_the_chat_goes_on(page):
+    bot = page.locator(".bot, [data-testid='bot']")
+    before = bot.count()
+    box = page.get_by_placeholder("Ask about an image")
+    box.fill("Write the numbers from 1 to 100, separated by commas.")
+    box.press("Enter")
+    page.wait_for_function(LAST_ANSWER_HAS, arg="5, 6", timeout=120_000)
+    page.locator("button.stop-button").click()
+    page.wait_for_timeout(1_000)
+    stopped = bot.last.inner_text()
+    page.wait_for_timeout(3_000)
+    assert bot.last.inner_text() == stopped and "99, 100" not in stopped
+    box.fill("What animal is in the picture?")
+    box.press("Enter")
+    page.wait_for_function(LAST_ANSWER_HAS, arg="cat", timeout=120_000)
+    assert bot.count() > before + 1
 
 
 def test_add_a_document_in_the_knowledge_tab(page, tmp_path):
