@@ -20,6 +20,7 @@ class Source:
     kind: str
     cited: bool = False
     image_path: str | None = None
+    text: str = ""  # the whole passage, as the model got it
 
 
 @dataclass(frozen=True)

@@ -192,6 +192,7 @@ class Orchestrator:
                 h.kind,
                 cited=f"[{n}]" in answer_text,
                 image_path=h.image_path,
+                text=h.text,
             )
             for n, h in enumerate(hits, start=1)
         ]

@@ -1,0 +1,147 @@
+"""Evaluation datasets: Vira's own JSONL (conversations over images and documents) and the
+OK-VQA / A-OKVQA question files with a local folder of COCO images.
+
+Vira's format, one conversation per line (paths relative to the file)::
+
+    {"id": "cat-chain", "documents": ["docs/cats.md"],
+     "turns": [{"question": "What animal is this?", "images": ["images/chelsea.jpg"],
+                "kind": "naming", "answers": ["cat", "kitten"]},
+               {"question": "How often should it be fed?", "kind": "knowledge",
+                "keywords": ["twice"], "sources": ["cats.md"], "support": "twice a day"}]}
+
+A turn is right when it contains one of ``answers`` (if given), every entry of ``keywords``
+(``"a|b"`` accepts either), none of ``forbidden``, and says it does not know exactly when
+``unanswerable`` is true.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class DatasetError(ValueError):
+    """The file is not a dataset this reader understands; the message says where."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    images: tuple[Path, ...] = ()
+    kind: str = "other"
+    answers: tuple[str, ...] = ()
+    #: For VQA-style data: how many annotators gave each answer (soft VQA accuracy).
+    answer_counts: dict[str, int] = field(default_factory=dict)
+    keywords: tuple[str, ...] = ()
+    forbidden: tuple[str, ...] = ()
+    unanswerable: bool = False
+    sources: tuple[str, ...] = ()  # gold documents (file names) the answer should come from
+    support: str = ""  # the fact a cited passage must contain
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    turns: tuple[Turn, ...]
+    documents: tuple[Path, ...] = ()
+
+
+def load(path: Path, images: Path | None = None, annotations: Path | None = None) -> list:
+    """Read any supported dataset; the format is recognised from the file itself."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: no such file")
+    if path.suffix == ".jsonl":
+        return read_vira(path)
+    data = _json(path)
+    if isinstance(data, dict) and "questions" in data:
+        if annotations is None or images is None:
+            raise DatasetError("OK-VQA questions need --annotations FILE and --images DIR")
+        return read_okvqa(data, _json(annotations), images)
+    if isinstance(data, list) and data and "direct_answers" in data[0]:
+        if images is None:
+            raise DatasetError("A-OKVQA questions need --images DIR (the COCO images)")
+        return read_aokvqa(data, images)
+    raise DatasetError(f"{path}: not a Vira .jsonl, an OK-VQA questions file or an A-OKVQA file")
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DatasetError(f"{path}: {exc}") from None
+
+
+def read_vira(path: Path) -> list[Conversation]:
+    root = path.parent
+    conversations = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            conversations.append(_conversation(record, root, number))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise DatasetError(f"{path}:{number}: {type(exc).__name__}: {exc}") from None
+    return conversations
+
+
+def _conversation(record: dict, root: Path, number: int) -> Conversation:
+    turns = tuple(
+        Turn(
+            question=t["question"],
+            images=tuple(root / p for p in t.get("images", [])),
+            kind=t.get("kind", "other"),
+            answers=tuple(t.get("answers", [])),
+            keywords=tuple(t.get("keywords", [])),
+            forbidden=tuple(t.get("forbidden", [])),
+            unanswerable=bool(t.get("unanswerable", False)),
+            sources=tuple(t.get("sources", [])),
+            support=t.get("support", ""),
+        )
+        for t in record["turns"]
+    )
+    if not turns:
+        raise KeyError("turns (at least one)")
+    documents = tuple(root / p for p in record.get("documents", []))
+    return Conversation(str(record.get("id", number)), turns, documents)
+
+
+def _coco_image(folder: Path, image_id: int) -> Path:
+    """COCO names images ``COCO_val2014_000000297147.jpg`` (2014) or ``000000297147.jpg``."""
+    matches = sorted(Path(folder).glob(f"*{image_id:012d}.jpg"))
+    if not matches:
+        raise DatasetError(f"no image for COCO id {image_id} in {folder}")
+    return matches[0]
+
+
+def _vqa_turn(question: str, image: Path, answers: list[str]) -> Turn:
+    counts = Counter(a.strip() for a in answers if a.strip())
+    return Turn(question, (image,), "vqa", tuple(counts), dict(counts))
+
+
+def read_okvqa(questions: dict, annotations: dict, images: Path) -> list[Conversation]:
+    answers = {
+        a["question_id"]: [x["answer"] for x in a["answers"]]
+        for a in annotations.get("annotations", [])
+    }
+    conversations = []
+    for q in questions["questions"]:
+        if q["question_id"] in answers:
+            image = _coco_image(images, q["image_id"])
+            turn = _vqa_turn(q["question"], image, answers[q["question_id"]])
+            conversations.append(Conversation(str(q["question_id"]), (turn,)))
+    return conversations
+
+
+def read_aokvqa(records: list[dict], images: Path) -> list[Conversation]:
+    return [
+        Conversation(
+            str(r["question_id"]),
+            (_vqa_turn(r["question"], _coco_image(images, r["image_id"]), r["direct_answers"]),),
+        )
+        for r in records
+    ]
