@@ -17,6 +17,7 @@ from knowledge_base import Hit, KnowledgeBase
 from knowledge_base.loaders.image import open_image
 from tools import make_encode_image, make_search_knowledge
 from tools.fusion.backends.base import FusionBackend
+from tools.fusion.citations import checked_citations
 from tools.fusion.errors import BackendUnavailable
 from tools.fusion.prompt import FusionRequest, ImageRef, Passage, Turn, facts_carried
 from tools.vision import ImageEncoder, ImageFacts
@@ -158,9 +159,8 @@ class Orchestrator:
             yield Event("error", f"The answering model is unavailable: {exc}")
             return
         used = [r.image_id for r in refs]
-        answer = self.record(
-            session_id, question, "".join(pieces), hits, used, prompt, facts_carried(request)
-        )
+        text = checked_citations("".join(pieces), passages)
+        answer = self.record(session_id, question, text, hits, used, prompt, facts_carried(request))
         yield Event("answer", answer.text, answer=answer)
 
     def history(self, session_id: str) -> list[Turn]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.factories import cat_ref
-from tools.fusion.citations import missing_citations
+from tools.fusion.citations import checked_citations, missing_citations
 from tools.fusion.prompt import (
     SYSTEM_PROMPT,
     FusionRequest,
@@ -100,3 +100,16 @@ def test_missing_citations_for_small_models():
     assert missing_citations("The warranty lasts 24 months [1].", passages) == ""
     assert missing_citations("I don't know.", passages) == ""
     assert missing_citations("It is a cat.", []) == ""
+
+
+def test_citations_naming_no_passage_or_the_wrong_one_are_fixed():
+    passages = [
+        Passage(1, "E4: the grinder is jammed. Switch the machine off.", "manual.md"),
+        Passage(2, "The removable water tank holds 1.8 litres.", "manual.md"),
+    ]
+    fixed = checked_citations("The grinder is jammed; switch it off. [2]", passages)
+    assert fixed == "The grinder is jammed; switch it off. [1]"
+    assert checked_citations("It is a tiger cat [0].", passages) == "It is a tiger cat."
+    both = "The tank holds 1.8 litres [2] and E4 means a jammed grinder [1]."
+    assert checked_citations(both, passages) == both
+    assert checked_citations("It holds 1.8 litres [2][1].", passages) == "It holds 1.8 litres [2]."
