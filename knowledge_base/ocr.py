@@ -12,7 +12,7 @@ from PIL import Image, ImageOps
 MIN_CONFIDENCE = 0.5
 # Looser boxes than RapidOCR's 1.6: with tight boxes the recogniser drops the spaces between
 # words ("Totaldue431.50EUR"); 2.0 kept them on rendered text and on skimage's scanned page.
-UNCLIP_RATIO = 2.0
+UNCLIP_RATIO = 2.5
 # A white margin: without it the detector cuts lines that touch the edges into fragments
 # ("revenue8", "88", "million"); with it the same lines come back whole.
 MARGIN_FRACTION = 0.05
@@ -27,6 +27,9 @@ class OcrLine:
 
 class Ocr:
     """Thread-safe, lazily loaded OCR engine. ``ocr(image)`` returns the text in reading order."""
+
+    #: Changes whenever the settings above change what OCR returns (cache keys include it).
+    key = f"rapidocr-1.4.4-unclip{UNCLIP_RATIO}-margin{MARGIN_FRACTION}"
 
     def __init__(self) -> None:
         self._engine = None

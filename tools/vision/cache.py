@@ -3,6 +3,7 @@ turns and restarts."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -15,7 +16,9 @@ from tools.vision.facts import ImageFacts
 
 class FactsCache:
     def __init__(self, folder: Path | None, backend_key: str, capacity: int = 512) -> None:
-        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", backend_key)[:80]
+        # Readable start, and a hash of the whole key so that long keys stay distinct.
+        digest = hashlib.sha256(backend_key.encode()).hexdigest()[:12]
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", backend_key)[:60] + "-" + digest
         self.folder = folder / slug if folder else None
         self.capacity = capacity
         self._memory: OrderedDict[str, ImageFacts] = OrderedDict()

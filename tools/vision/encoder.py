@@ -40,7 +40,8 @@ class ImageEncoder:
     ) -> None:
         self.backend = backend
         self.ocr = ocr
-        self.cache = FactsCache(cache_dir, backend.key)
+        # Facts depend on the OCR settings too: a change there must not serve stale text.
+        self.cache = FactsCache(cache_dir, f"{backend.key}+{ocr.key if ocr else 'no-ocr'}")
         self.top_k = top_k
         self.model_calls = 0  # images that went through the backend (cache misses)
 
