@@ -69,6 +69,12 @@ def _planner_model(settings: Settings) -> BaseChatModel | None:
     )
 
 
+def _utf8(text: str | None) -> str:
+    """Text that UTF-8 can carry: lone surrogates (a JSON "\\ud800", a bad decode) would
+    crash SQLite and the tokenizer; they become "?"."""
+    return (text or "").encode("utf-8", "replace").decode("utf-8")
+
+
 class Session:
     """One conversation: its own images, turns and uploads, kept across restarts."""
 
@@ -81,7 +87,7 @@ class Session:
     def ask(self, text: str, images: list[str | Path] | None = None) -> Iterator[Event]:
         """Stream events: tool_call, tool_result, token..., then answer (or error)."""
         paths = [Path(p) for p in images or []]
-        yield from self.assistant.planner.run(self.id, text, paths)
+        yield from self.assistant.planner.run(self.id, _utf8(text), paths)
 
     def ask_text(self, text: str, images: list[str | Path] | None = None) -> Answer:
         """Block until the answer is complete; raise ``ValueError`` with the error message."""

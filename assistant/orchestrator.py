@@ -74,41 +74,72 @@ class Orchestrator:
         yield from self._answer(session_id, text, targets, by_id, facts, passages)
 
     def begin(self, session_id: str, text: str, images: list[Path]):  # noqa: ANN201 - a generator that returns
-        """Check the message and register its images (both planners start here). Returns
-        (facts by image id, the new image ids), or None after an error event."""
-        if not text and not images:
-            yield Event("error", "Ask a question, or add an image and ask about it.")
+        """Check the message, read its images, and only when all of it is good register the
+        images (both planners start here). Returns (facts by image id, the new image ids),
+        or None after error events — a refused message changes nothing in memory."""
+        problem = self._refusal(text, images)
+        if problem:
+            yield Event("error", problem)
             return None
-        if len(text) > self.settings.max_question_chars:
-            yield Event(
-                "error",
-                f"The question is {len(text):,} characters long; the limit is "
-                f"{self.settings.max_question_chars:,}.",
-            )
+        read: list[tuple[Path, ImageFacts]] = []
+        failed = False
+        for path in images:
+            facts = yield from self._read(path)
+            failed = failed or facts is None
+            read.append((path, facts))
+        if failed:
             return None
         self.memory.touch(session_id)
-        facts: dict[str, ImageFacts] = {}
+        facts_by_id: dict[str, ImageFacts] = {}
         new: list[str] = []
-        for path in images[: self.settings.max_images_per_turn]:
-            stored = yield from self._register(session_id, path, facts)
-            if stored is not None:
-                new.append(stored.image_id)
-        return facts, new
+        for path, facts in read:
+            stored = self.memory.add_image(session_id, Path(path), facts.image_id, path.name)
+            self.memory.set_labels(session_id, stored.number, [x.name for x in facts.labels])
+            facts_by_id[stored.image_id] = facts
+            new.append(stored.image_id)
+        return facts_by_id, new
 
-    def _register(self, session_id: str, path: Path, facts: dict[str, ImageFacts]):
-        name = Path(path).name
-        yield Event("tool_call", tool="encode_image", data={"image": name})
+    def _refusal(self, text: str, images: list[Path]) -> str | None:
+        limits = self.settings
+        if not text and not images:
+            return "Ask a question, or add an image and ask about it."
+        if len(text) > limits.max_question_chars:
+            return (
+                f"The question is {len(text):,} characters long; the limit is "
+                f"{limits.max_question_chars:,}."
+            )
+        if len(images) > limits.max_images_per_turn:
+            return (
+                f"{len(images)} images in one message; the limit is "
+                f"{limits.max_images_per_turn}. Send them in smaller groups."
+            )
+        for path in images:
+            if not path.exists():
+                return f"{path.name}: file not found."
+            if not path.is_file():
+                return f"{path.name}: not a file."
+            size = path.stat().st_size
+            if size > limits.max_upload_bytes:
+                return (
+                    f"{path.name} is {size / 2**20:.1f} MB; the limit is "
+                    f"{limits.max_upload_mb:g} MB."
+                )
+        return None
+
+    def _read(self, path: Path):
+        yield Event("tool_call", tool="encode_image", data={"image": path.name})
         result = _call(self.encode_tool, {"image": str(path)})
         if result.artifact is None:
-            yield Event("error", f"{name}: {result.content}")
+            reason = str(result.content).split(": ", 1)[-1]
+            kept = "Nothing from this message was kept."
+            yield Event("error", f"{path.name}: {reason.rstrip('.')}. {kept}")
             return None
-        # The facts' id is the sha256 of the file's bytes: no need to hash it again.
-        stored = self.memory.add_image(session_id, Path(path), result.artifact.image_id, name)
-        labels = [label.name for label in result.artifact.labels]
-        self.memory.set_labels(session_id, stored.number, labels)
-        facts[stored.image_id] = result.artifact
-        yield _facts_event(stored.image_id, result)
-        return stored
+        yield Event(
+            "tool_result",
+            tool="encode_image",
+            data={"image": path.name, "facts": result.content},
+        )
+        return result.artifact
 
     def _encode(self, image: StoredImage, facts: dict[str, ImageFacts]) -> Iterator[Event]:
         yield Event("tool_call", tool="encode_image", data={"image": image.image_id})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from pathlib import Path
 
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
@@ -28,8 +29,10 @@ def make_encode_image(
         the same image is free."""
         try:
             facts = encoder.encode(resolve(image) if resolve else image)
-        except (KnowledgeBaseError, OSError, KeyError) as exc:
-            return f"Could not read image {image!r}: {exc}", None
+        except KnowledgeBaseError as exc:
+            return f"Could not read image {Path(image).name!r}: {exc}", None
+        except (OSError, KeyError):
+            return f"Could not read image {Path(image).name!r}: no such image", None
         return facts.describe(), facts
 
     return StructuredTool.from_function(

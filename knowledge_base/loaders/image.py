@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from pathlib import Path
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from knowledge_base.errors import RejectedFile
 from knowledge_base.loaders.base import ImageItem, LoadContext, LoadedDocument
@@ -45,8 +46,11 @@ def open_image(source: Path | bytes) -> Image.Image:
             f"image has too many pixels; the limit is {MAX_PIXELS:,} pixels "
             "(possible decompression bomb)"
         ) from None
+    except UnidentifiedImageError:
+        raise RejectedFile("not a readable image (unknown format, or not an image)") from None
     except Exception as exc:  # Pillow raises many types for bad bytes
-        raise RejectedFile(f"not a readable image (corrupt or truncated): {exc}") from None
+        detail = re.sub(r"<[^<>]* at 0x[0-9a-f]+>", "the file", str(exc))[:200]
+        raise RejectedFile(f"not a readable image (corrupt or truncated): {detail}") from None
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:

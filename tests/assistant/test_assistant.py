@@ -106,11 +106,17 @@ def test_empty_and_enormous_questions(make_assistant, text, message):
     assert [e.kind for e in events] == ["error"] and message in events[0].text
 
 
-def test_a_bad_image_is_reported_and_not_registered(make_assistant, tmp_path):
+def test_a_bad_image_refuses_the_whole_message_and_keeps_nothing(make_assistant, tmp_path):
     junk = tmp_path / "photo.png"
     junk.write_bytes(b"not an image at all")
+    good = tmp_path / "cat.png"
+    Image.fromarray(data.chelsea()).save(good)
     session = make_assistant().session("hal")
-    events = list(session.ask("What is this?", images=[junk]))
+    events = list(session.ask("What is this?", images=[good, junk]))
     errors = [e.text for e in events if e.kind == "error"]
-    assert errors and errors[0].startswith("photo.png: Could not read image")
-    assert session.images() == []
+    assert errors == [
+        "photo.png: not a readable image (unknown format, or not an image). "
+        "Nothing from this message was kept."
+    ]
+    assert "answer" not in {e.kind for e in events}
+    assert session.images() == [] and session.assistant.memory.history("hal", 1000) == []
