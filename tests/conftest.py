@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from assistant import Assistant, Settings
 from knowledge_base import KnowledgeBase, KnowledgeSettings
 from knowledge_base.embeddings import ImageEmbedding, SentenceTransformerEmbedding
 from knowledge_base.ocr import Ocr
+from tests.servers import free_port
+from tools.fusion.backends.composed import ComposedBackend
+from tools.fusion.gguf import QWEN_CODER_1_5B
+from ui import build_ui, launch
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +59,28 @@ def make_kb(embedding, ocr, image_embedding, tmp_path):
 @pytest.fixture
 def kb(make_kb) -> KnowledgeBase:
     return make_kb()
+
+
+@pytest.fixture(scope="session")
+def composed_vlm(request) -> ComposedBackend:
+    """The offline default answering model, loaded once for every app the tests launch."""
+    return ComposedBackend(QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models")))
+
+
+@pytest.fixture(scope="module")
+def launched(tmp_path_factory, embedding, ocr, image_embedding, composed_vlm):
+    """A real app on a free port (as ``python app.py`` serves it): (url, its Assistant)."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("app-data"))
+    knowledge = KnowledgeBase(
+        settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding
+    )
+    vlm = composed_vlm
+    assistant = Assistant(settings, knowledge=knowledge, vlm=vlm)
+    demo = build_ui(assistant)
+    port = free_port()
+    launch(demo, "127.0.0.1", port, settings.max_upload_bytes, block=False)
+    yield f"http://127.0.0.1:{port}/", assistant
+    demo.close()
 
 
 def pytest_sessionfinish(session, exitstatus):
