@@ -23,3 +23,14 @@ def kb_state(assistant: Any) -> tuple:
         kb.store.images.count(),
         len(kb.store.manifest.records()),
     )
+
+
+#: Figures the suite measures (latency, memory), printed at the end of the run.
+REPORT: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if REPORT:
+        terminalreporter.section("reliability figures")
+        for name, value in REPORT.items():
+            terminalreporter.write_line(f"{name}: {value}")

@@ -1,0 +1,46 @@
+"""Twenty gradio_client sessions at once against a launched app, each asking about its own
+image: every answer is about its own image, none fails; the p95 latency is reported."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from gradio_client import Client, handle_file
+
+from tests import factories
+from tests.reliability.conftest import REPORT, chat_text
+
+pytestmark = pytest.mark.slow
+CLIENTS = 20
+
+
+def _ask(url: str, image, code: str) -> tuple[str, str, float, int]:
+    client = Client(url, verbose=False)
+    start = time.perf_counter()
+    message = {"text": "What is the locker code written in this image?", "files": [image]}
+    history, _, _, gallery, _ = client.predict(message, [], api_name="/chat")
+    return code, chat_text(history[-1]), time.perf_counter() - start, len(gallery)
+
+
+def test_twenty_sessions_at_once_each_get_their_own_answer(launched, tmp_path):
+    url = launched[0]
+    codes = [f"{4100 + 37 * n}" for n in range(CLIENTS)]
+    images = []
+    for code in codes:
+        path = tmp_path / f"locker-{code}.png"
+        factories.text_image([f"Locker code: {code}"]).save(path)
+        images.append(handle_file(str(path)))
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        results = list(pool.map(_ask, [url] * CLIENTS, images, codes))
+    for code, answer, _, gallery in results:
+        others = [c for c in codes if c != code and c in answer]
+        assert code in answer and not others and "⚠️" not in answer, (code, answer)
+        assert gallery == 1  # the session holds its own image only
+    seconds = sorted(r[2] for r in results)
+    p95 = statistics.quantiles(seconds, n=20, method="inclusive")[18]
+    REPORT["20 concurrent sessions"] = (
+        f"p50 {statistics.median(seconds):.1f} s, p95 {p95:.1f} s, max {seconds[-1]:.1f} s"
+    )
