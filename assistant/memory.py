@@ -26,9 +26,6 @@ CREATE TABLE IF NOT EXISTS turns (
 # Columns added after the first release: databases from then get them on open.
 ADDED_COLUMNS = {"turns": {"prompt": "TEXT DEFAULT ''", "facts_of": "TEXT DEFAULT '[]'"}}
 OMITTED = "[earlier turns omitted]"
-# When the history outgrows its budget, older turns are cut in blocks of this many, so the
-# kept history starts at the same turn for several turns and its prompt prefix stays cached.
-CUT_STEP = 8
 
 
 @dataclass(frozen=True)
@@ -150,7 +147,7 @@ class Memory:
 
     def history(self, session_id: str, budget_tokens: int) -> list[StoredTurn]:
         """The latest turns that fit the budget, oldest first; a marker turn says when older
-        ones were left out. Cuts fall on multiples of CUT_STEP turns where that fits."""
+        ones were left out."""
         rows = self._exec(
             "SELECT role, text, images, prompt, facts_of FROM turns WHERE session_id=? "
             "ORDER BY number",
@@ -181,13 +178,21 @@ class Memory:
 
 
 def _first_fitting(turns: list[StoredTurn], budget: int) -> int:
-    """The earliest start, on a CUT_STEP boundary if possible, whose turns fit the budget."""
-    left = sum(turn.tokens for turn in turns)
-    fallback = len(turns)
+    """Where the kept history starts. When the conversation outgrows the budget, the start
+    jumps so that about half the budget is kept, then stays put while the conversation grows
+    back: the prompt's prefix (and the model's cache of it) changes once per half budget of
+    new conversation, not on every turn."""
+    total = sum(turn.tokens for turn in turns)
+    step = max(1, budget // 2)
+    before, mark, first_fit = 0, step, None
     for start, turn in enumerate(turns):
-        if left <= budget:
-            if start % CUT_STEP == 0:
+        fits = total - before <= budget
+        if fits and first_fit is None:
+            first_fit = start
+        if start == 0 or before >= mark:  # the first turn past each half-budget mark
+            if fits:
                 return start
-            fallback = min(fallback, start)
-        left -= turn.tokens
-    return fallback
+            while before >= mark:
+                mark += step
+        before += turn.tokens
+    return len(turns) if first_fit is None else first_fit

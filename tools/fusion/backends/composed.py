@@ -47,7 +47,9 @@ class ComposedBackend:
 
     def _load(self):
         if self._llm is None:
-            from llama_cpp import Llama, LlamaRAMCache
+            from llama_cpp import Llama
+
+            from tools.fusion.backends.prompt_cache import PromptStateCache
 
             path = (
                 self.model.assemble(self.models_dir)
@@ -61,7 +63,7 @@ class ComposedBackend:
                 n_batch=512,
                 verbose=False,
             )
-            llm.set_cache(LlamaRAMCache(capacity_bytes=PROMPT_CACHE_BYTES))
+            llm.set_cache(PromptStateCache(capacity_bytes=PROMPT_CACHE_BYTES))
             self._llm = llm
         return self._llm
 
