@@ -127,3 +127,16 @@ def test_small_model_gets_its_citation_added_in_code(small, facts_of):
     assert "3 months" in text and text.endswith("[2]") and "[1]" not in text, text
     cat = facts_of(Image.fromarray(data.chelsea()))
     assert re.search(r"\bcat\b", answer(small, FusionRequest("What animal is this?", [cat])), re.I)
+
+
+def test_a_prompt_restored_from_the_ram_cache_answers_the_same(composed, facts_of):
+    """Saved states drop llama-cpp-python's logits copy: an answer served from a restored
+    state must equal the one computed from scratch."""
+    cat = facts_of(Image.fromarray(data.chelsea()))
+    request = FusionRequest("What animal is this?", [cat])
+    first = answer(composed, request)
+    answer(composed, FusionRequest("What is the capital of the moon base Zeta-7?", []))
+    cache = composed._load().cache
+    assert all(state.scores.shape[0] == 1 for state in cache.cache_state.values())
+    assert cache.cache_size < 64 * 2**20  # states only, no 311 MB logits copies
+    assert answer(composed, request) == first
