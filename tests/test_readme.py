@@ -51,3 +51,15 @@ def test_quick_start_commands_are_what_ci_runs():
     test_command = _blocks("bash")[1].strip()
     assert test_command == "scripts/setup.sh --dev && .venv/bin/python -m pytest"
     assert test_command in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_eval_format_example_reads(tmp_path):
+    import json
+
+    from assistant.eval.dataset import load
+
+    (example,) = _blocks("json")
+    (tmp_path / "set.jsonl").write_text(json.dumps(json.loads(example)) + "\n")
+    (conversation,) = load(tmp_path / "set.jsonl")
+    kinds = [t.kind for t in conversation.turns]
+    assert kinds == ["naming", "knowledge", "idk"] and conversation.turns[2].unanswerable
