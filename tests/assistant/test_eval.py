@@ -126,3 +126,18 @@ def test_cli_runs_the_dev_set_with_the_offline_default(tmp_path, capsys):
     first, _, knowledge, _ = result["turns"]
     assert first["correct"], first  # "What animal is this?" about chelsea
     assert knowledge["retrieved"][0] == "cat_care.md" and knowledge["recall"] == 1.0
+
+
+@pytest.mark.slow
+def test_the_same_dataset_runs_on_another_backend(tmp_path, monkeypatch, capsys):
+    """The backend comes from the settings: a (tiny, random) transformers VLM built here
+    answers the same conversations; its answers are noise, but every turn is scored."""
+    from tests.tiny_models import tiny_llava
+
+    monkeypatch.setenv("VIRA_VLM", f"transformers:{tiny_llava(tmp_path / 'llava')}")
+    out = tmp_path / "result.json"
+    assert main([str(DEV), "--limit", "2", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["vlm"].startswith("transformers:") and result["questions"] == 6
+    assert result["errors"] == 0 and all(isinstance(t["answer"], str) for t in result["turns"])
+    assert "with transformers:" in capsys.readouterr().out
