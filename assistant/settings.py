@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from tools.settings import ToolSettings
 
 
 class Settings(ToolSettings):
-    host: str = Field("127.0.0.1", description="Address the web app listens on.")
-    port: int = Field(7860, description="Port the web app listens on.")
+    # Gradio's own variables come second: Hugging Face Spaces sets GRADIO_SERVER_NAME=0.0.0.0,
+    # and an app bound to 127.0.0.1 there is unreachable.
+    host: str = Field(
+        "127.0.0.1",
+        validation_alias=AliasChoices("host", "VIRA_HOST", "GRADIO_SERVER_NAME"),
+        description="Address the web app listens on (or GRADIO_SERVER_NAME).",
+    )
+    port: int = Field(
+        7860,
+        validation_alias=AliasChoices("port", "VIRA_PORT", "GRADIO_SERVER_PORT"),
+        description="Port the web app listens on (or GRADIO_SERVER_PORT).",
+    )
     session_ttl_hours: float = Field(24 * 7, gt=0, description="Idle sessions are deleted.")
     history_tokens: int = Field(1200, gt=0, description="Conversation kept in the prompt.")
     passages: int = Field(5, ge=1, le=20, description="Passages retrieved per turn.")

@@ -31,6 +31,15 @@ def test_environment_and_dotenv(monkeypatch, tmp_path):
     assert (s.max_pages, s.port) == (12, 9000)
 
 
+def test_gradio_and_spaces_variables_pick_the_address(monkeypatch):
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")  # what Hugging Face Spaces sets
+    monkeypatch.setenv("GRADIO_SERVER_PORT", "7861")
+    assert (Settings().host, Settings().port) == ("0.0.0.0", 7861)
+    monkeypatch.setenv("VIRA_HOST", "10.0.0.5")  # ours win
+    assert Settings().host == "10.0.0.5"
+    assert Settings(host="::1", port=1234).host == "::1"
+
+
 def test_blank_url_means_embedded(monkeypatch):
     monkeypatch.setenv("VIRA_CHROMA_URL", "")
     assert Settings().chroma_url is None
