@@ -5,4 +5,6 @@ from ui import build_ui, launch
 
 if __name__ == "__main__":
     settings = Settings()
-    launch(build_ui(Assistant(settings)), settings.host, settings.port, settings.max_upload_bytes)
+    assistant = Assistant(settings)
+    assistant.warm_up()
+    launch(build_ui(assistant), settings.host, settings.port, settings.max_upload_bytes)

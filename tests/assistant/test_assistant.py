@@ -17,15 +17,11 @@ from tools.fusion.gguf import QWEN_CODER_1_5B
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def composed(request):
-    return ComposedBackend(QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models")))
-
-
 @pytest.fixture
-def make_assistant(make_kb, composed, tmp_path):
+def make_assistant(make_kb, composed_vlm, tmp_path):
     def make() -> Assistant:
-        return Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=composed)
+        settings = Settings(data_dir=tmp_path / "data")
+        return Assistant(settings, knowledge=make_kb(), vlm=composed_vlm)
 
     return make
 
@@ -120,3 +116,22 @@ def test_a_bad_image_refuses_the_whole_message_and_keeps_nothing(make_assistant,
     ]
     assert "answer" not in {e.kind for e in events}
     assert session.images() == [] and session.assistant.memory.history("hal", 1000) == []
+
+
+def test_warm_up_loads_every_model_in_the_background(make_kb, request, tmp_path):
+    model = QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models"))
+    vlm = ComposedBackend(model)
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=vlm)
+    assert vlm._llm is None and assistant.encoder.model_calls == 0  # lazy until then
+    assistant.warm_up().join(timeout=120)
+    assert vlm._llm is not None and vlm._llm.n_tokens > 0  # the system prompt is computed
+    assert assistant.encoder.model_calls == 1
+
+
+def test_a_failed_warm_up_is_logged_and_the_app_keeps_going(make_kb, tmp_path, caplog):
+    vlm = ComposedBackend(tmp_path / "missing.gguf")
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=vlm)
+    assistant.warm_up().join(timeout=120)
+    assert "warming up the models failed" in caplog.text
+    events = list(assistant.session("s").ask("Hello?"))
+    assert events[-1].kind == "error" and "unavailable" in events[-1].text

@@ -26,8 +26,8 @@ def gguf_path(request):
 
 
 @pytest.fixture(scope="session")
-def composed(gguf_path):
-    return ComposedBackend(gguf_path)
+def composed(composed_vlm):
+    return composed_vlm
 
 
 @pytest.fixture(scope="session")

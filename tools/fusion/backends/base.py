@@ -18,6 +18,10 @@ class FusionBackend(Protocol):
         next turn replays it and the model's prefix cache still matches)."""
         ...
 
+    def warm_up(self) -> None:
+        """Load the model now (in the background at start-up) instead of on the first question."""
+        ...
+
     def stream(self, request: FusionRequest) -> Iterator[str]:
         """Yield the answer as it is generated, piece by piece."""
         ...

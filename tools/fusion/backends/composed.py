@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tools.fusion.citations import missing_citations
+from tools.fusion.errors import BackendUnavailable
 from tools.fusion.gguf import QWEN_CODER_1_5B, PackagedGguf
 from tools.fusion.prompt import FusionRequest, chat_messages, user_message
 
@@ -51,21 +52,31 @@ class ComposedBackend:
 
             from tools.fusion.backends.prompt_cache import PromptStateCache
 
-            path = (
-                self.model.assemble(self.models_dir)
-                if isinstance(self.model, PackagedGguf)
-                else Path(self.model)
-            )
-            llm = Llama(
-                model_path=str(path),
-                n_ctx=CONTEXT_TOKENS,
-                n_threads=self.threads,
-                n_batch=512,
-                verbose=False,
-            )
+            try:
+                path = (
+                    self.model.assemble(self.models_dir)
+                    if isinstance(self.model, PackagedGguf)
+                    else Path(self.model)
+                )
+                llm = Llama(
+                    model_path=str(path),
+                    n_ctx=CONTEXT_TOKENS,
+                    n_threads=self.threads,
+                    n_batch=512,
+                    verbose=False,
+                )
+            except (OSError, ValueError, RuntimeError) as exc:
+                raise BackendUnavailable(f"cannot load {self.key}: {exc}") from None
             llm.set_cache(PromptStateCache(capacity_bytes=PROMPT_CACHE_BYTES))
             self._llm = llm
         return self._llm
+
+    def warm_up(self) -> None:
+        """Load the model and compute the system prompt's state, which every chat starts with."""
+        with self._lock:
+            llm = self._load()
+            messages = chat_messages(FusionRequest("Hello"), self.rules_again)
+            llm.create_chat_completion(messages, max_tokens=1, temperature=0.0)
 
     def render(self, request: FusionRequest) -> str:
         return user_message(request, self.rules_again)

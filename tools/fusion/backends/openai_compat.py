@@ -58,6 +58,9 @@ class OpenAIBackend:
             )
         return self._client
 
+    def warm_up(self) -> None:
+        """Nothing to load here: the server holds the model."""
+
     def render(self, request: FusionRequest) -> str:
         return user_message(request)
 

@@ -33,6 +33,9 @@ class TransformersBackend:
         self._lock = threading.Lock()
         self._generate = _zero_gpu(self._generate_impl)
 
+    def warm_up(self) -> None:
+        self._load()
+
     def render(self, request: FusionRequest) -> str:
         return user_message(request)
 
