@@ -6,13 +6,14 @@ from __future__ import annotations
 import ctypes
 import gc
 import sys
+from collections.abc import Callable
 
 import psutil
 import pytest
 from PIL import Image
 from skimage import data
 
-from assistant import Assistant, Settings
+from assistant import Answer, Assistant, Settings
 from knowledge_base import KnowledgeBase
 from tests.reliability.conftest import REPORT
 
@@ -34,6 +35,21 @@ def _rss() -> float:
     if sys.platform == "linux":
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     return psutil.Process().memory_info().rss / MB
+
+
+def _measured(steps: int, every: int, step: Callable[[int], Answer]) -> dict[int, float]:
+    """Run ``step`` for 1..steps, with the RSS before and after every ``every`` steps."""
+    rss = {0: _rss()}
+    for n in range(1, steps + 1):
+        assert step(n).text
+        if n % every == 0:
+            rss[n] = _rss()
+    return rss
+
+
+def _report(name: str, rss: dict[int, float]) -> None:
+    steps = ", ".join(f"{n}: {value:.0f}" for n, value in rss.items())
+    REPORT[name] = f"{steps} (growth {rss[max(rss)] - rss[0]:+.0f} MB)"
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +76,8 @@ def test_two_hundred_turns_in_one_session(assistant, photos):
     session.ask_text("What is in this picture?", images=[photos[0]])
     for n in range(20):  # warm-up: caches and the prompt cache fill first
         session.ask_text(QUESTIONS[n % len(QUESTIONS)])
-    rss = {0: _rss()}
-    for turn in range(1, 201):
-        assert session.ask_text(QUESTIONS[turn % len(QUESTIONS)]).text
-        if turn % 50 == 0:
-            rss[turn] = _rss()
-    REPORT["RSS over 200 turns in one session"] = (
-        ", ".join(f"turn {t}: {v:.0f} MB" for t, v in rss.items())
-        + f" (growth {rss[200] - rss[0]:+.0f} MB)"
-    )
+    rss = _measured(200, 50, lambda turn: session.ask_text(QUESTIONS[turn % len(QUESTIONS)]))
+    _report("RSS over 200 turns in one session (MB after n turns)", rss)
     # Flat in the second half (the prompt cache is full by then): nothing accumulates per
     # turn. (The logits-copy leak this guards against added ~300 MB a turn.)
     assert rss[200] - rss[100] < 150, rss
@@ -78,14 +87,12 @@ def test_two_hundred_turns_in_one_session(assistant, photos):
 def test_fifty_sessions(assistant, photos):
     for n in range(5):  # warm-up
         assistant.session(f"warm-{n}").ask_text("What is it?", images=[photos[n]])
-    rss = {0: _rss()}
-    for n in range(1, 51):
-        session = assistant.session(f"user-{n}")
-        assert session.ask_text("What is it?", images=[photos[n % len(photos)]]).text
-        if n % 25 == 0:
-            rss[n] = _rss()
-    REPORT["RSS over 50 sessions"] = (
-        ", ".join(f"after {n}: {v:.0f} MB" for n, v in rss.items())
-        + f" (growth {rss[50] - rss[0]:+.0f} MB)"
+    rss = _measured(
+        50,
+        25,
+        lambda n: assistant.session(f"user-{n}").ask_text(
+            "What is it?", images=[photos[n % len(photos)]]
+        ),
     )
+    _report("RSS over 50 sessions (MB after n sessions)", rss)
     assert rss[50] - rss[25] < 100, rss
