@@ -93,7 +93,7 @@ class Orchestrator:
         facts_by_id: dict[str, ImageFacts] = {}
         new: list[str] = []
         for path, facts in read:
-            stored = self.memory.add_image(session_id, Path(path), facts.image_id, path.name)
+            stored = self.memory.add_image(session_id, path, facts.image_id, path.name)
             self.memory.set_labels(session_id, stored.number, [x.name for x in facts.labels])
             facts_by_id[stored.image_id] = facts
             new.append(stored.image_id)
@@ -129,16 +129,11 @@ class Orchestrator:
     def _read(self, path: Path):
         yield Event("tool_call", tool="encode_image", data={"image": path.name})
         result = _call(self.encode_tool, {"image": str(path)})
-        if result.artifact is None:
-            reason = str(result.content).split(": ", 1)[-1]
-            kept = "Nothing from this message was kept."
-            yield Event("error", f"{path.name}: {reason.rstrip('.')}. {kept}")
+        if result.artifact is None:  # the tool's message names the file and the reason
+            reason = str(result.content).rstrip(".")
+            yield Event("error", f"{reason}. Nothing from this message was kept.")
             return None
-        yield Event(
-            "tool_result",
-            tool="encode_image",
-            data={"image": path.name, "facts": result.content},
-        )
+        yield _facts_event(path.name, result)
         return result.artifact
 
     def _encode(self, image: StoredImage, facts: dict[str, ImageFacts]) -> Iterator[Event]:

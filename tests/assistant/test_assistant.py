@@ -111,8 +111,8 @@ def test_a_bad_image_refuses_the_whole_message_and_keeps_nothing(make_assistant,
     events = list(session.ask("What is this?", images=[good, junk]))
     errors = [e.text for e in events if e.kind == "error"]
     assert errors == [
-        "photo.png: not a readable image (unknown format, or not an image). "
-        "Nothing from this message was kept."
+        "Could not read image 'photo.png': not a readable image (unknown format, or not an "
+        "image). Nothing from this message was kept."
     ]
     assert "answer" not in {e.kind for e in events}
     assert session.images() == [] and session.assistant.memory.history("hal", 1000) == []
