@@ -5,17 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 
-def chat_text(message: dict[str, Any]) -> str:
-    """A Chatbot message's text (Gradio 6 sends content as a list of typed parts)."""
-    content = message["content"]
-    if isinstance(content, str):
-        return content
-    return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-
-
-def kb_state(assistant: Any) -> tuple:
+def kb_state(kb: Any) -> tuple:
     """Everything a failed ingest must leave as it was: documents, items, manifest."""
-    kb = assistant.knowledge
     documents = tuple(sorted((d.doc_id, d.source, d.chunks) for d in kb.list()))
     return (
         documents,

@@ -11,7 +11,8 @@ import pytest
 from gradio_client import Client, handle_file
 
 from tests import factories
-from tests.reliability.conftest import REPORT, chat_text
+from tests.app_clients import chat_text
+from tests.reliability.conftest import REPORT
 
 pytestmark = pytest.mark.slow
 CLIENTS = 20

@@ -11,16 +11,10 @@ from gradio_client import Client, handle_file
 from PIL import Image
 from skimage import data
 
-from ui.private_files import COOKIE
+from tests.app_clients import browser_client
 
 pytestmark = pytest.mark.slow
 REFUSED = {400, 403, 404, 405, 422}
-
-
-def _browser(url: str) -> httpx.Client:
-    client = httpx.Client(base_url=url, timeout=30)
-    assert client.get("/").status_code == 200 and COOKIE in client.cookies
-    return client
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +39,7 @@ def victim(launched, tmp_path_factory):
 
 
 def test_other_sessions_files_and_the_data_dir_are_refused(launched, victim):
-    mallory = _browser(launched[0])
+    mallory = browser_client(launched[0])
     for name, path in victim.items():
         for route in ("/gradio_api/file=", "/gradio_api/file/", "/file="):
             status = mallory.get(route + path).status_code
@@ -70,7 +64,7 @@ def test_other_sessions_files_and_the_data_dir_are_refused(launched, victim):
     ],
 )
 def test_paths_outside_are_refused(launched, path):
-    mallory = _browser(launched[0])
+    mallory = browser_client(launched[0])
     for route in ("/gradio_api/file=", "/gradio_api/file/", "/gradio_api/proxy="):
         assert mallory.get(route + path).status_code in REFUSED, (route, path)
 

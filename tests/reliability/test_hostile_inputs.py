@@ -11,7 +11,8 @@ import httpx
 import pytest
 from gradio_client import Client, handle_file
 
-from tests.reliability.conftest import chat_text, kb_state
+from tests.app_clients import chat_text
+from tests.reliability.conftest import kb_state
 from tests.reliability.hostile import CHAT_CASES, DOCUMENT_CASES
 
 pytestmark = pytest.mark.slow
@@ -29,7 +30,7 @@ def _assert_clear(message: str, pattern: str, tmp_path) -> None:
 def test_chat_through_the_python_api(name, launched, tmp_path):
     case, assistant = CHAT_CASES[name], launched[1]
     session = assistant.session(f"hostile-{uuid.uuid4().hex[:8]}")
-    knowledge = kb_state(assistant)
+    knowledge = kb_state(assistant.knowledge)
     events = list(session.ask(case.text, images=case.images(tmp_path)))
     errors = [e.text for e in events if e.kind == "error"]
     answers = [e for e in events if e.kind == "answer"]
@@ -39,14 +40,14 @@ def test_chat_through_the_python_api(name, launched, tmp_path):
         assert len(errors) == 1 and not answers, events
         _assert_clear(errors[0], case.expect, tmp_path)
         assert session.images() == [] and assistant.memory.history(session.id, 10**6) == []
-    assert kb_state(assistant) == knowledge
+    assert kb_state(assistant.knowledge) == knowledge
 
 
 @pytest.mark.parametrize("name", GRADIO_CHAT)
 def test_chat_through_gradio(name, launched, tmp_path):
     case, (url, assistant) = CHAT_CASES[name], launched
     client = Client(url, verbose=False)
-    knowledge = kb_state(assistant)
+    knowledge = kb_state(assistant.knowledge)
     files = [handle_file(str(p)) for p in case.images(tmp_path)]
     history, _, _, gallery, _ = client.predict(
         {"text": case.text, "files": files}, [], api_name="/chat"
@@ -59,7 +60,7 @@ def test_chat_through_gradio(name, launched, tmp_path):
         _assert_clear(reply.split("⚠️")[-1], case.expect, tmp_path)
         assert gallery == [] and assistant.memory.images(client.session_hash) == []
         assert assistant.memory.history(client.session_hash, 10**6) == []
-    assert kb_state(assistant) == knowledge
+    assert kb_state(assistant.knowledge) == knowledge
 
 
 def test_lone_surrogates_sent_as_raw_json_through_gradio(launched):
@@ -78,7 +79,7 @@ def test_document_through_the_python_api(name, make_kb, tmp_path):
     kb = make_kb(max_pages=2000, **case.settings)
     (tmp_path / "keep.md").write_text("# Keep\n\nThe harbour ferry leaves at 9:10.")
     kb.ingest([tmp_path / "keep.md"])
-    before = kb_state(type("A", (), {"knowledge": kb}))
+    before = kb_state(kb)
     (result,) = kb.ingest([case.build(tmp_path)]).files
     if case.expect is None:
         assert result.status == "added", result
@@ -86,14 +87,14 @@ def test_document_through_the_python_api(name, make_kb, tmp_path):
     else:
         assert result.status == "failed"
         _assert_clear(result.reason, case.expect, tmp_path)
-        assert kb_state(type("A", (), {"knowledge": kb})) == before
+        assert kb_state(kb) == before
 
 
 @pytest.mark.parametrize("name", GRADIO_DOCUMENTS)
 def test_document_through_gradio(name, launched, tmp_path):
     case, (url, assistant) = DOCUMENT_CASES[name], launched
     client = Client(url, verbose=False)
-    knowledge = kb_state(assistant)
+    knowledge = kb_state(assistant.knowledge)
     statuses, _ = client.predict([handle_file(str(case.build(tmp_path)))], api_name="/ingest")
     (row,) = statuses["data"]
     if case.expect is None:
@@ -106,4 +107,4 @@ def test_document_through_gradio(name, launched, tmp_path):
     else:
         assert row[1] == "failed", row
         _assert_clear(row[2], case.expect, tmp_path)
-        assert kb_state(assistant) == knowledge
+        assert kb_state(assistant.knowledge) == knowledge

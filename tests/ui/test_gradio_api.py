@@ -9,6 +9,7 @@ from PIL import Image
 from skimage import data
 
 from tests import factories
+from tests.app_clients import chat_text
 
 pytestmark = pytest.mark.slow
 
@@ -16,14 +17,6 @@ pytestmark = pytest.mark.slow
 def _chat(client: Client, text: str, files=()):
     message = {"text": text, "files": [handle_file(str(f)) for f in files]}
     return client.predict(message, [], api_name="/chat")
-
-
-def _text(message: dict) -> str:
-    """A Chatbot message's text (Gradio 6 sends content as a list of typed parts)."""
-    content = message["content"]
-    if isinstance(content, str):
-        return content
-    return "".join(part.get("text", "") for part in content if isinstance(part, dict))
 
 
 def test_named_endpoints_exist(app_url):
@@ -39,7 +32,7 @@ def test_upload_an_image_and_ask(app_url, tmp_path):
     client = Client(app_url, verbose=False)
     history, cards, trace, gallery, _ = _chat(client, "What animal is this?", [cat])
     assert cards == ""  # no knowledge base documents: no source cards
-    assert "cat" in _text(history[-1]).lower()
+    assert "cat" in chat_text(history[-1]).lower()
     assert [t["tool"] for t in trace][:2] == ["encode_image", "encode_image"]
     assert len(gallery) == 1 and gallery[0]["caption"].startswith("img-1")
     # A second client is another session: it sees none of the first one's images.
@@ -57,7 +50,7 @@ def test_ingest_a_document_then_ask_and_manage_it(app_url, tmp_path):
     doc_id = next(row[0] for row in docs["data"] if row[1] == "zephyr.md")
     assert "zephyr.md" in client.predict("descaling interval", 3, api_name="/kb_search")
     history, cards, _, _, _ = _chat(client, "How often should the Zephyr-9 be descaled?")
-    assert "3 months" in _text(history[-1])
+    assert "3 months" in chat_text(history[-1])
     assert "[1] zephyr.md" in cards and "cited" in cards
     message, docs = client.predict(doc_id, api_name="/kb_delete")
     assert message.startswith("Deleted zephyr.md")

@@ -9,16 +9,10 @@ from gradio_client import Client, handle_file
 from PIL import Image
 from skimage import data
 
-from ui.private_files import COOKIE, PrivateFiles
+from tests.app_clients import browser_client
+from ui.private_files import PrivateFiles
 
 pytestmark = pytest.mark.slow
-
-
-def _browser(app_url: str) -> httpx.Client:
-    """A client with its own cookie jar, as a browser gets it from the page."""
-    client = httpx.Client(base_url=app_url, timeout=30)
-    assert client.get("/").status_code == 200 and COOKIE in client.cookies
-    return client
 
 
 def _file(client: httpx.Client, path: str) -> int:
@@ -28,7 +22,7 @@ def _file(client: httpx.Client, path: str) -> int:
 def test_an_upload_is_served_to_its_uploader_only(app_url, tmp_path):
     cat = tmp_path / "cat.png"
     Image.fromarray(data.chelsea()).save(cat)
-    alice, mallory = _browser(app_url), _browser(app_url)
+    alice, mallory = browser_client(app_url), browser_client(app_url)
     with cat.open("rb") as handle:
         reply = alice.post("/gradio_api/upload", files={"files": ("cat.png", handle)})
     (path,) = reply.json()
@@ -49,7 +43,7 @@ def test_an_answers_files_are_served_to_its_session_only(app_url, tmp_path):
     _, _, _, gallery, _ = alice.predict(message, [], api_name="/chat")
     path = gallery[0]["image"]["path"]
     assert httpx.get(f"{app_url}gradio_api/file={path}", cookies=alice.cookies).status_code == 200
-    mallory = _browser(app_url)
+    mallory = browser_client(app_url)
     assert _file(mallory, path) == 404
 
 
