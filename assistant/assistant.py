@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 from langchain_core.language_models import BaseChatModel
 from PIL import Image
@@ -15,13 +16,18 @@ from assistant.events import Answer, Event
 from assistant.memory import Memory, StoredImage
 from assistant.orchestrator import Orchestrator
 from assistant.settings import Settings
+from assistant.turn import Services
+from imaging import Ocr
 from knowledge_base import KnowledgeBase
-from knowledge_base.ocr import Ocr
 from tools.fusion.backends.base import FusionBackend
 from tools.fusion.registry import create_vlm
 from tools.vision import ImageEncoder
 
 log = logging.getLogger(__name__)
+
+
+class Planner(Protocol):
+    def run(self, session_id: str, text: str, images: list[Path]) -> Iterator[Event]: ...
 
 
 class Assistant:
@@ -45,11 +51,9 @@ class Assistant:
         self.vlm = vlm or create_vlm(settings)
         self.memory = Memory(settings.data_dir, settings.session_ttl_hours * 3600)
         self.memory.expire()
-        self.orchestrator = Orchestrator(
-            settings, self.knowledge, self.encoder, self.vlm, self.memory
-        )
+        services = Services(settings, self.knowledge, self.encoder, self.vlm, self.memory)
         model = chat_model or _planner_model(settings)
-        self.planner = AgentPlanner(self.orchestrator, model) if model else self.orchestrator
+        self.planner: Planner = AgentPlanner(services, model) if model else Orchestrator(services)
 
     def session(self, session_id: str) -> Session:
         return Session(self, session_id)

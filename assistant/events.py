@@ -5,22 +5,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from knowledge_base import Hit
+
 EventKind = Literal["tool_call", "tool_result", "token", "answer", "error"]
 
 
 @dataclass(frozen=True)
 class Source:
-    """A numbered passage (or image item) the answer could cite, with where it came from."""
+    """A passage (or image item) the answer was given as [number]; ``cited`` when it says so."""
 
     number: int
-    document: str
-    page: int | None
-    snippet: str
-    score: float
-    kind: str
+    hit: Hit
     cited: bool = False
-    image_path: str | None = None
-    text: str = ""  # the whole passage, as the model got it
 
 
 @dataclass(frozen=True)

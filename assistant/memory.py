@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.fusion.prompt import Turn
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, created REAL, last_seen REAL);
 CREATE TABLE IF NOT EXISTS images (
@@ -39,19 +41,6 @@ class StoredImage:
     @property
     def image_id(self) -> str:
         return f"img-{self.number}"
-
-
-@dataclass(frozen=True)
-class StoredTurn:
-    role: str
-    text: str
-    images: tuple[str, ...] = ()
-    prompt: str = ""  # a user turn as the answering model got it
-    facts_of: tuple[str, ...] = ()  # the images whose facts that prompt carried
-
-    @property
-    def tokens(self) -> int:
-        return len(self.prompt or self.text) // 4 + 4  # about 4 characters a token
 
 
 class Memory:
@@ -145,7 +134,7 @@ class Memory:
             ),
         )
 
-    def history(self, session_id: str, budget_tokens: int) -> list[StoredTurn]:
+    def history(self, session_id: str, budget_tokens: int) -> list[Turn]:
         """The latest turns that fit the budget, oldest first; a marker turn says when older
         ones were left out."""
         rows = self._exec(
@@ -154,11 +143,11 @@ class Memory:
             (session_id,),
         )
         turns = [
-            StoredTurn(role, text, tuple(json.loads(images)), prompt or "", tuple(json.loads(f)))
+            Turn(role, text, prompt or "", tuple(json.loads(f)), tuple(json.loads(images)))
             for role, text, images, prompt, f in rows
         ]
         start = _first_fitting(turns, budget_tokens)
-        return ([StoredTurn("system", OMITTED)] if start else []) + turns[start:]
+        return ([Turn("system", OMITTED)] if start else []) + turns[start:]
 
     def clear(self, session_id: str) -> None:
         for table in ("turns", "images"):
@@ -177,12 +166,17 @@ class Memory:
         return stale
 
 
-def _first_fitting(turns: list[StoredTurn], budget: int) -> int:
+def turn_tokens(turn: Turn) -> int:
+    """About how many tokens a turn takes in the prompt (4 characters a token)."""
+    return len(turn.prompt or turn.text) // 4 + 4
+
+
+def _first_fitting(turns: list[Turn], budget: int) -> int:
     """Where the kept history starts. When the conversation outgrows the budget, the start
     jumps so that about half the budget is kept, then stays put while the conversation grows
     back: the prompt's prefix (and the model's cache of it) changes once per half budget of
     new conversation, not on every turn."""
-    total = sum(turn.tokens for turn in turns)
+    total = sum(turn_tokens(turn) for turn in turns)
     step = max(1, budget // 2)
     before, mark, first_fit = 0, step, None
     for start, turn in enumerate(turns):
@@ -194,5 +188,5 @@ def _first_fitting(turns: list[StoredTurn], budget: int) -> int:
                 return start
             while before >= mark:
                 mark += step
-        before += turn.tokens
+        before += turn_tokens(turn)
     return len(turns) if first_fit is None else first_fit

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from assistant.memory import StoredImage
 
 ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
@@ -12,14 +13,7 @@ ORDINALS = {
 _NOUN = r"(?:image|picture|photo|pic|screenshot|img|one)"
 
 
-@dataclass(frozen=True)
-class KnownImage:
-    image_id: str  # img-1, img-2, ...
-    number: int
-    labels: tuple[str, ...]
-
-
-def resolve(text: str, images: list[KnownImage], new: list[str]) -> list[str]:
+def resolve(text: str, images: list[StoredImage], new: list[str]) -> list[str]:
     """Image ids in the order the text names them; else the new ones; else the most recent."""
     if not images:
         return []

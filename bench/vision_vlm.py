@@ -25,8 +25,8 @@ from skimage import data
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from imaging import Ocr  # noqa: E402
 from knowledge_base.embeddings import create_image_backend  # noqa: E402
-from knowledge_base.ocr import Ocr  # noqa: E402
 from tools.fusion.backends.composed import ComposedBackend  # noqa: E402
 from tools.fusion.gguf import QWEN_CODER_1_5B  # noqa: E402
 from tools.fusion.prompt import FusionRequest, ImageRef, Turn  # noqa: E402

@@ -11,14 +11,13 @@ from typing import Any, Literal
 
 from PIL import Image
 
+from imaging import Ocr, UnreadableImage, open_image
 from knowledge_base.chunking import Chunker
 from knowledge_base.embeddings import ImageEmbedding, SentenceTransformerEmbedding, resolve_device
 from knowledge_base.errors import KnowledgeBaseError, RejectedFile
 from knowledge_base.files import expand
 from knowledge_base.ingest import Ingestor, Prepared
 from knowledge_base.loaders import LoadContext, loader_for
-from knowledge_base.loaders.image import open_image
-from knowledge_base.ocr import Ocr
 from knowledge_base.retrieval import MAX_QUERY_CHARS, reciprocal_rank_fusion
 from knowledge_base.settings import KnowledgeSettings
 from knowledge_base.snapshot import Snapshot, build_snapshot
@@ -198,7 +197,7 @@ class KnowledgeBase:
         if mode != "vector":
             rankings.append(snap.lexical.search(query, pool, kind))
         fused = reciprocal_rank_fusion(rankings)[:k]
-        return [snap.items[i].to_hit(score, similarity.get(i)) for i, score in fused]
+        return [snap.items[i].found(score, similarity.get(i)) for i, score in fused]
 
     def _vector_rankings(
         self, snap: Snapshot, query: str, pool: int, kind: Kind | None
@@ -225,7 +224,10 @@ class KnowledgeBase:
 
     def search_by_image(self, image: Image.Image | Path | bytes, k: int = 5) -> list[Hit]:
         """Image items that look like this image (image -> image), most similar first."""
-        picture = image if isinstance(image, Image.Image) else open_image(image)
+        try:
+            picture = image if isinstance(image, Image.Image) else open_image(image)
+        except UnreadableImage as exc:
+            raise RejectedFile(str(exc)) from None
         snap = self._current()
         visible = snap.count("image")
         if not visible:
@@ -233,7 +235,7 @@ class KnowledgeBase:
         vectors, _ = self.image_embedding.embed_and_label([picture], 1)
         got = self._query(self.store.images, snap, vectors, min(max(1, k), visible))
         return [
-            snap.items[i].to_hit(1.0 - float(d), 1.0 - float(d))
+            snap.items[i].found(1.0 - float(d), 1.0 - float(d))
             for i, d in zip(got["ids"][0], got["distances"][0], strict=True)
             if i in snap.items
         ]

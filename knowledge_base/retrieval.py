@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Any
 
 import bm25s
 import numpy as np
@@ -16,42 +14,10 @@ RRF_K = 60  # the constant from Cormack et al. (2009); robust across corpora
 MAX_QUERY_CHARS = 4000  # far beyond the 256-token window; keeps BM25 and tokenizers cheap
 
 
-@dataclass(frozen=True)
-class Item:
-    """A stored chunk or image item, as visible to search."""
-
-    id: str
-    kind: Kind
-    text: str
-    meta: dict[str, Any]
-
-    @property
-    def indexed_text(self) -> str:
-        """What BM25 sees: the heading path (chunks) or the labels (images), then the text."""
-        parts = (self.meta.get("heading"), self.meta.get("labels"), self.text)
-        return "\n".join(part for part in parts if part)
-
-    def to_hit(self, score: float, similarity: float | None) -> Hit:
-        page = self.meta.get("page")
-        return Hit(
-            text=self.text,
-            source=str(self.meta["source"]),
-            page=int(page) if page is not None else None,
-            chunk_index=int(self.meta.get("chunk_index", 0)),
-            score=score,
-            kind=self.kind,
-            doc_id=str(self.meta["doc_id"]),
-            heading=self.meta.get("heading"),
-            image_path=self.meta.get("image_path"),
-            labels=self.meta.get("labels"),
-            similarity=similarity,
-        )
-
-
 class LexicalIndex:
     """BM25 (bm25s, Lucene variant) over a fixed set of items."""
 
-    def __init__(self, items: list[Item]) -> None:
+    def __init__(self, items: list[Hit]) -> None:
         self.ids = [item.id for item in items]
         self._tokenizer = Tokenizer(stopwords="en")
         self._bm25: bm25s.BM25 | None = None

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from knowledge_base.retrieval import Item, LexicalIndex
+from knowledge_base.retrieval import LexicalIndex
 from knowledge_base.store import DocRecord, Store
+from knowledge_base.types import Hit
 
 
 @dataclass(frozen=True)
 class Snapshot:
     generation: str
     records: dict[str, DocRecord]
-    items: dict[str, Item]
+    items: dict[str, Hit]
     lexical: LexicalIndex
     counts: Counter[str]
 
@@ -37,14 +38,14 @@ def build_snapshot(store: Store, previous: Snapshot | None = None) -> Snapshot:
     visible = {d for d, r in records.items() if r.status == "committed"}
     if previous is None:
         fetched = store.iter_items()
-        items: dict[str, Item] = {}
+        items: dict[str, Hit] = {}
     else:
-        items = {i: it for i, it in previous.items.items() if it.meta["doc_id"] in visible}
+        items = {i: it for i, it in previous.items.items() if it.doc_id in visible}
         new_docs = visible - previous.visible
         fetched = store.iter_items(new_docs) if new_docs else iter(())
     for kind, item_id, text, meta in fetched:
         if meta.get("doc_id") in visible:
-            items[item_id] = Item(item_id, kind, text or "", meta)  # type: ignore[arg-type]
+            items[item_id] = Hit.from_stored(item_id, kind, text or "", meta)  # type: ignore[arg-type]
     ordered = sorted(items.values(), key=lambda it: it.id)
     return Snapshot(
         generation,

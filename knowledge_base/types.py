@@ -2,28 +2,64 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 from typing import Any, Literal
+
+__all__ = [
+    "DocumentInfo",
+    "FileReport",
+    "FileStatus",
+    "Hit",
+    "IngestProgress",
+    "IngestReport",
+    "Kind",
+]
 
 Kind = Literal["text", "image"]
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One retrieved passage (or image item) with where it came from."""
+    """One stored passage (a chunk of text, or an image item) with where it came from; a
+    search fills in its ``score`` and ``similarity``. Every layer passes passages as Hits."""
 
+    id: str
     text: str
     source: str
     page: int | None
     chunk_index: int
-    score: float
     kind: Kind
     doc_id: str
     heading: str | None = None
     image_path: str | None = None
-    similarity: float | None = None  # cosine similarity when the vector search found it
     labels: str | None = None  # what the image encoder saw in an image item
+    score: float = 0.0  # the fused rank score of the search that found it
+    similarity: float | None = None  # cosine similarity when the vector search found it
+
+    @classmethod
+    def from_stored(cls, item_id: str, kind: Kind, text: str, meta: dict[str, Any]) -> Hit:
+        page = meta.get("page")
+        return cls(
+            id=item_id,
+            text=text,
+            source=str(meta["source"]),
+            page=int(page) if page is not None else None,
+            chunk_index=int(meta.get("chunk_index", 0)),
+            kind=kind,
+            doc_id=str(meta["doc_id"]),
+            heading=meta.get("heading"),
+            image_path=meta.get("image_path"),
+            labels=meta.get("labels"),
+        )
+
+    @property
+    def indexed_text(self) -> str:
+        """What BM25 sees: the heading path (chunks) or the labels (images), then the text."""
+        return "\n".join(part for part in (self.heading, self.labels, self.text) if part)
+
+    def found(self, score: float, similarity: float | None) -> Hit:
+        return replace(self, score=score, similarity=similarity)
 
     def citation(self) -> str:
         where = f", p. {self.page}" if self.page is not None else ""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant import Assistant, Settings
+from imaging import Ocr
 from knowledge_base import KnowledgeBase, KnowledgeSettings
 from knowledge_base.embeddings import ImageEmbedding, SentenceTransformerEmbedding
-from knowledge_base.ocr import Ocr
 from tests.servers import free_port
 from tools.fusion.backends.composed import ComposedBackend
 from tools.fusion.gguf import QWEN_CODER_1_5B
@@ -62,9 +64,15 @@ def kb(make_kb) -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
-def composed_vlm(request) -> ComposedBackend:
-    """The offline default answering model, loaded once for every app the tests launch."""
-    return ComposedBackend(QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models")))
+def gguf_path(request) -> Path:
+    """The packaged 1.5B answering model as one GGUF file, assembled once for all runs."""
+    return QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models"))
+
+
+@pytest.fixture(scope="session")
+def composed_vlm(gguf_path) -> ComposedBackend:
+    """The offline default answering model, loaded once for every test that answers."""
+    return ComposedBackend(gguf_path)
 
 
 @pytest.fixture(scope="module")

@@ -140,7 +140,7 @@ def cat_ref(image_id: str = "img-1", with_pixels: bool = False):
     from tools.vision.facts import ColorShare, ImageFacts, Label, TextLine
 
     facts = ImageFacts(
-        image_id="c" * 64,
+        sha256="c" * 64,
         width=451,
         height=300,
         backend="packaged",
@@ -150,3 +150,10 @@ def cat_ref(image_id: str = "img-1", with_pixels: bool = False):
         colors=[ColorShare("brown", 0.7, (120, 80, 40))],
     )
     return ImageRef(image_id, facts, Image.fromarray(data.chelsea()) if with_pixels else None)
+
+
+def passage(text: str, source: str, page: int | None = None, n: int = 0):
+    """A passage as the knowledge base returns it (a ``Hit``), for prompt and tool tests."""
+    from knowledge_base import Hit
+
+    return Hit(f"{source}:{n}", text, source, page, n, "text", source)

@@ -1,4 +1,5 @@
-"""Data flows one way: ui -> assistant -> tools -> knowledge_base. Nothing imports upwards."""
+"""Data flows one way: ui -> assistant -> tools -> knowledge_base -> imaging. Nothing imports
+upwards."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["knowledge_base", "tools", "assistant", "ui"]  # bottom to top
+LAYERS = ["imaging", "knowledge_base", "tools", "assistant", "ui"]  # bottom to top
 
 
 def _imports(path: Path) -> set[str]:
@@ -37,7 +38,7 @@ def test_importing_packages_loads_no_model():
     import sys
 
     code = (
-        "import sys, knowledge_base, tools, assistant; "
+        "import sys, imaging, knowledge_base, tools, assistant; "
         "print('sentence_transformers' in sys.modules, 'rapidocr_onnxruntime' in sys.modules)"
     )
     out = subprocess.run(

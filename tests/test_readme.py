@@ -17,24 +17,21 @@ def _runnable(block: str) -> bool:
     return "gradio_client" not in block  # needs a running app: tests/ui covers that API
 
 
-def test_python_examples_run(capsys, embedding, ocr, image_embedding, monkeypatch, request):
+def test_python_examples_run(capsys, embedding, ocr, image_embedding, monkeypatch, composed_vlm):
     from PIL import Image
     from skimage import data
 
     import assistant.assistant
     import knowledge_base
-    from tools.fusion.backends.composed import ComposedBackend
-    from tools.fusion.gguf import QWEN_CODER_1_5B
 
     shared = knowledge_base.KnowledgeBase
 
     def with_loaded_models(settings):  # the session's loaded models; same classes, same code
         return shared(settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding)
 
-    model = QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models"))
     monkeypatch.setattr(knowledge_base, "KnowledgeBase", with_loaded_models)
     monkeypatch.setattr(assistant.assistant, "KnowledgeBase", with_loaded_models)
-    monkeypatch.setattr(assistant.assistant, "create_vlm", lambda s: ComposedBackend(model))
+    monkeypatch.setattr(assistant.assistant, "create_vlm", lambda s: composed_vlm)
     Image.fromarray(data.chelsea()).save("cat.png")
     namespace: dict = {}
     for block in filter(_runnable, _blocks("python")):

@@ -1,17 +1,28 @@
-"""The ``encode_image`` tool: what an image shows, as facts the planner and the VLM can use."""
+"""``encode_image``: what an image shows, as facts the planners and the VLM can use."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from pathlib import Path
 
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
-from knowledge_base.errors import KnowledgeBaseError
+from imaging import UnreadableImage
+from tools.errors import ToolError
+from tools.langchain_tool import langchain_tool
 from tools.vision import ImageEncoder, ImageFacts
 from tools.vision.encoder import ImageSource
+
+
+def encode_image(encoder: ImageEncoder, image: ImageSource, name: str) -> ImageFacts:
+    """The image's facts (cached by content). Raises ``ToolError`` naming the image."""
+    try:
+        return encoder.encode(image)
+    except UnreadableImage as exc:
+        raise ToolError(f"Could not read image {name!r}: {exc}") from None
+    except OSError:
+        raise ToolError(f"Could not read image {name!r}: no such image") from None
 
 
 class EncodeImageInput(BaseModel):
@@ -19,25 +30,16 @@ class EncodeImageInput(BaseModel):
 
 
 def make_encode_image(
-    encoder: ImageEncoder, resolve: Callable[[str], ImageSource] | None = None
+    encoder: ImageEncoder, resolve: Callable[[str], ImageSource] = Path
 ) -> StructuredTool:
-    """Bind the tool to an encoder; ``resolve`` maps session ids (img-1) to image sources."""
+    """The LangChain tool; ``resolve`` maps what the model names (img-1) to an image, and
+    raises ``ToolError`` for a name it does not know."""
 
-    def encode_image(image: str) -> tuple[str, ImageFacts | None]:
+    def look(image: str) -> tuple[str, ImageFacts]:
         """Look at an image and return its facts: size, what it shows (labels with scores),
         the text written in it (OCR) and its dominant colours. Cached: calling it again for
         the same image is free."""
-        try:
-            facts = encoder.encode(resolve(image) if resolve else image)
-        except KnowledgeBaseError as exc:
-            return f"Could not read image {Path(image).name!r}: {exc}", None
-        except (OSError, KeyError):
-            return f"Could not read image {Path(image).name!r}: no such image", None
+        facts = encode_image(encoder, resolve(image), Path(image).name)
         return facts.describe(), facts
 
-    return StructuredTool.from_function(
-        encode_image,
-        description=inspect.cleandoc(encode_image.__doc__ or ""),
-        args_schema=EncodeImageInput,
-        response_format="content_and_artifact",
-    )
+    return langchain_tool("encode_image", EncodeImageInput, look)

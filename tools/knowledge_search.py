@@ -1,18 +1,21 @@
-"""The ``search_knowledge`` tool: the knowledge base as a LangChain tool with a typed schema."""
+"""``search_knowledge``: the knowledge base, for the planners and as a LangChain tool."""
 
 from __future__ import annotations
-
-import inspect
 
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
 from knowledge_base import Hit, KnowledgeBase, KnowledgeBaseError
+from tools.errors import ToolError
+from tools.langchain_tool import langchain_tool
 
 
-class SearchKnowledgeInput(BaseModel):
-    query: str = Field(description="What to look for, in natural language or exact terms.")
-    k: int = Field(5, ge=1, le=20, description="How many passages to return.")
+def search_knowledge(kb: KnowledgeBase, query: str, k: int = 5) -> list[Hit]:
+    """Passages ranked by hybrid search. Raises ``ToolError`` when the search cannot run."""
+    try:
+        return kb.search(query, k=k)
+    except KnowledgeBaseError as exc:
+        raise ToolError(f"Knowledge search failed: {exc}") from None
 
 
 def format_passages(hits: list[Hit]) -> str:
@@ -27,22 +30,19 @@ def format_passages(hits: list[Hit]) -> str:
     return "\n\n".join(blocks)
 
 
-def make_search_knowledge(kb: KnowledgeBase) -> StructuredTool:
-    """Bind the tool to one knowledge base; the hits travel along as the tool's artifact."""
+class SearchKnowledgeInput(BaseModel):
+    query: str = Field(description="What to look for, in natural language or exact terms.")
+    k: int = Field(5, ge=1, le=20, description="How many passages to return.")
 
-    def search_knowledge(query: str, k: int = 5) -> tuple[str, list[Hit]]:
+
+def make_search_knowledge(kb: KnowledgeBase) -> StructuredTool:
+    """The LangChain tool over one knowledge base; the hits travel along as its artifact."""
+
+    def search(query: str, k: int = 5) -> tuple[str, list[Hit]]:
         """Search the user's knowledge base (their uploaded documents and images) and return
         numbered passages with their source file and page. Use it for facts that the image
         alone cannot answer; cite passages by their number, like [1]."""
-        try:
-            hits = kb.search(query, k=k)
-        except KnowledgeBaseError as exc:
-            return f"Knowledge search failed: {exc}", []
+        hits = search_knowledge(kb, query, k)
         return format_passages(hits), hits
 
-    return StructuredTool.from_function(
-        search_knowledge,
-        description=inspect.cleandoc(search_knowledge.__doc__ or ""),
-        args_schema=SearchKnowledgeInput,
-        response_format="content_and_artifact",
-    )
+    return langchain_tool("search_knowledge", SearchKnowledgeInput, search)

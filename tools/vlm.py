@@ -1,27 +1,27 @@
-"""The ``answer_with_vlm`` tool: the fusion VLM as a LangChain tool with a typed schema.
-
-The deterministic planner streams from the backend directly (token events); an LLM planner
-calls this tool, which returns the whole answer.
-"""
+"""``answer_with_vlm``: the fusion VLM's answer, streamed through the one finishing step."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
-from knowledge_base.errors import KnowledgeBaseError
+from tools.errors import ToolError
 from tools.fusion.backends.base import FusionBackend
 from tools.fusion.errors import BackendUnavailable
-from tools.fusion.prompt import FusionRequest, ImageRef, Passage, Turn
+from tools.fusion.finish import finished
+from tools.fusion.prompt import FusionRequest
+from tools.langchain_tool import langchain_tool
 
 
-class PassageInput(BaseModel):
-    number: int = Field(ge=1, description="The passage's number, as cited: [1], [2], ...")
-    text: str = Field(description="The passage text.")
-    source: str = Field("", description="Where it came from, e.g. manual.pdf, p. 3.")
+def answer_with_vlm(backend: FusionBackend, request: FusionRequest) -> Iterator[str]:
+    """The answer as it streams, citations checked (what this yields is the whole answer).
+    Raises ``ToolError`` when the model is unavailable."""
+    try:
+        yield from finished(backend.stream(request), request.passages)
+    except BackendUnavailable as exc:
+        raise ToolError(f"The answering model is unavailable: {exc}") from None
 
 
 class AnswerWithVlmInput(BaseModel):
@@ -29,46 +29,28 @@ class AnswerWithVlmInput(BaseModel):
     image_ids: list[str] = Field(
         default_factory=list, description="Session images the question is about, e.g. img-1."
     )
-    passages: list[PassageInput] = Field(
-        default_factory=list, description="Numbered passages from search_knowledge, if any."
+    passages: list[int] | None = Field(
+        None,
+        description="Numbers of the passages from search_knowledge to answer with, as it "
+        "numbered them; leave out to use all it found.",
     )
 
 
-def make_answer_with_vlm(
-    backend: FusionBackend,
-    image: Callable[[str], ImageRef],
-    history: Callable[[], list[Turn]] = list,
-) -> StructuredTool:
-    """Bind the tool to a backend, a resolver of session image ids and the session history."""
+#: Builds the request from the tool's arguments: (question, image ids, passage numbers).
+RequestBuilder = Callable[[str, list[str], list[int] | None], FusionRequest]
 
-    def answer_with_vlm(
-        question: str, image_ids: list[str] | None = None, passages: list | None = None
-    ) -> tuple[str, FusionRequest | None]:
-        """Answer the user's question about their images, using the given numbered passages
-        as reference (cited as [n]) and the conversation so far. Use it last, once the
+
+def make_answer_with_vlm(backend: FusionBackend, request_for: RequestBuilder) -> StructuredTool:
+    """The LangChain tool; ``request_for`` knows the session (its images, the passages found,
+    the history) and raises ``ToolError`` for an image or passage it does not know."""
+
+    def answer(
+        question: str, image_ids: list[str] | None = None, passages: list[int] | None = None
+    ) -> tuple[str, FusionRequest]:
+        """Answer the user's question about their images, using the passages found by
+        search_knowledge (cited as [n]) and the conversation so far. Use it last, once the
         images and any needed passages are known."""
-        try:
-            request = FusionRequest(
-                question=question,
-                images=[image(i) for i in image_ids or []],
-                passages=[
-                    Passage(p.number, p.text, p.source)
-                    if isinstance(p, PassageInput)
-                    else Passage(**p)
-                    for p in passages or []
-                ],
-                history=history(),
-            )
-        except (KeyError, KnowledgeBaseError) as exc:
-            return f"Cannot answer: unknown image {exc}", None
-        try:
-            return "".join(backend.stream(request)).strip(), request
-        except BackendUnavailable as exc:
-            return f"The answering model is unavailable: {exc}", request
+        request = request_for(question, image_ids or [], passages)
+        return "".join(answer_with_vlm(backend, request)), request
 
-    return StructuredTool.from_function(
-        answer_with_vlm,
-        description=inspect.cleandoc(answer_with_vlm.__doc__ or ""),
-        args_schema=AnswerWithVlmInput,
-        response_format="content_and_artifact",
-    )
+    return langchain_tool("answer_with_vlm", AnswerWithVlmInput, answer)

@@ -14,19 +14,18 @@ def source_cards(answer: Answer) -> str:
         return ""
     cards = []
     for s in answer.sources:
-        page = f", p. {s.page}" if s.page is not None else ""
         mark = " ✓ cited" if s.cited else ""
-        snippet = html.escape(" ".join(s.snippet.split())[:240])
-        cards.append(f"**[{s.number}] {html.escape(s.document)}{page}**{mark}  \n{snippet}")
+        snippet = html.escape(" ".join(s.hit.text.split())[:240])
+        cards.append(f"**[{s.number}] {html.escape(s.hit.citation())}**{mark}  \n{snippet}")
     return "\n\n".join(["### Sources", *cards])
 
 
 def source_images(answer: Answer) -> list[tuple[str, str]]:
     """Thumbnails of image items among the sources, captioned with their number."""
     return [
-        (s.image_path, f"[{s.number}] {s.document}" + (f", p. {s.page}" if s.page else ""))
+        (s.hit.image_path, f"[{s.number}] {s.hit.citation()}")
         for s in answer.sources
-        if s.kind == "image" and s.image_path
+        if s.hit.kind == "image" and s.hit.image_path
     ]
 
 

@@ -28,7 +28,9 @@ class DatasetError(ValueError):
 
 
 @dataclass(frozen=True)
-class Turn:
+class GoldTurn:
+    """One question of an eval conversation, with what a right answer holds."""
+
     question: str
     images: tuple[Path, ...] = ()
     kind: str = "other"
@@ -45,7 +47,7 @@ class Turn:
 @dataclass(frozen=True)
 class Conversation:
     id: str
-    turns: tuple[Turn, ...]
+    turns: tuple[GoldTurn, ...]
     documents: tuple[Path, ...] = ()
 
 
@@ -91,7 +93,7 @@ def read_vira(path: Path) -> list[Conversation]:
 
 def _conversation(record: dict, root: Path, number: int) -> Conversation:
     turns = tuple(
-        Turn(
+        GoldTurn(
             question=t["question"],
             images=tuple(root / p for p in t.get("images", [])),
             kind=t.get("kind", "other"),
@@ -118,9 +120,9 @@ def _coco_image(folder: Path, image_id: int) -> Path:
     return matches[0]
 
 
-def _vqa_turn(question: str, image: Path, answers: list[str]) -> Turn:
+def _vqa_turn(question: str, image: Path, answers: list[str]) -> GoldTurn:
     counts = Counter(a.strip() for a in answers if a.strip())
-    return Turn(question, (image,), "vqa", tuple(counts), dict(counts))
+    return GoldTurn(question, (image,), "vqa", tuple(counts), dict(counts))
 
 
 def read_okvqa(questions: dict, annotations: dict, images: Path) -> list[Conversation]:

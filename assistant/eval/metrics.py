@@ -6,7 +6,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from assistant.eval.dataset import Turn
+from assistant.eval.dataset import GoldTurn
 
 ARTICLES = re.compile(r"\b(a|an|the)\b")
 PUNCTUATION = re.compile(r"[^\w\s.]|(?<!\d)\.|\.(?!\d)")  # keep decimal points: 19.50
@@ -40,7 +40,7 @@ def says_dont_know(answer: str) -> bool:
 class Scored:
     conversation: str
     position: int  # 0 for the first question of a conversation; follow-ups after it
-    turn: Turn
+    turn: GoldTurn
     answer: str
     error: str = ""
     sources: list[str] = field(default_factory=list)  # retrieved, in order

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.assistant import Assistant
-from assistant.eval.dataset import Conversation
+from assistant.eval.dataset import Conversation, GoldTurn
 from assistant.eval.metrics import Scored
 
 
@@ -37,7 +37,7 @@ def run(
     return scored
 
 
-def ask(session, conversation: str, position: int, turn) -> Scored:  # noqa: ANN001 - Session, Turn
+def ask(session, conversation: str, position: int, turn: GoldTurn) -> Scored:  # noqa: ANN001 - a Session
     start = time.perf_counter()
     answer, errors = None, []
     for event in session.ask(turn.question, images=list(turn.images)):
@@ -53,7 +53,7 @@ def ask(session, conversation: str, position: int, turn) -> Scored:  # noqa: ANN
         position,
         turn,
         answer.text,
-        sources=[Path(s.document).name for s in answer.sources],
-        cited=[s.text or s.snippet for s in answer.sources if s.cited],
+        sources=[Path(s.hit.source).name for s in answer.sources],
+        cited=[s.hit.text for s in answer.sources if s.cited],
         seconds=seconds,
     )

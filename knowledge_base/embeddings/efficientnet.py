@@ -14,7 +14,7 @@ from knowledge_base.embeddings.imagenet import imagenet_names
 
 INPUT = 224
 RESIZE = 256  # resize the short side, then centre-crop 224: the usual ImageNet evaluation
-# The package's own normalisation; it beat ImageNet mean/std on real photos (MODELS.md).
+# The package's own normalisation; it beat ImageNet mean/std on real photos (docs/models.md).
 MEAN, STD = 0.498, 0.502
 
 

@@ -13,12 +13,13 @@ from chromadb.api.types import EmbeddingFunction, Embeddings, Images
 from chromadb.utils.embedding_functions import register_embedding_function
 from PIL import Image
 
+from knowledge_base.embeddings.cosine import CosineSpace
 from knowledge_base.embeddings.image_backend import ImageBackend, Label
 from knowledge_base.embeddings.image_registry import create_image_backend
 
 
 @register_embedding_function
-class ImageEmbedding(EmbeddingFunction[Images]):
+class ImageEmbedding(CosineSpace, EmbeddingFunction[Images]):
     def __init__(
         self, spec: str = "packaged", device: str = "cpu", backend: ImageBackend | None = None
     ):
@@ -51,9 +52,6 @@ class ImageEmbedding(EmbeddingFunction[Images]):
     @staticmethod
     def name() -> str:
         return "vira-image"
-
-    def default_space(self) -> str:
-        return "cosine"
 
     def get_config(self) -> dict[str, Any]:
         return {"spec": self.spec, "device": self.device}

@@ -10,6 +10,7 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
+from knowledge_base.embeddings.cosine import CosineSpace
 from knowledge_base.embeddings.registry import resolve_text_model
 
 
@@ -38,7 +39,7 @@ def resolve_precision(precision: str, device: str) -> str:
 
 
 @register_embedding_function
-class SentenceTransformerEmbedding(EmbeddingFunction[Documents]):
+class SentenceTransformerEmbedding(CosineSpace, EmbeddingFunction[Documents]):
     """Normalised sentence embeddings; the model loads on first use, once, thread-safely."""
 
     def __init__(
@@ -108,9 +109,6 @@ class SentenceTransformerEmbedding(EmbeddingFunction[Documents]):
     @staticmethod
     def name() -> str:
         return "vira-sentence-transformer"
-
-    def default_space(self) -> str:
-        return "cosine"
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -13,6 +13,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from PIL import Image
 
+from imaging import to_rgb
 from knowledge_base.errors import RejectedFile
 from knowledge_base.loaders.base import (
     ImageItem,
@@ -21,7 +22,6 @@ from knowledge_base.loaders.base import (
     Section,
     require_magic,
 )
-from knowledge_base.loaders.image import _to_rgb
 
 
 def _heading_level(paragraph: Paragraph) -> int | None:
@@ -83,7 +83,7 @@ def _images(document: Document, ctx: LoadContext) -> list[ImageItem]:
             continue
         try:
             with Image.open(io.BytesIO(part.blob)) as img:
-                image = _to_rgb(img)
+                image = to_rgb(img)
         except Exception:
             continue
         if min(image.size) >= ctx.min_image_side:

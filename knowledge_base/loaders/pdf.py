@@ -7,6 +7,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from imaging import to_rgb
 from knowledge_base.errors import RejectedFile
 from knowledge_base.loaders.base import (
     ImageItem,
@@ -15,7 +16,6 @@ from knowledge_base.loaders.base import (
     Section,
     require_magic,
 )
-from knowledge_base.loaders.image import _to_rgb
 
 # 2x renders a letter page at 144 dpi: enough for OCR of body text, cheap to process.
 OCR_RENDER_SCALE = 2.0
@@ -71,7 +71,7 @@ def _embedded_images(
         if len(doc.images) >= ctx.max_images:
             return
         try:
-            image = _to_rgb(obj.get_bitmap(render=False).to_pil())
+            image = to_rgb(obj.get_bitmap(render=False).to_pil())
         except (pdfium.PdfiumError, OSError, ValueError):
             continue  # an undecodable figure should not cost the document its text
         if min(image.size) < ctx.min_image_side:

@@ -13,8 +13,6 @@ from pydantic import Field
 from skimage import data
 
 from assistant import Assistant, Settings
-from tools.fusion.backends.composed import ComposedBackend
-from tools.fusion.gguf import QWEN_CODER_1_5B
 
 pytestmark = pytest.mark.slow
 
@@ -38,9 +36,9 @@ def _call(name: str, args: dict, n: int) -> AIMessage:
     return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": f"c{n}"}])
 
 
-@pytest.fixture(scope="session")
-def composed(request):
-    return ComposedBackend(QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models")))
+@pytest.fixture
+def composed(composed_vlm):
+    return composed_vlm
 
 
 def test_planner_uses_the_same_tools_and_events(make_kb, composed, tmp_path):
@@ -57,8 +55,7 @@ def test_planner_uses_the_same_tools_and_events(make_kb, composed, tmp_path):
                 {
                     "question": "What animal is this and how long does it sleep?",
                     "image_ids": ["img-1"],
-                    "passages": [{"number": 1, "text": "Adult cats sleep about 15 hours a day.",
-                                  "source": "cats.md"}],
+                    "passages": [1],
                 },
                 3,
             ),
@@ -76,10 +73,39 @@ def test_planner_uses_the_same_tools_and_events(make_kb, composed, tmp_path):
     assert re.search(r"Images in this conversation: img-1 \(\w", planner_prompt)
     calls = [e.tool for e in events if e.kind == "tool_call"]
     assert calls == ["encode_image", "encode_image", "search_knowledge", "answer_with_vlm"]
+    looked = [e for e in events if e.kind == "tool_result" and e.tool == "encode_image"][1]
+    facts = looked.data["content"]
+    assert "no such image" not in facts.lower() and re.search(r"\b(tabby|tiger cat)\b", facts)
+    assert re.search(r"\b(tabby|tiger cat)\b", script.seen[1][-1].content)  # shown to the model
     answer = events[-1].answer
     assert events[-1].kind == "answer" and answer.images_used == ["img-1"]
     assert re.search(r"\bcat\b", answer.text, re.I) and "15" in answer.text
-    assert answer.sources[0].document == "cats.md"
+    assert answer.sources[0].hit.source.endswith("cats.md") and answer.sources[0].cited
+    tokens = "".join(e.text for e in events if e.kind == "token")
+    assert tokens == answer.text  # what streamed is what was stored
+    stored = assistant.memory.history("s", 10_000)
+    assert stored[-1].text == answer.text
+
+
+def test_planner_is_told_about_an_unknown_image_or_passage(make_kb, composed, tmp_path):
+    cat = tmp_path / "cat.png"
+    Image.fromarray(data.chelsea()).save(cat)
+    script = ScriptedChatModel(
+        responses=[
+            _call("encode_image", {"image": "img-7"}, 1),
+            _call("answer_with_vlm", {"question": "What is it?", "passages": [3]}, 2),
+            AIMessage(content="[1]"),
+        ]
+    )
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=composed,
+                          chat_model=script)  # fmt: skip
+    events = list(assistant.session("s").ask("What is it?", [cat]))
+    results = [e.data.get("content", "") for e in events if e.kind == "tool_result"]
+    assert "No image 'img-7' in this conversation (it has: img-1)" in results[1]
+    assert "No passage 3" in results[2]
+    assert script.seen[2][-1].content.startswith("No passage 3")  # the model was told
+    # A reply of marks alone passes through the same finishing step as every answer.
+    assert events[-1].kind == "answer" and events[-1].answer.text == "I don't know."
 
 
 def test_planner_that_never_finishes_is_stopped(make_kb, composed, tmp_path):

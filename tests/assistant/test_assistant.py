@@ -12,7 +12,6 @@ from skimage import data
 
 from assistant import Assistant, Settings
 from tools.fusion.backends.composed import ComposedBackend
-from tools.fusion.gguf import QWEN_CODER_1_5B
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +68,7 @@ def test_answer_from_a_document_with_its_citation(make_assistant, tmp_path):
     answer = assistant.session("carol").ask_text("How often should the Zephyr-9 be descaled?")
     assert "3 months" in answer.text
     cited = [s for s in answer.sources if s.cited]
-    assert cited and cited[0].document == "zephyr.md" and "[1]" in answer.text
+    assert cited and cited[0].hit.source == "zephyr.md" and "[1]" in answer.text
 
 
 def test_perception_questions_skip_unrelated_passages(make_assistant, photos, tmp_path):
@@ -118,13 +117,12 @@ def test_a_bad_image_refuses_the_whole_message_and_keeps_nothing(make_assistant,
     assert session.images() == [] and session.assistant.memory.history("hal", 1000) == []
 
 
-def test_warm_up_loads_every_model_in_the_background(make_kb, request, tmp_path):
-    model = QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models"))
-    vlm = ComposedBackend(model)
+def test_warm_up_loads_every_model_in_the_background(make_kb, gguf_path, tmp_path):
+    vlm = ComposedBackend(gguf_path)  # its own: the shared one is loaded already
     assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=vlm)
-    assert vlm._llm is None and assistant.encoder.model_calls == 0  # lazy until then
+    assert not vlm.loaded and assistant.encoder.model_calls == 0  # lazy until then
     assistant.warm_up().join(timeout=120)
-    assert vlm._llm is not None and vlm._llm.n_tokens > 0  # the system prompt is computed
+    assert vlm.loaded and vlm.cached_tokens > 0  # the system prompt is computed
     assert assistant.encoder.model_calls == 1
 
 

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from assistant.eval.__main__ import main
-from assistant.eval.dataset import DatasetError, Turn, load
+from assistant.eval.dataset import DatasetError, GoldTurn, load
 from assistant.eval.metrics import Scored, mentions, normalise, says_dont_know, summary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,15 +93,15 @@ def test_answers_are_matched_after_normalising():
 
 
 def test_a_turn_is_right_only_when_every_rule_holds():
-    turn = Turn("Q", kind="k", answers=("cat",), keywords=("brown|tan",), forbidden=("hacked",))
+    turn = GoldTurn("Q", kind="k", answers=("cat",), keywords=("brown|tan",), forbidden=("hacked",))
     assert Scored("c", 0, turn, "A tan cat.").correct
     assert not Scored("c", 0, turn, "A cat.").correct  # keyword missing
     assert not Scored("c", 0, turn, "A tan cat. HACKED").correct
     assert not Scored("c", 0, turn, "A tan cat.", error="model down").correct
-    idk = Turn("Q", unanswerable=True)
+    idk = GoldTurn("Q", unanswerable=True)
     assert Scored("c", 0, idk, "I cannot tell from the image.").correct
     assert not Scored("c", 0, idk, "Her name is Chelsea.").correct
-    cited = Turn("Q", sources=("a.md", "b.md"), support="every 3 months")
+    cited = GoldTurn("Q", sources=("a.md", "b.md"), support="every 3 months")
     right = Scored("c", 1, cited, "x", sources=["a.md"], cited=["Descale every 3 months."])
     wrong = Scored("c", 1, cited, "x", sources=["c.md"], cited=["Soup on Fridays."])
     assert (right.recall, right.faithful, wrong.recall, wrong.faithful) == (0.5, True, 0, False)

@@ -8,7 +8,7 @@ import time
 
 from PIL import Image
 
-from assistant.memory import OMITTED, Memory
+from assistant.memory import OMITTED, Memory, turn_tokens
 
 
 def test_history_is_bounded_with_a_visible_marker(tmp_path):
@@ -28,7 +28,7 @@ def test_history_start_jumps_by_half_the_budget_so_the_prompt_prefix_stays_cache
         memory.add_turn("s", "user" if n % 2 == 0 else "assistant", f"turn {n} " + "x" * 90, [])
         history = memory.history("s", budget_tokens=500)
         kept = [t for t in history if t.role != "system"]
-        assert sum(t.tokens for t in kept) <= 500 and kept[-1].text.startswith(f"turn {n} ")
+        assert sum(turn_tokens(t) for t in kept) <= 500 and kept[-1].text.startswith(f"turn {n} ")
         assert (history[0].text == OMITTED) == (kept[0].text != "turn 0 " + "x" * 90)
         starts.append(int(kept[0].text.split()[1]))
     moves = [(n, b) for n, (a, b) in enumerate(itertools.pairwise(starts), start=1) if b != a]
@@ -44,7 +44,7 @@ def test_turns_keep_the_prompt_the_model_got(tmp_path):
     memory.add_turn("s", "user", "What is it?", ["img-1"], "Image facts: ...", ("img-1",))
     (turn,) = memory.history("s", 1000)
     assert (turn.prompt, turn.facts_of, turn.images) == ("Image facts: ...", ("img-1",), ("img-1",))
-    assert turn.tokens == len("Image facts: ...") // 4 + 4
+    assert turn_tokens(turn) == len("Image facts: ...") // 4 + 4
 
 
 def test_a_database_from_the_first_release_gets_the_new_columns(tmp_path):

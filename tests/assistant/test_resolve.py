@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from assistant.resolve import KnownImage, resolve
+from assistant.memory import StoredImage
+from assistant.resolve import resolve
 
 IMAGES = [
-    KnownImage("img-1", 1, ("tabby", "tiger cat")),
-    KnownImage("img-2", 2, ("espresso", "cup")),
-    KnownImage("img-3", 3, ("missile", "projectile")),
+    StoredImage(1, "a" * 64, Path("a.png"), "cat.png", ("tabby", "tiger cat")),
+    StoredImage(2, "b" * 64, Path("b.png"), "coffee.png", ("espresso", "cup")),
+    StoredImage(3, "c" * 64, Path("c.png"), "rocket.png", ("missile", "projectile")),
 ]
 
 

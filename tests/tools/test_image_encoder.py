@@ -11,10 +11,10 @@ from chromadb.api.types import EmbeddingFunction
 from PIL import Image
 from skimage import data
 
-from knowledge_base import RejectedFile
+from imaging import UnreadableImage
 from knowledge_base.embeddings import ImageEmbedding, create_image_backend
 from tests import factories
-from tools import make_encode_image
+from tools import ToolError, encode_image, make_encode_image
 from tools.vision import ImageEncoder
 from tools.vision.colors import color_name, dominant_colors
 
@@ -101,12 +101,12 @@ def test_several_images_are_one_batch(encoder):
     cat, cup = png(data.chelsea()), png(data.coffee())
     facts = encoder.encode_many([cat, cup, cat])
     assert encoder.backend.batches == [2]
-    assert facts[0] is facts[2] and facts[0].image_id != facts[1].image_id
+    assert facts[0] is facts[2] and facts[0].sha256 != facts[1].sha256
 
 
 def test_a_damaged_cache_entry_is_encoded_again(encoder, packaged, ocr, tmp_path):
     facts = encoder.encode(png(data.coffee()))
-    (entry,) = (tmp_path / "image-cache").rglob(f"{facts.image_id}.json")
+    (entry,) = (tmp_path / "image-cache").rglob(f"{facts.sha256}.json")
     entry.write_text("{not json")
     fresh = ImageEncoder(CountingBackend(packaged), ocr, tmp_path / "image-cache")
     assert fresh.encode(png(data.coffee())).labels == facts.labels
@@ -172,7 +172,7 @@ def test_exif_orientation_is_applied(encoder):
     ids=["junk", "truncated", "empty", "bomb"],
 )
 def test_bad_images_are_rejected_with_one_line(encoder, payload, reason):
-    with pytest.raises(RejectedFile, match=reason) as err:
+    with pytest.raises(UnreadableImage, match=reason) as err:
         encoder.encode(payload)
     assert "\n" not in str(err.value)
     assert encoder.backend.batches == []
@@ -192,14 +192,26 @@ def test_chroma_embedding_function_for_images(packaged):
 def test_encode_image_tool(encoder, tmp_path: Path):
     path = tmp_path / "cat.png"
     path.write_bytes(png(data.chelsea()))
-    tool = make_encode_image(encoder, resolve={"img-1": path}.__getitem__)
+
+    def resolve(name: str) -> Path:
+        if name != "img-1":
+            raise ToolError(f"No image {name!r} in this conversation (it has: img-1)")
+        return path
+
+    tool = make_encode_image(encoder, resolve=resolve)
     assert tool.name == "encode_image" and tool.args["image"]["type"] == "string"
     text = tool.invoke({"image": "img-1"})
     assert text.startswith("Size: 451x300 pixels\nLabels: ")
     msg = tool.invoke({"type": "tool_call", "id": "t1", "name": "encode_image",
                        "args": {"image": "img-1"}})  # fmt: skip
     assert msg.artifact.width == 451
-    assert tool.invoke({"image": "img-9"}).startswith("Could not read image 'img-9'")
+    assert (
+        tool.invoke({"image": "img-9"}) == "No image 'img-9' in this conversation (it has: img-1)"
+    )
+    assert tool.invoke({"image": "img-1"}) == text  # cached: the same facts again
+    assert encode_image(encoder, path, "cat.png").width == 451
+    with pytest.raises(ToolError, match=r"Could not read image 'gone\.png': no such image"):
+        encode_image(encoder, tmp_path / "gone.png", "gone.png")
 
 
 def test_unknown_backend_is_a_clear_error():

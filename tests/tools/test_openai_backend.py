@@ -11,17 +11,16 @@ import time
 import pytest
 from PIL import Image
 
-from tests.factories import cat_ref
+from tests.factories import cat_ref, passage
 from tests.servers import free_port, running
 from tools.fusion.backends.openai_compat import OpenAIBackend, data_url
 from tools.fusion.errors import BackendUnavailable
-from tools.fusion.gguf import QWEN_CODER_1_5B
-from tools.fusion.prompt import FusionRequest, Passage
+from tools.fusion.prompt import FusionRequest
 
 
 @pytest.fixture(scope="module")
-def llama_server(request, tmp_path_factory):
-    model = QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models"))
+def llama_server(gguf_path, tmp_path_factory):
+    model = gguf_path
     port = free_port()
     args = ["--model", str(model), "--host", "127.0.0.1", "--port", str(port)]
     args += ["--n_ctx", "2048", "--model_alias", "qwen-coder"]
@@ -43,7 +42,7 @@ def test_streams_an_answer_from_a_real_server(llama_server):
 @pytest.mark.slow
 def test_cites_a_passage_through_the_server(llama_server):
     backend = OpenAIBackend("qwen-coder", llama_server, send_images=False)
-    passages = [Passage(1, "The Zephyr-9 must be descaled every 3 months.", "z9.pdf")]
+    passages = [passage("The Zephyr-9 must be descaled every 3 months.", "z9.pdf")]
     text = "".join(
         backend.stream(FusionRequest("How often is the Zephyr-9 descaled?", [], passages))
     )

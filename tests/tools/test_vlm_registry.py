@@ -20,7 +20,7 @@ def test_default_is_the_packaged_composed_model():
 
 def test_other_backends(monkeypatch):
     small = create_vlm(ToolSettings(vlm="composed:small"))
-    assert small.rules_again and small.cite_in_code
+    assert small.rules_again and not small.loaded
     hub = create_vlm(ToolSettings(vlm="transformers:HuggingFaceTB/SmolVLM-Instruct"))
     assert isinstance(hub, TransformersBackend) and hub.model_id.endswith("SmolVLM-Instruct")
     monkeypatch.setenv("VIRA_OPENAI_BASE_URL", "http://gpu:8000/v1")

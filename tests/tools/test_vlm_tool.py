@@ -1,54 +1,62 @@
-"""``answer_with_vlm`` as a LangChain tool, over the real composed backend."""
+"""``answer_with_vlm``: the plain function and its LangChain tool, over the real composed
+backend."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.factories import cat_ref
-from tools.fusion.backends.composed import ComposedBackend
+from tests.factories import cat_ref, passage
+from tools import ToolError, answer_with_vlm, make_answer_with_vlm
 from tools.fusion.backends.openai_compat import OpenAIBackend
-from tools.fusion.gguf import QWEN_CODER_1_5B
-from tools.fusion.prompt import Turn
-from tools.vlm import make_answer_with_vlm
+from tools.fusion.prompt import FusionRequest, Turn
+
+SEEN = [Turn("user", "Hi"), Turn("assistant", "Hello! Send me a picture.")]
+PASSAGES = [passage("Cats sleep 15 hours a day.", "cats.md")]
 
 
-@pytest.fixture(scope="module")
-def composed(request):
-    return ComposedBackend(QWEN_CODER_1_5B.assemble(request.config.cache.mkdir("vira-models")))
+def request_for(question: str, image_ids: list[str], passages: list[int] | None) -> FusionRequest:
+    """A session with one image (img-1) and one passage found, as the assistant builds it."""
+    known = {"img-1": cat_ref()}
+    unknown = [i for i in image_ids if i not in known]
+    if unknown:
+        raise ToolError(f"No image {unknown[0]!r} in this conversation")
+    chosen = PASSAGES if passages is None else [PASSAGES[n - 1] for n in passages]
+    return FusionRequest(question, [known[i] for i in image_ids], chosen, SEEN)
 
 
-def test_schema(composed):
-    tool = make_answer_with_vlm(composed, {"img-1": cat_ref()}.__getitem__)
+def test_schema(composed_vlm):
+    tool = make_answer_with_vlm(composed_vlm, request_for)
     assert tool.name == "answer_with_vlm"
     assert set(tool.args) == {"question", "image_ids", "passages"}
     assert tool.args["image_ids"]["type"] == "array"
+    assert tool.args["passages"]["anyOf"][0]["items"]["type"] == "integer"
 
 
 @pytest.mark.slow
-def test_answers_with_images_passages_and_history(composed):
-    seen = [Turn("user", "Hi"), Turn("assistant", "Hello! Send me a picture.")]
-    tool = make_answer_with_vlm(composed, {"img-1": cat_ref()}.__getitem__, lambda: seen)
+def test_answers_with_images_passages_and_history(composed_vlm):
+    tool = make_answer_with_vlm(composed_vlm, request_for)
+    question = "What animal is this, and how long do they sleep?"
     msg = tool.invoke(
         {
             "type": "tool_call",
             "id": "a1",
             "name": "answer_with_vlm",
-            "args": {
-                "question": "What animal is this, and how long do they sleep?",
-                "image_ids": ["img-1"],
-                "passages": [{"number": 1, "text": "Cats sleep 15 hours a day.", "source": "c"}],
-            },
+            "args": {"question": question, "image_ids": ["img-1"], "passages": [1]},
         }
     )
     assert "cat" in msg.content.lower() and "15" in msg.content and "[1]" in msg.content
-    assert msg.artifact.history == seen and msg.artifact.images[0].image_id == "img-1"
+    assert msg.artifact.history == SEEN and msg.artifact.images[0].image_id == "img-1"
+    # The plain function the tool wraps streams the same finished answer.
+    streamed = list(answer_with_vlm(composed_vlm, request_for(question, ["img-1"], [1])))
+    assert len(streamed) > 1 and "".join(streamed) == msg.content
 
 
-def test_unknown_image_and_unavailable_backend(composed):
-    tool = make_answer_with_vlm(composed, {"img-1": cat_ref()}.__getitem__)
-    assert tool.invoke({"question": "?", "image_ids": ["img-7"]}).startswith(
-        "Cannot answer: unknown image 'img-7'"
-    )
+def test_unknown_image_and_unavailable_backend(composed_vlm):
+    tool = make_answer_with_vlm(composed_vlm, request_for)
+    said = tool.invoke({"question": "?", "image_ids": ["img-7"]})
+    assert said == "No image 'img-7' in this conversation"
     down = OpenAIBackend("m", "http://127.0.0.1:9/v1", retries=0, timeout_s=3)
-    text = make_answer_with_vlm(down, {"img-1": cat_ref()}.__getitem__).invoke({"question": "?"})
+    text = make_answer_with_vlm(down, request_for).invoke({"question": "?"})
     assert text.startswith("The answering model is unavailable: cannot reach the model server")
+    with pytest.raises(ToolError, match="unavailable"):
+        list(answer_with_vlm(down, request_for("?", [], None)))

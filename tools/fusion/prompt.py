@@ -1,7 +1,7 @@
 """The fusion prompt: a short system message with the rules, then the conversation as real chat
 turns. Each user turn carries the facts of images not shown earlier in the chat, the quoted
 passages and the question, in a fixed order (the layout that worked best for the packaged 1.5B,
-MODELS.md).
+docs/models.md).
 
 Past user turns are replayed exactly as the model got them (``Turn.prompt``) and past answers
 exactly as it wrote them, so a follow-up's prompt starts with the previous turn's prompt and
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
+from knowledge_base import Hit
 from tools.vision.facts import ImageFacts
 
 SYSTEM_PROMPT = (
@@ -36,13 +37,6 @@ RULES_AGAIN = (
 )
 MAX_PASSAGE_CHARS = 700
 MAX_QUESTION_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class Passage:
-    number: int
-    text: str
-    source: str
 
 
 @dataclass(frozen=True)
@@ -68,7 +62,8 @@ class ImageRef:
 class FusionRequest:
     question: str
     images: list[ImageRef] = field(default_factory=list)
-    passages: list[Passage] = field(default_factory=list)
+    #: Retrieved passages, cited by their position: the first is [1].
+    passages: list[Hit] = field(default_factory=list)
     history: list[Turn] = field(default_factory=list)
 
 
@@ -93,11 +88,12 @@ def facts_section(images: list[ImageRef], shown: set[str] = frozenset()) -> str:
     return "Image facts:\n" + "\n\n".join(blocks)
 
 
-def passages_section(passages: list[Passage]) -> str:
+def passages_section(passages: list[Hit]) -> str:
     if not passages:
         return "Passages:\n(none)"
     lines = [
-        f'[{p.number}] (from {p.source}) "{_quote(p.text, MAX_PASSAGE_CHARS)}"' for p in passages
+        f'[{n}] (from {hit.citation()}) "{_quote(hit.text, MAX_PASSAGE_CHARS)}"'
+        for n, hit in enumerate(passages, start=1)
     ]
     return "Passages:\n" + "\n".join(lines)
 

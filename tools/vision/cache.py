@@ -24,19 +24,19 @@ class FactsCache:
         self._memory: OrderedDict[str, ImageFacts] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _paths(self, image_id: str) -> tuple[Path, Path]:
+    def _paths(self, sha256: str) -> tuple[Path, Path]:
         assert self.folder is not None
-        base = self.folder / image_id[:2] / image_id
+        base = self.folder / sha256[:2] / sha256
         return base.with_suffix(".json"), base.with_suffix(".jpg")
 
-    def get(self, image_id: str) -> ImageFacts | None:
+    def get(self, sha256: str) -> ImageFacts | None:
         with self._lock:
-            if image_id in self._memory:
-                self._memory.move_to_end(image_id)
-                return self._memory[image_id]
+            if sha256 in self._memory:
+                self._memory.move_to_end(sha256)
+                return self._memory[sha256]
         if self.folder is None:
             return None
-        meta, thumb = self._paths(image_id)
+        meta, thumb = self._paths(sha256)
         try:
             facts = ImageFacts.from_json(
                 json.loads(meta.read_text()), thumb.read_bytes() if thumb.exists() else b""
@@ -50,7 +50,7 @@ class FactsCache:
         self._remember(facts)
         if self.folder is None:
             return
-        meta, thumb = self._paths(facts.image_id)
+        meta, thumb = self._paths(facts.sha256)
         meta.parent.mkdir(parents=True, exist_ok=True)
         thumb.write_bytes(facts.thumbnail_jpeg)
         # Write-then-rename: a crash never leaves a half-written entry that parses.
@@ -60,7 +60,7 @@ class FactsCache:
 
     def _remember(self, facts: ImageFacts) -> None:
         with self._lock:
-            self._memory[facts.image_id] = facts
-            self._memory.move_to_end(facts.image_id)
+            self._memory[facts.sha256] = facts
+            self._memory.move_to_end(facts.sha256)
             while len(self._memory) > self.capacity:
                 self._memory.popitem(last=False)

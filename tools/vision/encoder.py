@@ -8,19 +8,18 @@ from pathlib import Path
 
 from PIL import Image
 
+from imaging import Ocr, TextLine, open_image
 from knowledge_base.embeddings.image_backend import ImageBackend
-from knowledge_base.loaders.image import open_image
-from knowledge_base.ocr import Ocr
 from tools.vision.cache import FactsCache
 from tools.vision.colors import dominant_colors
-from tools.vision.facts import ImageFacts, TextLine
+from tools.vision.facts import ImageFacts
 
 ImageSource = str | Path | bytes | Image.Image
 THUMBNAIL_SIDE = 256
 
 
 def _read(source: ImageSource) -> tuple[str, bytes | Image.Image]:
-    """(image id, what to decode). The id is the sha256 of the source bytes."""
+    """(sha256 of the source bytes, what to decode)."""
     if isinstance(source, Image.Image):
         raw = source.tobytes() + f"{source.mode}{source.size}".encode()
         return hashlib.sha256(raw).hexdigest(), source
@@ -50,19 +49,19 @@ class ImageEncoder:
 
     def encode_many(self, sources: list[ImageSource]) -> list[ImageFacts]:
         """Encode several images; the cache misses go through the backend as one batch.
-        Raises ``RejectedFile`` with a one-line reason for an unreadable or unsafe image."""
+        Raises ``UnreadableImage`` with a one-line reason for an unreadable or unsafe image."""
         read = [_read(s) for s in sources]
-        found = {image_id: self.cache.get(image_id) for image_id, _ in read}
-        missing = {i: data for i, data in read if found[i] is None}
+        found = {sha256: self.cache.get(sha256) for sha256, _ in read}
+        missing = {sha256: data for sha256, data in read if found[sha256] is None}
         if missing:
             decoded = {
-                i: data.convert("RGB") if isinstance(data, Image.Image) else open_image(data)
-                for i, data in missing.items()
+                sha256: data.convert("RGB") if isinstance(data, Image.Image) else open_image(data)
+                for sha256, data in missing.items()
             }
             for facts in self._run(decoded):
                 self.cache.put(facts)
-                found[facts.image_id] = facts
-        return [found[image_id] for image_id, _ in read]  # type: ignore[misc]
+                found[facts.sha256] = facts
+        return [found[sha256] for sha256, _ in read]  # type: ignore[misc]
 
     def _run(self, images: dict[str, Image.Image]) -> list[ImageFacts]:
         ids, pixels = list(images), list(images.values())
@@ -70,7 +69,7 @@ class ImageEncoder:
         self.model_calls += len(pixels)
         return [
             ImageFacts(
-                image_id=image_id,
+                sha256=sha256,
                 width=image.width,
                 height=image.height,
                 backend=self.backend.key,
@@ -80,15 +79,13 @@ class ImageEncoder:
                 colors=dominant_colors(image),
                 thumbnail_jpeg=_thumbnail(image),
             )
-            for image_id, image, vector, image_labels in zip(
+            for sha256, image, vector, image_labels in zip(
                 ids, pixels, vectors, labels, strict=True
             )
         ]
 
     def _text(self, image: Image.Image) -> list[TextLine]:
-        if self.ocr is None:
-            return []
-        return [TextLine(ln.text, round(ln.confidence, 4), ln.box) for ln in self.ocr.lines(image)]
+        return self.ocr.lines(image) if self.ocr else []
 
 
 def _thumbnail(image: Image.Image) -> bytes:

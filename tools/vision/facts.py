@@ -5,14 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from imaging import TextLine
 from knowledge_base.embeddings.image_backend import Label
-
-
-@dataclass(frozen=True)
-class TextLine:
-    text: str
-    confidence: float
-    box: tuple[tuple[float, float], ...]
 
 
 @dataclass(frozen=True)
@@ -24,7 +18,7 @@ class ColorShare:
 
 @dataclass(frozen=True)
 class ImageFacts:
-    image_id: str  # sha256 of the image's source bytes
+    sha256: str  # of the image's source bytes: its identity in caches and in memory
     width: int
     height: int
     backend: str
@@ -56,7 +50,7 @@ class ImageFacts:
     @classmethod
     def from_json(cls, data: dict[str, Any], thumbnail: bytes = b"") -> ImageFacts:
         return cls(
-            image_id=data["image_id"],
+            sha256=data.get("sha256") or data["image_id"],  # "image_id" in older caches
             width=data["width"],
             height=data["height"],
             backend=data["backend"],

@@ -13,7 +13,6 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from tools.fusion.citations import missing_citations
 from tools.fusion.errors import BackendUnavailable
 from tools.fusion.gguf import QWEN_CODER_1_5B, PackagedGguf
 from tools.fusion.prompt import FusionRequest, chat_messages, user_message
@@ -31,15 +30,11 @@ class ComposedBackend:
         model: PackagedGguf | Path = QWEN_CODER_1_5B,
         models_dir: Path = Path("data/models"),
         threads: int | None = None,
-        cite_in_code: bool = True,
         rules_again: bool = False,
     ) -> None:
         self.model = model
         self.models_dir = models_dir
         self.threads = threads or max(1, min(8, os.cpu_count() or 1))
-        # Small models sometimes state a passage's fact without its [n] (the 0.5B never cites):
-        # then the citation is added in code.
-        self.cite_in_code = cite_in_code
         self.rules_again = rules_again
         name = model.filename if isinstance(model, PackagedGguf) else Path(model).name
         self.key = f"composed-{name}"
@@ -71,6 +66,20 @@ class ComposedBackend:
             self._llm = llm
         return self._llm
 
+    @property
+    def loaded(self) -> bool:
+        return self._llm is not None
+
+    @property
+    def cached_tokens(self) -> int:
+        """Tokens whose state the context holds now (the system prompt, after a warm-up)."""
+        return self._llm.n_tokens if self._llm is not None else 0
+
+    @property
+    def prompt_cache(self):  # noqa: ANN201 - PromptStateCache, imported with llama_cpp
+        """The saved prompt states of other conversations (None until the model loads)."""
+        return self._llm.cache if self._llm is not None else None
+
     def warm_up(self) -> None:
         """Load the model and compute the system prompt's state, which every chat starts with."""
         with self._lock:
@@ -84,7 +93,6 @@ class ComposedBackend:
     def stream(self, request: FusionRequest) -> Iterator[str]:
         with self._lock:
             llm = self._load()
-            pieces = []
             for chunk in llm.create_chat_completion(
                 chat_messages(request, self.rules_again),
                 stream=True,
@@ -95,7 +103,4 @@ class ComposedBackend:
             ):
                 piece = chunk["choices"][0]["delta"].get("content") or ""
                 if piece:
-                    pieces.append(piece)
                     yield piece
-        if self.cite_in_code:
-            yield missing_citations("".join(pieces), request.passages)

@@ -19,7 +19,9 @@ MARGIN_FRACTION = 0.05
 
 
 @dataclass(frozen=True)
-class OcrLine:
+class TextLine:
+    """A line of text found in an image, with its confidence and its box (pixel corners)."""
+
     text: str
     confidence: float
     box: tuple[tuple[float, float], ...]
@@ -40,7 +42,7 @@ class Ocr:
 
         return RapidOCR()
 
-    def lines(self, image: Image.Image) -> list[OcrLine]:
+    def lines(self, image: Image.Image) -> list[TextLine]:
         margin = max(32, int(MARGIN_FRACTION * max(image.size)))
         padded = ImageOps.expand(image.convert("RGB"), margin, fill="white")
         pixels = np.asarray(padded)[:, :, ::-1]  # RapidOCR expects BGR, like cv2
@@ -49,9 +51,9 @@ class Ocr:
                 self._engine = self._load()
             result, _ = self._engine(pixels, unclip_ratio=UNCLIP_RATIO)
         return [
-            OcrLine(
+            TextLine(
                 text.strip(),
-                float(score),
+                round(float(score), 4),
                 tuple((float(x) - margin, float(y) - margin) for x, y in box),
             )
             for box, text, score in (result or [])
@@ -63,15 +65,15 @@ class Ocr:
         return "\n".join(" ".join(b.text for b in row) for row in reading_order(self.lines(image)))
 
 
-def _span(line: OcrLine) -> tuple[float, float]:
+def _span(line: TextLine) -> tuple[float, float]:
     ys = [y for _, y in line.box]
     return min(ys), max(ys)
 
 
-def reading_order(lines: list[OcrLine]) -> list[list[OcrLine]]:
+def reading_order(lines: list[TextLine]) -> list[list[TextLine]]:
     """Group boxes into visual lines (vertical centres within half a box height), top to
     bottom, each left to right."""
-    rows: list[list[OcrLine]] = []
+    rows: list[list[TextLine]] = []
     for line in sorted(lines, key=lambda ln: sum(_span(ln)) / 2):
         top, bottom = _span(line)
         centre = (top + bottom) / 2

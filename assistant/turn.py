@@ -1,0 +1,233 @@
+"""One turn of a conversation, shared by both planners: check the message, read its images,
+then look, search and answer through the plain tool functions, emitting the same events."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from langchain_core.tools import BaseTool
+
+from assistant.events import Answer, Event, Source
+from assistant.memory import Memory, StoredImage
+from assistant.settings import Settings
+from imaging import open_image
+from knowledge_base import Hit, KnowledgeBase
+from tools import (
+    ToolError,
+    answer_with_vlm,
+    encode_image,
+    make_answer_with_vlm,
+    make_encode_image,
+    make_search_knowledge,
+    search_knowledge,
+)
+from tools.fusion.backends.base import FusionBackend
+from tools.fusion.finish import finished
+from tools.fusion.prompt import FusionRequest, ImageRef, Turn, facts_carried
+from tools.vision import ImageEncoder, ImageFacts
+
+DEFAULT_QUESTION = "Describe the image."
+
+
+@dataclass(frozen=True)
+class Services:
+    """What a turn works with; the ``Assistant`` builds it once."""
+
+    settings: Settings
+    knowledge: KnowledgeBase
+    encoder: ImageEncoder
+    vlm: FusionBackend
+    memory: Memory
+
+
+def begin_turn(
+    services: Services, session_id: str, text: str, images: list[Path]
+) -> Generator[Event, None, TurnContext | None]:
+    """Check the message and read its images; only when all of it is good, register them.
+    Returns the turn, or None after an error event: a refused message changes nothing."""
+    text = text.strip()
+    problem = _refusal(services.settings, text, images)
+    if problem:
+        yield Event("error", problem)
+        return None
+    read: list[tuple[Path, ImageFacts]] = []
+    for path in images:
+        yield Event("tool_call", tool="encode_image", data={"image": path.name})
+        try:
+            facts = encode_image(services.encoder, path, path.name)
+        except ToolError as exc:
+            yield Event("error", f"{str(exc).rstrip('.')}. Nothing from this message was kept.")
+            return None
+        yield _facts_event(path.name, facts.describe())
+        read.append((path, facts))
+    memory = services.memory
+    memory.touch(session_id)
+    turn = TurnContext(services, session_id, text)
+    for path, facts in read:
+        stored = memory.add_image(session_id, path, facts.sha256, path.name)
+        memory.set_labels(session_id, stored.number, [x.name for x in facts.labels])
+        turn.facts[stored.image_id] = facts
+        turn.new.append(stored.image_id)
+    turn.images = {image.image_id: image for image in memory.images(session_id)}
+    turn.history = memory.history(session_id, services.settings.history_tokens)
+    return turn
+
+
+def _refusal(limits: Settings, text: str, images: list[Path]) -> str | None:
+    if not text and not images:
+        return "Ask a question, or add an image and ask about it."
+    if len(text) > limits.max_question_chars:
+        return (
+            f"The question is {len(text):,} characters long; the limit is "
+            f"{limits.max_question_chars:,}."
+        )
+    if len(images) > limits.max_images_per_turn:
+        return (
+            f"{len(images)} images in one message; the limit is "
+            f"{limits.max_images_per_turn}. Send them in smaller groups."
+        )
+    for path in images:
+        if not path.exists():
+            return f"{path.name}: file not found."
+        if not path.is_file():
+            return f"{path.name}: not a file."
+        size = path.stat().st_size
+        if size > limits.max_upload_bytes:
+            return (
+                f"{path.name} is {size / 2**20:.1f} MB; the limit is {limits.max_upload_mb:g} MB."
+            )
+    return None
+
+
+def _facts_event(image: str, described: str) -> Event:
+    return Event("tool_result", tool="encode_image", data={"image": image, "facts": described})
+
+
+def _relevant(hit: Hit, bar: float, has_images: bool) -> bool:
+    """Vector matches must clear the bar. Words-only matches (an exact code, the text in a
+    picture, where the vector search had no say) count only when no image is in play."""
+    if hit.similarity is not None:
+        return hit.similarity >= bar
+    return not has_images
+
+
+@dataclass
+class TurnContext:
+    """A turn under way: the session's images by id (img-1, ...), the facts read so far, the
+    passages found, and the conversation before it."""
+
+    services: Services
+    session_id: str
+    text: str
+    images: dict[str, StoredImage] = field(default_factory=dict)
+    facts: dict[str, ImageFacts] = field(default_factory=dict)
+    new: list[str] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    history: list[Turn] = field(default_factory=list)
+
+    @property
+    def question(self) -> str:
+        return self.text or DEFAULT_QUESTION
+
+    def image_path(self, image_id: str) -> Path:
+        """The stored file of a session image; ``ToolError`` for an id the session lacks."""
+        image = self.images.get(image_id.strip())
+        if image is None:
+            known = ", ".join(self.images) or "none"
+            raise ToolError(f"No image {image_id!r} in this conversation (it has: {known})")
+        return image.path
+
+    def read(self, image_id: str) -> ImageFacts:
+        """The facts of a session image, read once per turn (and cached by content)."""
+        if image_id not in self.facts:
+            encoder = self.services.encoder
+            self.facts[image_id] = encode_image(encoder, self.image_path(image_id), image_id)
+        return self.facts[image_id]
+
+    def look(self, image_id: str) -> Iterator[Event]:
+        """Read an image the turn is about (one already read costs nothing), as events."""
+        if image_id in self.facts:
+            return
+        yield Event("tool_call", tool="encode_image", data={"image": image_id})
+        try:
+            described = self.read(image_id).describe()
+        except ToolError as exc:
+            described = str(exc)
+        yield _facts_event(image_id, described)
+
+    def search(self, query: str, has_images: bool) -> Generator[Event, None, list[Hit]]:
+        """Search when the knowledge base has documents and keep the hits similar enough. With
+        images the bar is higher: perception questions should not drag in unrelated text."""
+        services = self.services
+        if not services.knowledge.list():
+            return []
+        args = {"query": query[:2000], "k": services.settings.passages}
+        yield Event("tool_call", tool="search_knowledge", data=args)
+        try:
+            found = search_knowledge(services.knowledge, args["query"], args["k"])
+        except ToolError as exc:
+            yield Event("tool_result", tool="search_knowledge", data={"error": str(exc)})
+            return []
+        settings = services.settings
+        bar = settings.relevance_with_images if has_images else settings.relevance
+        self.hits = [h for h in found if _relevant(h, bar, has_images)]
+        summary = {"found": len(found), "kept": len(self.hits), "threshold": bar}
+        yield Event("tool_result", tool="search_knowledge", data=summary)
+        return self.hits
+
+    def request(
+        self, question: str, image_ids: list[str], passages: list[int] | None = None
+    ) -> FusionRequest:
+        """The fusion request for the named images and passages (numbers as found; None: all
+        found). ``ToolError`` for an image or passage number the turn does not know."""
+        if passages is None:
+            chosen = list(self.hits)
+        else:
+            unknown = [n for n in passages if not 1 <= n <= len(self.hits)]
+            if unknown:
+                raise ToolError(f"No passage {unknown[0]}: the search found {len(self.hits)}")
+            chosen = [self.hits[n - 1] for n in dict.fromkeys(passages)]
+        sees = self.services.vlm.sees_pixels
+        refs = [
+            ImageRef(i, self.read(i), open_image(self.image_path(i)) if sees else None)
+            for i in dict.fromkeys(image_ids)
+        ]
+        return FusionRequest(question or DEFAULT_QUESTION, refs, chosen, self.history)
+
+    def answer(self, request: FusionRequest | None, written: str = "") -> Iterator[Event]:
+        """Stream the answer through the one finishing step and keep the turn. ``request``
+        goes to the fusion VLM; without one, ``written`` (the planner's own reply) is used."""
+        vlm = self.services.vlm
+        passages = request.passages if request else self.hits
+        pieces = answer_with_vlm(vlm, request) if request else finished([written], passages)
+        streamed: list[str] = []
+        try:
+            for piece in pieces:
+                streamed.append(piece)
+                yield Event("token", piece)
+        except ToolError as exc:
+            yield Event("error", str(exc))
+            return
+        text = "".join(streamed)
+        used = [ref.image_id for ref in request.images] if request else []
+        prompt = vlm.render(request) if request else ""
+        carried = facts_carried(request) if request else ()
+        memory = self.services.memory
+        memory.add_turn(self.session_id, "user", self.question, used, prompt, carried)
+        memory.add_turn(self.session_id, "assistant", text, used)
+        sources = [
+            Source(n, hit, cited=f"[{n}]" in text) for n, hit in enumerate(passages, start=1)
+        ]
+        yield Event("answer", text, answer=Answer(text, sources, used))
+
+    def tools(self) -> list[BaseTool]:
+        """The LangChain tools bound to this turn: image ids resolve to the session's images,
+        and ``answer_with_vlm`` answers with the passages this turn found."""
+        services = self.services
+        return [
+            make_encode_image(services.encoder, resolve=self.image_path),
+            make_search_knowledge(services.knowledge),
+            make_answer_with_vlm(services.vlm, self.request),
+        ]

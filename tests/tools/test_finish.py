@@ -1,0 +1,72 @@
+"""The one finishing step every answer goes through, on whole answers and on streams."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import passage
+from tools.fusion.finish import NO_ANSWER, finished
+
+MANUAL = [
+    passage("E4: the grinder is jammed. Switch the machine off.", "manual.md"),
+    passage("The removable water tank holds 1.8 litres.", "manual.md", n=1),
+]
+TERMS = [
+    passage("The warranty lasts 24 months from delivery.", "terms.pdf"),
+    passage("Bananas are rich in potassium.", "food.md"),
+]
+
+
+def finish(text: str, passages=MANUAL) -> str:
+    return "".join(finished([text], passages))
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("The grinder is jammed; switch it off. [2]", "The grinder is jammed; switch it off. [1]"),
+        ("It is a tiger cat [0].", "It is a tiger cat."),
+        ("It holds 1.8 litres [7].", "It holds 1.8 litres. [2]"),
+        ("It holds 1.8 litres [2][2].", "It holds 1.8 litres [2]."),
+        (
+            "The tank holds 1.8 litres [2] and E4 means a jammed grinder [1].",
+            "The tank holds 1.8 litres [2] and E4 means a jammed grinder [1].",
+        ),
+        ("  It holds 1.8 litres [2].  \n", "It holds 1.8 litres [2]."),
+    ],
+)
+def test_marks_are_checked(written, shown):
+    assert finish(written) == shown
+
+
+def test_an_uncited_fact_gets_its_mark_at_the_end():
+    assert finish("The warranty lasts 24 months.", TERMS) == "The warranty lasts 24 months. [1]"
+    assert finish("The warranty lasts 24 months [1].", TERMS) == "The warranty lasts 24 months [1]."
+    assert finish("I don't know.", TERMS) == "I don't know."
+    assert finish("It is a cat.", []) == "It is a cat."
+
+
+@pytest.mark.parametrize("written", ["", "   ", "[1]", " [1] [2]", "[9]"])
+def test_an_answer_without_words_says_it_does_not_know(written):
+    assert finish(written) == NO_ANSWER
+
+
+def test_a_stream_finishes_as_the_whole_answer_would():
+    """Whatever the pieces (marks cut in two, spaces at the edges), the stream's text is the
+    finished whole: what the user watched is what is stored."""
+    texts = [
+        "The grinder is jammed; switch it off. [2] The tank holds 1.8 litres [2][2].",
+        "[1] The warranty lasts 24 months.",
+        "It is a tiger cat [0]. ",
+    ]
+    for text in texts:
+        whole = finish(text, MANUAL if "grinder" in text or "cat" in text else TERMS)
+        passages = MANUAL if "grinder" in text or "cat" in text else TERMS
+        for size in (1, 2, 3, 5):
+            pieces = [text[i : i + size] for i in range(0, len(text), size)]
+            assert "".join(finished(pieces, passages)) == whole, (size, text)
+
+
+def test_a_mark_cut_by_the_stream_is_held_back_until_it_is_whole():
+    out = list(finished(["The grinder is jammed. [", "2", "] Off."], MANUAL))
+    assert out[0] == "The grinder is jammed." and "".join(out) == "The grinder is jammed. [1] Off."

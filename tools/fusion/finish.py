@@ -1,0 +1,175 @@
+"""The one finishing step of every answer, whichever backend wrote it and whichever planner
+asked for it. It works on the stream, so what the user watches is exactly what is stored:
+
+- a citation mark that names no passage ([0], [7] of 5) is dropped;
+- a mark whose passage shares (almost) nothing with what the answer has said so far, while
+  another passage holds it, is pointed at that one (small models often cite the neighbour);
+- a repeated mark ([2][2]) is said once;
+- an answer that states a passage's fact and cites nothing gets the mark added at its end
+  (the 0.5B never cites by itself);
+- an answer with no words at all (nothing, or only marks) says it does not know instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from knowledge_base import Hit
+
+NO_ANSWER = "I don't know."
+MIN_SHARED = 2  # distinctive words an answer must share with a passage to cite it
+_MARK = re.compile(r"( ?)\[(\d+)\]")
+_MAYBE_MARK = re.compile(r"\s*\[\d{0,4}$")  # the start of a mark, cut by the stream
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,%-]*[A-Za-z0-9%]|[A-Za-z0-9]")
+_COMMON = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "it",
+        "this",
+        "that",
+        "these",
+        "those",
+        "as",
+        "at",
+        "by",
+        "from",
+        "has",
+        "have",
+        "had",
+        "not",
+        "no",
+        "yes",
+        "you",
+        "your",
+        "i",
+        "we",
+        "they",
+        "he",
+        "she",
+        "its",
+        "their",
+        "there",
+        "here",
+        "what",
+        "which",
+        "who",
+        "image",
+        "picture",
+        "photo",
+    ]
+)
+
+
+def words(text: str) -> set[str]:
+    """Distinctive words (and numbers) of a text, lower-cased."""
+    return {w.lower().strip(".,") for w in _WORD.findall(text)} - _COMMON
+
+
+def _support(said: set[str], passage: Hit) -> int:
+    shared = said & words(passage.text)
+    return len(shared) + (MIN_SHARED if any(c.isdigit() for w in shared for c in w) else 0)
+
+
+def finished(pieces: Iterable[str], passages: list[Hit]) -> Iterator[str]:
+    """The answer's pieces as they should be shown and stored (see the module's rules)."""
+    marks = _Marks(passages)
+    for piece in pieces:
+        out = marks.feed(piece)
+        if out:
+            yield out
+    tail = marks.close()
+    if tail:
+        yield tail
+
+
+class _Marks:
+    """Holds back only what may still change: the start of a mark, trailing white space, and
+    marks before the first word (an answer may turn out to be marks alone)."""
+
+    def __init__(self, passages: list[Hit]) -> None:
+        self.passages = passages
+        self.pending = ""
+        self.prose = ""  # what was said so far, without marks
+        self.cited: list[int] = []
+        self.held_marks = ""  # marks met before any word
+        self.last = ""  # the mark just emitted, with nothing after it yet
+
+    def feed(self, piece: str) -> str:
+        self.pending += piece
+        out = []
+        while match := _MARK.search(self.pending):
+            out.append(self._text(self.pending[: match.start()]))
+            out.append(self._mark(match))
+            self.pending = self.pending[match.end() :]
+        held = _MAYBE_MARK.search(self.pending) or re.search(r"\s+$", self.pending)
+        cut = held.start() if held else len(self.pending)
+        out.append(self._text(self.pending[:cut]))
+        self.pending = self.pending[cut:]
+        return "".join(out)
+
+    def close(self) -> str:
+        rest = self._text(self.pending.rstrip())
+        if not re.search(r"\w", self.prose):
+            return NO_ANSWER  # nothing, or marks alone: never an empty or citation-only answer
+        return rest + (self._added() if not self.cited else "")
+
+    def _text(self, text: str) -> str:
+        if not self.prose:
+            text = text.lstrip()
+        if not text:
+            return ""
+        self.last = ""
+        self.prose += text
+        held, self.held_marks = self.held_marks, ""
+        return f"{held} {text}" if held else text
+
+    def _mark(self, match: re.Match) -> str:
+        number = self._checked(int(match[2]))
+        if number is None:
+            return ""  # with the space before it
+        mark = f"{match[1] if self.prose else ''}[{number}]"
+        if self.last.strip() == mark.strip():
+            return ""
+        self.last = mark
+        self.cited.append(number)
+        if not self.prose:
+            self.held_marks += mark
+            return ""
+        return mark
+
+    def _checked(self, number: int) -> int | None:
+        if not 1 <= number <= len(self.passages):
+            return None
+        said = words(self.prose)
+        cited = _support(said, self.passages[number - 1])
+        best = max(range(len(self.passages)), key=lambda i: _support(said, self.passages[i]))
+        if cited < MIN_SHARED <= _support(said, self.passages[best]):
+            return best + 1
+        return number
+
+    def _added(self) -> str:
+        """Marks for the passages whose distinctive words (two) or numbers the answer repeats."""
+        said = words(self.prose)
+        used = [
+            n
+            for n, passage in enumerate(self.passages, start=1)
+            if len(shared := said & words(passage.text)) >= MIN_SHARED
+            or any(ch.isdigit() for word in shared for ch in word)
+        ]
+        return " " + "".join(f"[{n}]" for n in used) if used else ""
