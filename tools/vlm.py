@@ -11,15 +11,17 @@ from tools.errors import ToolError
 from tools.fusion.backends.base import FusionBackend
 from tools.fusion.errors import BackendUnavailable
 from tools.fusion.finish import finished
+from tools.fusion.grounding import grounded
 from tools.fusion.prompt import FusionRequest
 from tools.langchain_tool import langchain_tool
 
 
 def answer_with_vlm(backend: FusionBackend, request: FusionRequest) -> Iterator[str]:
-    """The answer as it streams, citations checked (what this yields is the whole answer).
+    """The answer as it streams, citations checked and specifics grounded (what this yields
+    is the whole answer).
     Raises ``ToolError`` when the model is unavailable."""
     try:
-        yield from finished(backend.stream(request), request.passages)
+        yield from grounded(finished(backend.stream(request), request.passages), request)
     except BackendUnavailable as exc:
         raise ToolError(f"The answering model is unavailable: {exc}") from None
 

@@ -100,6 +100,7 @@ def table(result: dict) -> str:
         ),
         ("VQA accuracy", _fmt(result["vqa_accuracy"])),
         ("errors", str(result["errors"])),
+        ("empty or marks-only", str(result["empty_answers"])),
         ("median seconds/turn", _fmt(result["seconds_p50"])),
     ]
     rows += [

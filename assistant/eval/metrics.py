@@ -61,6 +61,11 @@ class Scored:
         return not any(mentions(a, x) for x in t.forbidden)
 
     @property
+    def empty(self) -> bool:
+        """An answer with no words: nothing, or citation marks alone."""
+        return not re.search(r"[^\W\d_]{2,}", re.sub(r"\[\d+\]", "", self.answer))
+
+    @property
     def vqa_score(self) -> float:
         """Soft VQA accuracy: min(1, annotators who gave a mentioned answer / 3)."""
         counts = self.turn.answer_counts
@@ -105,6 +110,7 @@ def summary(scored: list[Scored]) -> dict:
         "cited_answers": len(faithful),
         "vqa_accuracy": _mean(vqa),
         "errors": sum(bool(s.error) for s in scored),
+        "empty_answers": sum(s.empty for s in scored if not s.error),
         "seconds_p50": statistics.median(seconds) if seconds else None,
         "by_kind": {
             kind: {"questions": len(items), "accuracy": _mean([float(s.correct) for s in items])}

@@ -141,3 +141,12 @@ def test_the_same_dataset_runs_on_another_backend(tmp_path, monkeypatch, capsys)
     assert result["vlm"].startswith("transformers:") and result["questions"] == 6
     assert result["errors"] == 0 and all(isinstance(t["answer"], str) for t in result["turns"])
     assert "with transformers:" in capsys.readouterr().out
+
+
+def test_empty_and_marks_only_answers_are_counted():
+    from assistant.eval.metrics import Scored, summary
+
+    turn = GoldTurn("Q", answers=("cat",))
+    scored = [Scored("c", 0, turn, a) for a in ("[1]", "", " [2][3] ", "A cat [1].")]
+    assert [s.empty for s in scored] == [True, True, True, False]
+    assert summary(scored)["empty_answers"] == 3

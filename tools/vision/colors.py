@@ -76,3 +76,34 @@ def dominant_colors(image: Image.Image, clusters: int = 6) -> list[ColorShare]:
         representative.setdefault(name, rgb)  # the largest cluster speaks for its name
     ranked = sorted(shares.items(), key=lambda kv: kv[1], reverse=True)
     return [ColorShare(n, round(s, 3), representative[n]) for n, s in ranked if s >= MIN_SHARE]
+
+
+def object_colors(image: Image.Image, clusters: int = 8) -> list[ColorShare]:
+    """Colours of the main object: pixels near the centre whose colour cluster is rare along
+    the image's edges (the edges are mostly background). Empty when nothing stands out."""
+    small = image.convert("RGB")
+    small.thumbnail((96, 96))
+    quantized = small.quantize(colors=clusters, method=Image.Quantize.MEDIANCUT)
+    index = np.asarray(quantized)
+    palette = np.array(quantized.getpalette()[: 3 * clusters]).reshape(-1, 3)
+    h, w = index.shape
+    ring = max(1, round(min(h, w) * 0.08))
+    edge = np.ones_like(index, dtype=bool)
+    edge[ring:-ring, ring:-ring] = False
+    on_edge = np.bincount(index[edge], minlength=len(palette)) / max(1, edge.sum())
+    centre = index[h // 5 : h - h // 5, w // 5 : w - w // 5]
+    foreground = centre[on_edge[centre] < 0.08]  # clusters the edges hardly have
+    if foreground.size < 0.05 * centre.size:
+        return []
+    shares: dict[str, float] = {}
+    representative: dict[str, tuple[int, int, int]] = {}
+    counts = np.bincount(foreground, minlength=len(palette))
+    for cluster in np.argsort(-counts):
+        if counts[cluster] == 0:
+            break
+        rgb = tuple(int(v) for v in palette[cluster])
+        name = color_name(rgb)  # type: ignore[arg-type]
+        shares[name] = shares.get(name, 0.0) + counts[cluster] / foreground.size
+        representative.setdefault(name, rgb)  # type: ignore[arg-type]
+    ranked = sorted(shares.items(), key=lambda kv: kv[1], reverse=True)
+    return [ColorShare(n, round(s, 3), representative[n]) for n, s in ranked if s >= 0.1]

@@ -11,11 +11,14 @@ from PIL import Image
 from imaging import Ocr, TextLine, open_image
 from knowledge_base.embeddings.image_backend import ImageBackend
 from tools.vision.cache import FactsCache
-from tools.vision.colors import dominant_colors
+from tools.vision.colors import dominant_colors, object_colors
 from tools.vision.facts import ImageFacts
+from tools.vision.kinds import kinds
 
 ImageSource = str | Path | bytes | Image.Image
 THUMBNAIL_SIDE = 256
+KIND_TOP_K = 50  # labels summed into kinds: the top 50 hold nearly all the probability
+FACTS_VERSION = "v2"  # facts with kinds: older cached facts are encoded again
 
 
 def _read(source: ImageSource) -> tuple[str, bytes | Image.Image]:
@@ -40,7 +43,8 @@ class ImageEncoder:
         self.backend = backend
         self.ocr = ocr
         # Facts depend on the OCR settings too: a change there must not serve stale text.
-        self.cache = FactsCache(cache_dir, f"{backend.key}+{ocr.key if ocr else 'no-ocr'}")
+        key = f"{backend.key}+{ocr.key if ocr else 'no-ocr'}+{FACTS_VERSION}"
+        self.cache = FactsCache(cache_dir, key)
         self.top_k = top_k
         self.model_calls = 0  # images that went through the backend (cache misses)
 
@@ -65,7 +69,7 @@ class ImageEncoder:
 
     def _run(self, images: dict[str, Image.Image]) -> list[ImageFacts]:
         ids, pixels = list(images), list(images.values())
-        vectors, labels = self.backend.embed_and_label(pixels, self.top_k)
+        vectors, labels = self.backend.embed_and_label(pixels, max(self.top_k, KIND_TOP_K))
         self.model_calls += len(pixels)
         return [
             ImageFacts(
@@ -74,9 +78,11 @@ class ImageEncoder:
                 height=image.height,
                 backend=self.backend.key,
                 embedding=[round(float(v), 6) for v in vector],
-                labels=image_labels,
+                labels=image_labels[: self.top_k],
+                kinds=kinds(image_labels),
                 text=self._text(image),
                 colors=dominant_colors(image),
+                object_colors=object_colors(image),
                 thumbnail_jpeg=_thumbnail(image),
             )
             for sha256, image, vector, image_labels in zip(

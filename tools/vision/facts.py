@@ -8,12 +8,20 @@ from typing import Any
 from imaging import TextLine
 from knowledge_base.embeddings.image_backend import Label
 
+SURE = 0.5  # a label or kind at least this probable is stated as what the image shows
+GUESS = 0.2  # below this a label is not worth naming at all
+MENTION = 0.1  # labels listed next to the best one
+
 
 @dataclass(frozen=True)
 class ColorShare:
     name: str
     share: float
     rgb: tuple[int, int, int]
+
+
+def _shares(colors: list[ColorShare]) -> str:
+    return ", ".join(f"{c.name} {c.share:.0%}" for c in colors)
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,10 @@ class ImageFacts:
     labels: list[Label]
     text: list[TextLine]
     colors: list[ColorShare]
+    #: Kinds of thing (bird, vehicle, food...) with the classifier's summed probability.
+    kinds: list[Label] = field(default_factory=list)
+    #: Colours of the main object (centre pixels unlike the edges); empty when none stands out.
+    object_colors: list[ColorShare] = field(default_factory=list)
     thumbnail_jpeg: bytes = field(default=b"", repr=False)
 
     @property
@@ -33,14 +45,43 @@ class ImageFacts:
         return "\n".join(line.text for line in self.text)
 
     def describe(self) -> str:
-        """The facts as compact text: for the composed VLM and for text -> image search."""
-        labels = ", ".join(f"{lb.name} ({lb.score:.2f})" for lb in self.labels) or "none"
-        colors = ", ".join(f"{c.name} {c.share:.0%}" for c in self.colors) or "unknown"
+        """The facts as compact text for the composed VLM, uncertainty spelled out: a label
+        the classifier is unsure of reads as a guess, never as a fact."""
+        colors = _shares(self.colors) or "unknown"
         text = " / ".join(line.text for line in self.text) or "none"
+        main = f"Colours of the main object: {_shares(self.object_colors)}\n"
         return (
-            f"Size: {self.width}x{self.height} pixels\n"
-            f"Labels: {labels}\nText in image: {text}\nDominant colours: {colors}"
+            f"Size: {self.width}x{self.height} pixels\n{self._what()}\n"
+            f"Text in image: {text}\n{main if self.object_colors else ''}"
+            f"Colours of the whole image: {colors}"
         )
+
+    def headline(self) -> str:
+        """What the image shows, in a few words: for referring back to it later."""
+        kind = next((k for k in self.kinds if k.score >= SURE), None)
+        best = self.labels[0] if self.labels else None
+        if best and best.score >= SURE:
+            return f"{best.name}" + (f" ({kind.name})" if kind else "")
+        if kind:
+            maybe = f", maybe {best.name}" if best and best.score >= GUESS else ""
+            return f"a {kind.name}{maybe}"
+        if best and best.score >= GUESS:
+            return f"unsure, maybe {best.name}"
+        return "not recognised"
+
+    def _what(self) -> str:
+        kind = next((k for k in self.kinds if k.score >= SURE), None)  # the most specific
+        best = self.labels[0].score if self.labels else 0.0
+        shown = [lb for lb in self.labels[:3] if lb.score >= MENTION] or self.labels[:1]
+        listed = ", ".join(f"{lb.name} ({lb.score:.2f})" for lb in shown)
+        lines = [f"Kind of thing: {kind.name} ({kind.score:.2f})"] if kind else []
+        if best >= SURE:
+            lines.append(f"Labels: {listed}")
+        elif best >= GUESS:
+            lines.append(f"Labels: uncertain guesses, may be wrong: {listed}")
+        elif not kind:
+            lines.append("Labels: no confident label (the classifier does not know this)")
+        return "\n".join(lines) or "Labels: none"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -61,5 +102,10 @@ class ImageFacts:
                 for t in data["text"]
             ],
             colors=[ColorShare(c["name"], c["share"], tuple(c["rgb"])) for c in data["colors"]],
+            kinds=[Label(**k) for k in data.get("kinds", [])],
+            object_colors=[
+                ColorShare(c["name"], c["share"], tuple(c["rgb"]))
+                for c in data.get("object_colors", [])
+            ],
             thumbnail_jpeg=thumbnail,
         )
