@@ -201,7 +201,7 @@ def test_encode_image_tool(encoder, tmp_path: Path):
     tool = make_encode_image(encoder, resolve=resolve)
     assert tool.name == "encode_image" and tool.args["image"]["type"] == "string"
     text = tool.invoke({"image": "img-1"})
-    assert text.startswith("Size: 451x300 pixels\nLabels: ")
+    assert text.startswith("Size: 451x300 pixels\nKind of thing: cat (")
     msg = tool.invoke({"type": "tool_call", "id": "t1", "name": "encode_image",
                        "args": {"image": "img-1"}})  # fmt: skip
     assert msg.artifact.width == 451
