@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 
 from assistant.memory import StoredImage
+from tools.fusion.prompt import ORDINALS as ORDINAL_WORDS
 
-ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
-    "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
-}  # fmt: skip
+ORDINALS = {word: n for n, word in enumerate(ORDINAL_WORDS, start=1)}
 _NOUN = r"(?:image|picture|photo|pic|screenshot|img|one)"
 
 

@@ -11,13 +11,14 @@ from typing import Any, Literal
 
 from PIL import Image
 
-from imaging import Ocr, UnreadableImage, open_image
+from imaging import Ocr
 from knowledge_base.chunking import Chunker
 from knowledge_base.embeddings import ImageEmbedding, SentenceTransformerEmbedding, resolve_device
 from knowledge_base.errors import KnowledgeBaseError, RejectedFile
 from knowledge_base.files import expand
 from knowledge_base.ingest import Ingestor, Prepared
 from knowledge_base.loaders import LoadContext, loader_for
+from knowledge_base.loaders.image import open_or_reject
 from knowledge_base.retrieval import MAX_QUERY_CHARS, reciprocal_rank_fusion
 from knowledge_base.settings import KnowledgeSettings
 from knowledge_base.snapshot import Snapshot, build_snapshot
@@ -224,10 +225,7 @@ class KnowledgeBase:
 
     def search_by_image(self, image: Image.Image | Path | bytes, k: int = 5) -> list[Hit]:
         """Image items that look like this image (image -> image), most similar first."""
-        try:
-            picture = image if isinstance(image, Image.Image) else open_image(image)
-        except UnreadableImage as exc:
-            raise RejectedFile(str(exc)) from None
+        picture = image if isinstance(image, Image.Image) else open_or_reject(image)
         snap = self._current()
         visible = snap.count("image")
         if not visible:

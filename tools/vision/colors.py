@@ -60,10 +60,15 @@ def color_name(rgb: tuple[int, int, int]) -> str:
     return _NAMES[int(distance.argmin())]
 
 
-def dominant_colors(image: Image.Image, clusters: int = 6) -> list[ColorShare]:
+def _clustered(image: Image.Image, clusters: int) -> Image.Image:
+    """The image at most 96 pixels a side, its pixels in ``clusters`` median-cut colours."""
     small = image.convert("RGB")
     small.thumbnail((96, 96))
-    quantized = small.quantize(colors=clusters, method=Image.Quantize.MEDIANCUT)
+    return small.quantize(colors=clusters, method=Image.Quantize.MEDIANCUT)
+
+
+def dominant_colors(image: Image.Image, clusters: int = 6) -> list[ColorShare]:
+    quantized = _clustered(image, clusters)
     palette = quantized.getpalette() or []
     counts = quantized.getcolors() or []
     total = sum(count for count, _ in counts)
@@ -81,9 +86,7 @@ def dominant_colors(image: Image.Image, clusters: int = 6) -> list[ColorShare]:
 def object_colors(image: Image.Image, clusters: int = 8) -> list[ColorShare]:
     """Colours of the main object: pixels near the centre whose colour cluster is rare along
     the image's edges (the edges are mostly background). Empty when nothing stands out."""
-    small = image.convert("RGB")
-    small.thumbnail((96, 96))
-    quantized = small.quantize(colors=clusters, method=Image.Quantize.MEDIANCUT)
+    quantized = _clustered(image, clusters)
     index = np.asarray(quantized)
     palette = np.array(quantized.getpalette()[: 3 * clusters]).reshape(-1, 3)
     h, w = index.shape

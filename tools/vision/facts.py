@@ -56,9 +56,13 @@ class ImageFacts:
             f"Colours of the whole image: {colors}"
         )
 
+    def _sure_kind(self) -> Label | None:
+        """The most specific kind the classifier is sure of (kinds list specific ones first)."""
+        return next((k for k in self.kinds if k.score >= SURE), None)
+
     def headline(self) -> str:
         """What the image shows, in a few words: for referring back to it later."""
-        kind = next((k for k in self.kinds if k.score >= SURE), None)
+        kind = self._sure_kind()
         best = self.labels[0] if self.labels else None
         if best and best.score >= SURE:
             return f"{best.name}" + (f" ({kind.name})" if kind else "")
@@ -70,7 +74,7 @@ class ImageFacts:
         return "not recognised"
 
     def _what(self) -> str:
-        kind = next((k for k in self.kinds if k.score >= SURE), None)  # the most specific
+        kind = self._sure_kind()
         best = self.labels[0].score if self.labels else 0.0
         shown = [lb for lb in self.labels[:3] if lb.score >= MENTION] or self.labels[:1]
         listed = ", ".join(f"{lb.name} ({lb.score:.2f})" for lb in shown)
@@ -101,11 +105,12 @@ class ImageFacts:
                 TextLine(t["text"], t["confidence"], tuple(tuple(p) for p in t["box"]))
                 for t in data["text"]
             ],
-            colors=[ColorShare(c["name"], c["share"], tuple(c["rgb"])) for c in data["colors"]],
+            colors=_read_colors(data["colors"]),
             kinds=[Label(**k) for k in data.get("kinds", [])],
-            object_colors=[
-                ColorShare(c["name"], c["share"], tuple(c["rgb"]))
-                for c in data.get("object_colors", [])
-            ],
+            object_colors=_read_colors(data.get("object_colors", [])),
             thumbnail_jpeg=thumbnail,
         )
+
+
+def _read_colors(rows: list[dict[str, Any]]) -> list[ColorShare]:
+    return [ColorShare(c["name"], c["share"], tuple(c["rgb"])) for c in rows]
