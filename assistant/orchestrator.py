@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from assistant.events import Event
+from assistant.pictures import asked_picture, which_asked, which_note
 from assistant.resolve import resolve
-from assistant.turn import Services, begin_turn
+from assistant.turn import Services, TurnContext, begin_turn
 
 
 class Orchestrator:
@@ -18,9 +19,36 @@ class Orchestrator:
         turn = yield from begin_turn(self.services, session_id, text, images)
         if turn is None:
             return
+        thing = asked_picture(turn.text)
+        if thing is not None and self.services.knowledge.list():
+            yield from self._picture_in_base(turn, thing)
+            return
         targets = resolve(turn.text, list(turn.images.values()), turn.new)
+        thing = which_asked(turn.text)
+        if thing and len(targets) < 2 <= len(turn.images):
+            targets = sorted(turn.images, key=lambda i: turn.images[i].number)
         for image_id in targets:
             yield from turn.look(image_id)
-        yield from turn.search(turn.question, bool(targets))
+        yield from turn.search(turn.search_query(), bool(targets))
         seen = [i for i in targets if i in turn.facts]  # an image that failed to read is left out
+        if thing and len(seen) > 1:
+            encode = self.services.knowledge.embedding.encode
+            turn.notes.append(which_note(thing, {i: turn.facts[i] for i in seen}, encode))
         yield from turn.answer(turn.request(turn.question, seen))
+
+    @staticmethod
+    def _picture_in_base(turn: TurnContext, thing: str) -> Iterator[Event]:
+        """ "Is there a picture of a bird in the knowledge base?": yes with the pictures found
+        as sources, or an honest no without asking the model."""
+        found = yield from turn.find_pictures(thing)
+        if not found:
+            yield from turn.answer(
+                None, f"No: I found no picture of {thing} in your knowledge base."
+            )
+            return
+        listed = ", ".join(f"[{n}] {hit.source}" for n, hit in enumerate(found, start=1))
+        turn.notes.append(
+            f'Searching the knowledge base\'s pictures for "{thing}" found {listed}: the answer '
+            "is yes; name the picture and cite it."
+        )
+        yield from turn.answer(turn.request(turn.question, []))

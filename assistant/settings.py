@@ -27,6 +27,11 @@ class Settings(ToolSettings):
     relevance_with_images: float = Field(
         0.4, description="Min. similarity of a passage when the turn is about images."
     )
+    picture_relevance: float = Field(
+        0.45,
+        description="Min. similarity of a knowledge-base picture's caption to a question "
+        "(the packaged encoder's label captions; about 0.25 suits a CLIP image encoder).",
+    )
     max_question_chars: int = Field(20_000, gt=0, description="Longer questions are refused.")
     max_images_per_turn: int = Field(8, gt=0, description="Images accepted in one message.")
     planner: str = Field(

@@ -3,6 +3,7 @@ then look, search and answer through the plain tool functions, emitting the same
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,12 +106,18 @@ def _facts_event(image: str, described: str) -> Event:
     return Event("tool_result", tool="encode_image", data={"image": image, "facts": described})
 
 
-def _relevant(hit: Hit, bar: float, has_images: bool) -> bool:
-    """Vector matches must clear the bar. Words-only matches (an exact code, the text in a
-    picture, where the vector search had no say) count only when no image is in play."""
+def _relevant(hit: Hit, bar: float, has_images: bool, picture_bar: float) -> bool:
+    """Vector matches must clear the bar (a picture, found through its caption, its own).
+    Words-only matches (an exact code, the text in a picture, where the vector search had no
+    say) count only when no image is in play."""
     if hit.similarity is not None:
-        return hit.similarity >= bar
+        return hit.similarity >= (max(bar, picture_bar) if hit.kind == "image" else bar)
     return not has_images
+
+
+_REFERS_BACK = re.compile(
+    r"\b(there|it|its|they|them|their|that|those|he|she|his|her)\b|^and\b", re.I
+)
 
 
 @dataclass
@@ -126,6 +133,7 @@ class TurnContext:
     new: list[str] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     history: list[Turn] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worked out in code, told to the model
 
     @property
     def question(self) -> str:
@@ -172,7 +180,33 @@ class TurnContext:
             return []
         settings = services.settings
         bar = settings.relevance_with_images if has_images else settings.relevance
-        self.hits = [h for h in found if _relevant(h, bar, has_images)]
+        picture_bar = settings.picture_relevance
+        self.hits = [h for h in found if _relevant(h, bar, has_images, picture_bar)]
+        summary = {"found": len(found), "kept": len(self.hits), "threshold": bar}
+        yield Event("tool_result", tool="search_knowledge", data=summary)
+        return self.hits
+
+    def search_query(self) -> str:
+        """The question, with the previous one before it when it refers back ("what was
+        planted in bed 6 there?" is about the garden the last question named)."""
+        asked = [t.text for t in self.history if t.role == "user"]
+        if asked and _REFERS_BACK.search(self.question):
+            return f"{asked[-1]} {self.question}"
+        return self.question
+
+    def find_pictures(self, thing: str) -> Generator[Event, None, list[Hit]]:
+        """The knowledge base's pictures that show ``thing`` (their captions clear the
+        picture bar); they become this turn's passages."""
+        services = self.services
+        args = {"query": thing[:2000], "k": services.settings.passages, "kind": "image"}
+        yield Event("tool_call", tool="search_knowledge", data=args)
+        try:
+            found = search_knowledge(services.knowledge, thing[:2000], args["k"], "image")
+        except ToolError as exc:
+            yield Event("tool_result", tool="search_knowledge", data={"error": str(exc)})
+            return []
+        bar = services.settings.picture_relevance
+        self.hits = [h for h in found if h.similarity is not None and h.similarity >= bar]
         summary = {"found": len(found), "kept": len(self.hits), "threshold": bar}
         yield Event("tool_result", tool="search_knowledge", data=summary)
         return self.hits
@@ -194,7 +228,8 @@ class TurnContext:
             ImageRef(i, self.read(i), open_image(self.image_path(i)) if sees else None)
             for i in dict.fromkeys(image_ids)
         ]
-        return FusionRequest(question or DEFAULT_QUESTION, refs, chosen, self.history)
+        question = question or DEFAULT_QUESTION
+        return FusionRequest(question, refs, chosen, self.history, list(self.notes))
 
     def answer(self, request: FusionRequest | None, written: str = "") -> Iterator[Event]:
         """Stream the answer through the one finishing step and keep the turn. ``request``

@@ -102,6 +102,9 @@ def _search(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     return 0
 
 
+_FLAG = "passage(s) address the assistant: left out of answers"
+
+
 def _list(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     docs = kb.list()
     if args.json:
@@ -112,7 +115,9 @@ def _list(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     for d in docs:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.ingested_at))
         pages = f"{d.pages} pages, " if d.pages else ""
-        print(f"{d.doc_id}  {d.source}  ({pages}{d.chunks} chunks, {d.images} images, {when})")
+        flag = f"  ! {d.flagged} {_FLAG}" if d.flagged else ""
+        counts = f"{pages}{d.chunks} chunks, {d.images} images, {when}"
+        print(f"{d.doc_id}  {d.source}  ({counts}){flag}")
     return 0
 
 

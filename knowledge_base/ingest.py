@@ -13,9 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from knowledge_base import loaders
+from knowledge_base.captions import describe_labels
 from knowledge_base.chunking import Chunk, Chunker
+from knowledge_base.embeddings import Label
+from knowledge_base.embeddings.kinds import KIND_TOP_K, kinds
 from knowledge_base.errors import RejectedFile
 from knowledge_base.files import check_size, content_id
+from knowledge_base.instructions import addresses_assistant
 from knowledge_base.loaders import ImageItem, LoadContext, LoadedDocument
 from knowledge_base.store import DocRecord, Store
 from knowledge_base.types import FileReport, FileStatus
@@ -102,6 +106,8 @@ class Ingestor:
             status="pending",
             chunks=len(prepared.chunks),
             images=len(doc.images),
+            flagged=sum(addresses_assistant(c.text) for c in prepared.chunks)
+            + sum(addresses_assistant(i.text) for i in doc.images),
             pages=doc.pages or 0,
             size_bytes=report.size,
             path=str(Path(report.path).resolve()),
@@ -181,7 +187,8 @@ class Ingestor:
     def _add_images(self, record: DocRecord, images: list[ImageItem]) -> None:
         folder = self.images_dir / record.doc_id
         folder.mkdir(parents=True, exist_ok=True)
-        vectors, labels = self.image_embedding.embed_and_label([i.image for i in images], 3)
+        pixels = [i.image for i in images]
+        vectors, labels = self.image_embedding.embed_and_label(pixels, KIND_TOP_K)
         metas = []
         for n, (item, item_labels) in enumerate(zip(images, labels, strict=True)):
             thumb = item.image.copy()
@@ -190,8 +197,8 @@ class Ingestor:
             thumb.save(target)
             meta = {"doc_id": record.doc_id, "source": record.source, "chunk_index": n}
             meta |= {"kind": "image", "image_path": str(target)}
-            # Labels make pictures findable by words (BM25) when the encoder has no text tower.
-            meta["labels"] = ", ".join(label.name for label in item_labels)
+            meta["addresses_assistant"] = addresses_assistant(item.text)
+            meta["labels"] = index_labels(item_labels)
             if item.page is not None:
                 meta["page"] = item.page
             metas.append(meta)
@@ -240,6 +247,11 @@ class Ingestor:
         return resumable
 
 
+def index_labels(labels: list[Label]) -> str:
+    """What makes a picture findable by words when the encoder has no text tower."""
+    return describe_labels([lb.name for lb in labels], [k.name for k in kinds(labels)])
+
+
 def _chunk_meta(record: DocRecord, chunk: Chunk) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "doc_id": record.doc_id,
@@ -247,6 +259,7 @@ def _chunk_meta(record: DocRecord, chunk: Chunk) -> dict[str, Any]:
         "chunk_index": chunk.index,
         "kind": "text",
         "ocr": chunk.ocr,
+        "addresses_assistant": addresses_assistant(chunk.text),
     }
     if chunk.page is not None:
         meta["page"] = chunk.page

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from PIL import Image
 
 from imaging import Ocr
+from knowledge_base.captions import CaptionIndex
 from knowledge_base.chunking import Chunker
 from knowledge_base.embeddings import ImageEmbedding, SentenceTransformerEmbedding, resolve_device
 from knowledge_base.errors import KnowledgeBaseError, RejectedFile
@@ -66,6 +67,7 @@ class KnowledgeBase:
         self._open_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._snapshot_lock = threading.Lock()
+        self._captions = CaptionIndex(self.embedding.encode)
 
     # -- lazy wiring ----------------------------------------------------------------------
 
@@ -203,10 +205,17 @@ class KnowledgeBase:
     def _vector_rankings(
         self, snap: Snapshot, query: str, pool: int, kind: Kind | None
     ) -> tuple[list[list[str]], dict[str, float]]:
-        vectors = {"text": lambda: self.embedding.encode([query])}
+        text_vector = self.embedding.encode([query])
+        vectors = {"text": lambda: text_vector}
         if self.image_embedding.text_queryable:  # CLIP/SigLIP: text and images share a space
             vectors["image"] = lambda: self.image_embedding.embed_text([query])
         rankings, similarity = [], {}
+        if not self.image_embedding.text_queryable and kind in (None, "image"):
+            pictures = [it for it in snap.items.values() if it.kind == "image"]
+            ranked_captions = self._captions.rank(pictures, text_vector[0], pool)
+            if ranked_captions:
+                rankings.append([i for i, _ in ranked_captions])
+                similarity.update(ranked_captions)
         for name, col in self.store.collections().items():
             visible = snap.count(name)
             if (kind and kind != name) or not visible or name not in vectors:
@@ -251,6 +260,7 @@ class KnowledgeBase:
                     r.pages or None,
                     r.ingested_at,
                     r.size_bytes,
+                    r.flagged,
                 )
                 for r in records
                 if r.status == "committed"

@@ -73,6 +73,7 @@ class DocRecord:
     owner_pid: int = 0
     heartbeat: float = 0.0
     replaces: str = ""
+    flagged: int = 0  # passages that address the assistant (knowledge_base.instructions)
 
     def to_metadata(self) -> dict[str, Any]:
         return asdict(self)

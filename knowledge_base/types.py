@@ -136,6 +136,9 @@ class DocumentInfo:
     pages: int | None
     ingested_at: float
     size_bytes: int
+    #: Passages that address the assistant ("ignore previous instructions..."): they are
+    #: left out of what the answering model reads.
+    flagged: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

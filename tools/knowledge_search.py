@@ -5,15 +5,19 @@ from __future__ import annotations
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
-from knowledge_base import Hit, KnowledgeBase, KnowledgeBaseError
+from knowledge_base import Hit, Kind, KnowledgeBase, KnowledgeBaseError
+from knowledge_base.instructions import inert
 from tools.errors import ToolError
 from tools.langchain_tool import langchain_tool
 
 
-def search_knowledge(kb: KnowledgeBase, query: str, k: int = 5) -> list[Hit]:
-    """Passages ranked by hybrid search. Raises ``ToolError`` when the search cannot run."""
+def search_knowledge(
+    kb: KnowledgeBase, query: str, k: int = 5, kind: Kind | None = None
+) -> list[Hit]:
+    """Passages ranked by hybrid search (``kind="image"``: pictures only). Raises
+    ``ToolError`` when the search cannot run."""
     try:
-        return kb.search(query, k=k)
+        return kb.search(query, k=k, kind=kind)
     except KnowledgeBaseError as exc:
         raise ToolError(f"Knowledge search failed: {exc}") from None
 
@@ -26,7 +30,7 @@ def format_passages(hits: list[Hit]) -> str:
     for n, hit in enumerate(hits, start=1):
         where = hit.citation() + (f" › {hit.heading}" if hit.heading else "")
         label = "image text" if hit.kind == "image" else "passage"
-        blocks.append(f"[{n}] ({label} from {where})\n{hit.text.strip()}")
+        blocks.append(f"[{n}] ({label} from {where})\n{inert(hit.text).strip()}")
     return "\n\n".join(blocks)
 
 

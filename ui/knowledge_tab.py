@@ -7,7 +7,7 @@ from typing import Any
 import gradio as gr
 
 from knowledge_base import KnowledgeBase, KnowledgeBaseError
-from ui.render import document_rows, hit_cards, report_rows
+from ui.render import DOCUMENT_HEADERS, document_rows, hit_cards, report_rows
 
 
 def knowledge_tab(kb: KnowledgeBase) -> gr.Dataframe:
@@ -52,9 +52,7 @@ def knowledge_tab(kb: KnowledgeBase) -> gr.Dataframe:
                     elem_id="kb-status",
                 )
             with gr.Column():
-                docs = gr.Dataframe(
-                    headers=["id", "document", "chunks", "images", "pages"], label="Documents"
-                )
+                docs = gr.Dataframe(headers=DOCUMENT_HEADERS, label="Documents")
                 with gr.Row():
                     doc_id = gr.Textbox(label="Document id to delete", scale=3)
                     delete_btn = gr.Button("Delete", variant="stop", scale=1)

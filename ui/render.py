@@ -39,7 +39,16 @@ def report_rows(files: list[FileReport]) -> list[list[str]]:
 
 
 def document_rows(docs: list[DocumentInfo]) -> list[list]:
-    return [[d.doc_id, d.source, d.chunks, d.images, d.pages or ""] for d in docs]
+    return [[d.doc_id, d.source, d.chunks, d.images, d.pages or "", _flag(d)] for d in docs]
+
+
+DOCUMENT_HEADERS = ["id", "document", "chunks", "images", "pages", "warning"]
+
+
+def _flag(doc: DocumentInfo) -> str:
+    if not doc.flagged:
+        return ""
+    return f"{doc.flagged} passage(s) talk to the assistant: left out of answers"
 
 
 def hit_cards(hits: list[Hit]) -> str:

@@ -34,6 +34,19 @@ def _heading_level(paragraph: Paragraph) -> int | None:
     return None
 
 
+def table_lines(rows: list[list[str]]) -> list[str]:
+    """A table as lines. With a header row (words, no numbers), each row names its columns
+    ("Case: Changed your mind; Who pays: You pay 5.00 EUR"), so a passage cut from the middle
+    of the table still says what each value is; otherwise cells joined by " | "."""
+    header = rows[0] if len(rows) > 1 else []
+    if len(header) > 1 and all(h and not any(ch.isdigit() for ch in h) for h in header):
+        return [
+            "; ".join(f"{h}: {v}" for h, v in zip(header, row, strict=False) if v)
+            for row in rows[1:]
+        ]
+    return [" | ".join(row) for row in rows]
+
+
 def _blocks(document: Document) -> list[Paragraph | Table]:
     return list(document.iter_inner_content())
 
@@ -62,7 +75,7 @@ def _sections(document: Document) -> list[Section]:
 
     for block in _blocks(document):
         if isinstance(block, Table):
-            lines.extend(" | ".join(c.text.strip() for c in row.cells) for row in block.rows)
+            lines.extend(table_lines([[c.text.strip() for c in row.cells] for row in block.rows]))
             continue
         level = _heading_level(block)
         if level is None:

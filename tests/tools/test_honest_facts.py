@@ -10,9 +10,9 @@ from PIL import Image, ImageDraw
 
 from knowledge_base.embeddings import create_image_backend
 from knowledge_base.embeddings.image_backend import Label
+from knowledge_base.embeddings.kinds import kinds
 from tools.vision import ImageEncoder
 from tools.vision.colors import object_colors
-from tools.vision.kinds import kinds
 
 DEV = Path(__file__).resolve().parents[2] / "eval" / "heldout" / "images"
 

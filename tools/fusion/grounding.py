@@ -1,16 +1,22 @@
-"""Grounded or refused: an answer to a question that asks for a specific (who, when, where,
-how much, a name, a number) may state only numbers and names that the image facts, the
-passages, the question or the chat so far contain. Anything else is a guess stated as a fact,
-and the answer says it does not know instead.
+"""Grounded or refused. A question that asks for a specific (who, when, where, how much, a
+name, a number) gets an answer only when:
 
-Only those questions are held back, a sentence at a time, while it is checked: the rest
-stream as they come, so the first token of an ordinary answer is not delayed."""
+- what it asks about is there: its numbers, names and other words occur together in one image's
+  facts, one passage or one earlier message ("Who planted bed 5?" with a note about bed 3 is
+  not answered from it) — otherwise the model is not even asked;
+- every number and name the answer states occurs in the facts, passages, question or chat;
+- it says something: "taken in a city" to "which city?" names nothing and is no answer.
+
+Anything else is a guess stated as a fact, and the answer says it does not know instead. Only
+those questions are held back while checked: the rest stream as they come, so the first token
+of an ordinary answer is not delayed."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
 
+from knowledge_base.instructions import inert
 from tools.fusion.prompt import FusionRequest
 
 UNSUPPORTED = "I don't know: neither the image nor your documents say."
@@ -20,9 +26,21 @@ _ASKS_SPECIFIC = re.compile(
     r"how (much|many|old|long|often|far)|price|cost|named?)\b",
     re.I,
 )
+# Questions whose answer is a value: an answer naming none (and citing nothing) is no answer.
+_ASKS_VALUE = re.compile(
+    r"\b(when|(which|what) (year|city|country|day|date|month|town|place|time)|"
+    r"how (much|many|old|long)|price|cost|name)\b",
+    re.I,
+)
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
 _NAME = re.compile(r"\b[A-Z][\w'-]*[A-Za-z]")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _SENTENCE_END = re.compile(r"[.!?](\s|$)")
+_DONT_KNOW = re.compile(
+    r"\b(don'?t|do not|cannot|can'?t) (know|tell|say|determine)|\bnot (mentioned|provided|"
+    r"stated|visible|specified|given)|\bno (information|mention)",
+    re.I,
+)
 # Capitalised at the start of a sentence, not names.
 _STARTS = (
     "the a an this that these those it its it's there they their he she his her i i'm i'd "
@@ -31,19 +49,72 @@ _STARTS = (
     "one two both first second third neither nothing unfortunately sorry"
 )
 _COMMON = frozenset(_STARTS.split())
+# Words of a question that say what kind of value it wants, not what it is about.
+_QUESTION_WORDS = """
+    picture pictures image images photo photos photograph photographs photographed shown show
+    shows name names named called thing things something anything does did do is are was
+    were be been being has have had here how much many long old often far why whom whose
+    about please tell me you your i my me we our us can could would should will may might
+    time times date dates day days year years month months city town country place price
+    prices cost costs costed exactly precisely number amount value know
+"""
+_ASKING = frozenset(_QUESTION_WORDS.split()) | _COMMON
 
 
 def asks_for_specific(question: str) -> bool:
     return bool(_ASKS_SPECIFIC.search(question))
 
 
+def _units(request: FusionRequest) -> list[str]:
+    """What an answer may draw on, one piece per image, passage and earlier message."""
+    units = [ref.facts.describe() for ref in request.images]
+    units += [
+        f"{hit.heading or ''}\n{inert(hit.text)}\n{hit.citation()}" for hit in request.passages
+    ]
+    units += [turn.text for turn in request.history]
+    units += request.notes
+    return [u.lower() for u in units]
+
+
 def known_text(request: FusionRequest) -> str:
     """Everything an answer may draw on, lower-cased."""
-    parts = [request.question]
-    parts += [ref.facts.describe() for ref in request.images]
-    parts += [hit.text + " " + hit.citation() for hit in request.passages]
-    parts += [turn.prompt or turn.text for turn in request.history]
-    return "\n".join(parts).lower()
+    return "\n".join([request.question.lower(), *_units(request)])
+
+
+def _stem(word: str) -> str:
+    word = word.removesuffix("'s")
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def subject(question: str) -> list[str]:
+    """What a question is about: its numbers, names and words that are not question words."""
+    words = [w for w in _WORD.findall(question) if w.lower() not in _ASKING]
+    kept = [w.lower() if w[0].isupper() else _stem(w) for w in words]  # names as written
+    return list(dict.fromkeys(_NUMBER.findall(question) + kept))
+
+
+def _pattern(word: str) -> str:
+    """A number as a whole (bed 8 is not bed 18 or 80); a word as a word's start (plant:
+    planted)."""
+    end = r"(?![\d.,:/-]?\d)" if word[0].isdigit() else ""
+    return rf"(?<![\w.,:/-]){re.escape(word)}{end}" if end else rf"(?<!\w){re.escape(word)}"
+
+
+def missing_subject(request: FusionRequest) -> list[str]:
+    """For a question asking for a specific: the words of its subject that no single image,
+    passage or earlier message holds together (empty when one holds them all)."""
+    wanted = subject(request.question)
+    if not wanted or not asks_for_specific(request.question):
+        return []
+    best: list[str] | None = None
+    for unit in _units(request):
+        absent = [w for w in wanted if not re.search(_pattern(w), unit)]
+        if best is None or len(absent) < len(best):
+            best = absent
+    return wanted if best is None else best
 
 
 def unsupported(sentence: str, known: str) -> list[str]:
@@ -54,11 +125,21 @@ def unsupported(sentence: str, known: str) -> list[str]:
     return [c for c in claims if not re.search(rf"(?<!\w){re.escape(c.lower())}(?!\w)", known)]
 
 
+def _names_a_value(answer: str) -> bool:
+    plain = re.sub(r"\[\d+\]", "", answer)
+    named = [w for w in _NAME.findall(plain) if w.lower() not in _COMMON]
+    cited = plain != answer
+    return bool(cited or named or _NUMBER.search(plain) or '"' in plain or _DONT_KNOW.search(plain))
+
+
 def grounded(pieces: Iterable[str], request: FusionRequest) -> Iterator[str]:
-    """The answer's pieces; for a question asking for a specific, each sentence is checked
-    before it is shown, and an unsupported one ends the answer with ``UNSUPPORTED``."""
+    """The answer's pieces; for a question asking for a specific, the answer is checked before
+    it is shown, and an unsupported one ends with ``UNSUPPORTED``."""
     if not asks_for_specific(request.question):
         yield from pieces
+        return
+    if missing_subject(request):
+        yield UNSUPPORTED  # the model is not asked: nothing it could say would be grounded
         return
     known = known_text(request)
     said, pending = "", ""
@@ -70,10 +151,17 @@ def grounded(pieces: Iterable[str], request: FusionRequest) -> Iterator[str]:
                 yield _refusal(said)
                 return
             said += sentence
-            yield sentence
-    if pending:
-        yield _refusal(said) if unsupported(pending, known) else pending
+    if pending and unsupported(pending, known):
+        yield _refusal(said)
+        return
+    said += pending
+    if _ASKS_VALUE.search(request.question) and not _names_a_value(said):
+        yield UNSUPPORTED
+        return
+    yield said
 
 
 def _refusal(said: str) -> str:
-    return UNSUPPORTED if not said or said[-1].isspace() else " " + UNSUPPORTED
+    if not said:
+        return UNSUPPORTED
+    return said + ("" if said[-1].isspace() else " ") + UNSUPPORTED

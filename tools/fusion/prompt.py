@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from PIL import Image
 
 from knowledge_base import Hit
+from knowledge_base.instructions import inert
 from tools.vision.facts import ImageFacts
 
 SYSTEM_PROMPT = (
@@ -68,6 +69,9 @@ class FusionRequest:
     #: Retrieved passages, cited by their position: the first is [1].
     passages: list[Hit] = field(default_factory=list)
     history: list[Turn] = field(default_factory=list)
+    #: What the assistant worked out in code for this question (which picture shows what,
+    #: what a knowledge-base search found), stated to the model in plain words.
+    notes: list[str] = field(default_factory=list)
 
 
 def _quote(text: str, limit: int) -> str:
@@ -107,7 +111,7 @@ def passages_section(passages: list[Hit]) -> str:
     if not passages:
         return "Passages:\n(none)"
     lines = [
-        f'[{n}] (from {hit.citation()}) "{_quote(hit.text, MAX_PASSAGE_CHARS)}"'
+        f'[{n}] (from {hit.citation()}) "{_quote(inert(hit.text), MAX_PASSAGE_CHARS)}"'
         for n, hit in enumerate(passages, start=1)
     ]
     return "Passages:\n" + "\n".join(lines)
@@ -130,6 +134,8 @@ def user_message(request: FusionRequest, rules_again: bool = False) -> str:
         sections.append(facts_section(request.images, shown_earlier(request.history)))
     if request.passages:
         sections.append(passages_section(request.passages))
+    if request.notes:
+        sections.append("Checked by Vira:\n" + "\n".join(f"- {n}" for n in request.notes))
     sections.append(f"Question: {_quote(request.question, MAX_QUESTION_CHARS)}")
     if rules_again:
         sections.append(RULES_AGAIN)  # the 0.5B only echoes "[n]" after the cite reminder

@@ -10,14 +10,13 @@ from PIL import Image
 
 from imaging import Ocr, TextLine, open_image
 from knowledge_base.embeddings.image_backend import ImageBackend
+from knowledge_base.embeddings.kinds import KIND_TOP_K, kinds
 from tools.vision.cache import FactsCache
 from tools.vision.colors import dominant_colors, object_colors
 from tools.vision.facts import ImageFacts
-from tools.vision.kinds import kinds
 
 ImageSource = str | Path | bytes | Image.Image
 THUMBNAIL_SIDE = 256
-KIND_TOP_K = 50  # labels summed into kinds: the top 50 hold nearly all the probability
 FACTS_VERSION = "v2"  # facts with kinds: older cached facts are encoded again
 
 

@@ -9,6 +9,8 @@ from functools import cache
 from knowledge_base.embeddings.image_backend import Label
 from knowledge_base.embeddings.imagenet import imagenet_names
 
+KIND_TOP_K = 50  # labels summed into kinds: the top 50 hold nearly all the probability
+
 # ImageNet-1k class index ranges (inclusive): its animals are ordered by family.
 _RANGES = """
 fish: 0-6 389-397 | bird: 7-24 80-100 127-146 | frog or salamander: 25-32 | reptile: 33-68 |
@@ -77,7 +79,6 @@ _PARENTS = {
     ],
     "food": ["fruit", "vegetable", "prepared food or drink"],
 }  # fmt: skip
-GENERAL = frozenset(_PARENTS)  # kinds that hold other kinds
 GENERAL = frozenset(_PARENTS)  # kinds that hold other kinds
 # Animals of the 0-397 block that no family above holds (koala, elephant, otter, ...).
 _ANIMAL_BLOCK = (0, 397)
