@@ -62,8 +62,9 @@ class Scored:
 
     @property
     def empty(self) -> bool:
-        """An answer with no words: nothing, or citation marks alone."""
-        return not re.search(r"[^\W\d_]{2,}", re.sub(r"\[\d+\]", "", self.answer))
+        """An answer that says nothing: no text, or citation marks alone ("9:30 [1]" answers
+        "what time?")."""
+        return not re.search(r"[^\W_]{2,}", re.sub(r"\[\d+\]", "", self.answer))
 
     @property
     def vqa_score(self) -> float:
