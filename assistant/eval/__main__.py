@@ -88,11 +88,23 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
+def _separately(result: dict) -> list[tuple[str, str]]:
+    """Names outside the classifier's classes, reported apart from the rest (when marked)."""
+    outside = result["outside_labels"]
+    if not outside["questions"]:
+        return []
+    return [
+        ("  without outside names", _fmt(result["accuracy_within_labels"])),
+        ("  outside names", f"{_fmt(outside['accuracy'])} of {outside['questions']}"),
+    ]
+
+
 def table(result: dict) -> str:
     rows = [
         ("questions", str(result["questions"])),
         ("answer accuracy", _fmt(result["accuracy"])),
         ("follow-up accuracy", _fmt(result["follow_up_accuracy"])),
+        *_separately(result),
         ("retrieval recall@k", _fmt(result["retrieval_recall"])),
         (
             "citation faithfulness",

@@ -42,6 +42,8 @@ class GoldTurn:
     unanswerable: bool = False
     sources: tuple[str, ...] = ()  # gold documents (file names) the answer should come from
     support: str = ""  # the fact a cited passage must contain
+    #: The gold is the name of something outside the classifier's classes: reported apart.
+    outside_labels: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ def _conversation(record: dict, root: Path, number: int) -> Conversation:
             unanswerable=bool(t.get("unanswerable", False)),
             sources=tuple(t.get("sources", [])),
             support=t.get("support", ""),
+            outside_labels=bool(t.get("outside_labels", False)),
         )
         for t in record["turns"]
     )

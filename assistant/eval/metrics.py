@@ -102,9 +102,15 @@ def summary(scored: list[Scored]) -> dict:
     follow_ups = [s.correct for s in scored if s.position > 0]
     vqa = [s.vqa_score for s in scored if s.turn.answer_counts]
     seconds = sorted(s.seconds for s in scored)
+    outside = [float(s.correct) for s in scored if s.turn.outside_labels]
     return {
         "questions": len(scored),
         "accuracy": _mean([float(s.correct) for s in scored]),
+        # Naming things outside the classifier's classes is reported apart (issue 10).
+        "accuracy_within_labels": _mean(
+            [float(s.correct) for s in scored if not s.turn.outside_labels]
+        ),
+        "outside_labels": {"questions": len(outside), "accuracy": _mean(outside)},
         "follow_up_accuracy": _mean([float(c) for c in follow_ups]),
         "retrieval_recall": _mean(recalls),
         "citation_faithfulness": _mean([float(f) for f in faithful]),

@@ -172,7 +172,7 @@ def stamps(share: Path) -> list[tuple[Path, str, str, str]]:
 
 def single(cid: str, image: str, nouns: list[str], facts: dict, rng: random.Random) -> dict:
     turns = [{"question": "What is shown in this picture?", "images": [image],
-              "kind": "naming-heldout", "answers": nouns}]  # fmt: skip
+              "kind": "naming-heldout", "answers": nouns, "outside_labels": True}]  # fmt: skip
     noun = nouns[0]
     if facts["colour"]:
         turns.append({"question": f"What colour is the {noun} in the picture?", "kind": "colour",
@@ -188,14 +188,14 @@ def pair(cid: str, a: tuple, b: tuple) -> dict:
     other = "second" if which == "first" else "first"
     return {"id": cid, "turns": [
         {"question": "What is in this picture?", "images": [img_a], "kind": "naming-heldout",
-         "answers": nouns_a},
+         "answers": nouns_a, "outside_labels": True},
         {"question": "And what is in this one?", "images": [img_b], "kind": "follow-up",
-         "answers": nouns_b},
+         "answers": nouns_b, "outside_labels": True},
         {"question": f"Which of the two pictures shows {kind}, the first or the second?",
          "kind": "order", "keywords": [f"{which}|img-{1 if which == 'first' else 2}"],
          "forbidden": [f"the {other} picture shows {kind}", f"the {other} one shows"]},
         {"question": "What did the first picture show?", "kind": "follow-up",
-         "answers": nouns_a},
+         "answers": nouns_a, "outside_labels": True},
     ]}  # fmt: skip
 
 
