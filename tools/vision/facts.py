@@ -71,7 +71,7 @@ class ImageFacts:
             return f"a {kind.name}{maybe}"
         if best and best.score >= GUESS:
             return f"unsure, maybe {best.name}"
-        return "not recognised"
+        return "something the classifier did not recognise"
 
     def _what(self) -> str:
         kind = self._sure_kind()
