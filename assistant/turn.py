@@ -107,12 +107,15 @@ def _facts_event(image: str, described: str) -> Event:
 
 
 def _relevant(hit: Hit, bar: float, has_images: bool, picture_bar: float) -> bool:
-    """Vector matches must clear the bar (a picture, found through its caption, its own).
-    Words-only matches (an exact code, the text in a picture, where the vector search had no
-    say) count only when no image is in play."""
-    if hit.similarity is not None:
-        return hit.similarity >= (max(bar, picture_bar) if hit.kind == "image" else bar)
-    return not has_images
+    """Vector matches must clear the bar. Pictures of the knowledge base (found by their
+    caption, or by words) and words-only matches (an exact code, where the vector search had
+    no say) count only when no image is in play: "what is in this picture?" is about the
+    user's photo, and a caption that starts "A picture of" is similar to any such question."""
+    if has_images and (hit.kind == "image" or hit.similarity is None):
+        return False
+    if hit.similarity is None:
+        return True
+    return hit.similarity >= (max(bar, picture_bar) if hit.kind == "image" else bar)
 
 
 _REFERS_BACK = re.compile(

@@ -90,3 +90,12 @@ def test_which_of_two_pictures_shows_a_thing_is_worked_out_in_code(assistant):
     answer = session.ask_text("Which of the two pictures shows a fish, the first or the second?")
     assert re.search(r"\bsecond\b", answer.text, re.I), answer.text
     assert not re.search(r"\bthe first (picture|one) shows a fish", answer.text, re.I)
+
+
+def test_a_question_about_a_photo_does_not_cite_a_knowledge_base_picture(assistant):
+    # A caption like "A picture of king penguin..." is similar to any "what is in this
+    # picture?": the user's own photo is what such a question is about.
+    assistant.knowledge.ingest([IMAGES / "kb-pumpkin-small.jpg"])  # caption similarity 0.57
+    question = "What vegetable is in this picture?"
+    answer = assistant.session("photo").ask_text(question, images=[FISH])
+    assert answer.sources == [] and "[1]" not in answer.text
