@@ -38,7 +38,10 @@ def test_a_bird_no_class_names_is_a_bird_with_guesses_marked(encoder):
 
 def test_an_unknown_thing_says_so_instead_of_five_names(encoder):
     facts = encoder.encode(DEV / "eggplant-78.jpg")
-    assert "no confident label" in facts.describe() and facts.headline() == "something the classifier did not recognise"
+    assert (
+        "no confident label" in facts.describe()
+        and facts.headline() == "something the classifier did not recognise"
+    )
 
 
 def test_a_confident_label_is_stated_with_its_kind(encoder):

@@ -34,7 +34,8 @@ _ASKS_VALUE = re.compile(
 )
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
 _NAME = re.compile(r"\b[A-Z][\w'-]*[A-Za-z]")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+_TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9'.,:/-]*[A-Za-z0-9])?")
+_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|there|he|she|his|her|him)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?](\s|$)")
 _DONT_KNOW = re.compile(
     r"\b(don'?t|do not|cannot|can'?t) (know|tell|say|determine)|\bnot (mentioned|provided|"
@@ -90,17 +91,27 @@ def _stem(word: str) -> str:
 
 
 def subject(question: str) -> list[str]:
-    """What a question is about: its numbers, names and words that are not question words."""
-    words = [w for w in _WORD.findall(question) if w.lower() not in _ASKING]
-    kept = [w.lower() if w[0].isupper() else _stem(w) for w in words]  # names as written
-    return list(dict.fromkeys(_NUMBER.findall(question) + kept))
+    """What a question is about: its codes and numbers (Zephyr-9, E4, 4.50, bed 8), names, and
+    words that are not question words. A question that points back ("where is it held?") is
+    about what the chat already names: only its codes, numbers and names count then."""
+    tokens = [t.rstrip(".,:/-'") for t in _TOKEN.findall(question)]
+    tokens = [t for t in tokens if t and t.lower() not in _ASKING]
+    points_back = bool(_POINTS_BACK.search(question))
+    kept = []
+    for token in tokens:
+        if any(ch.isdigit() for ch in token) or token[0].isupper():
+            kept.append(token.lower())  # codes, numbers and names as written
+        elif not points_back:
+            kept.append(_stem(token.lower()))
+    return list(dict.fromkeys(kept))
 
 
 def _pattern(word: str) -> str:
-    """A number as a whole (bed 8 is not bed 18 or 80); a word as a word's start (plant:
-    planted)."""
-    end = r"(?![\d.,:/-]?\d)" if word[0].isdigit() else ""
-    return rf"(?<![\w.,:/-]){re.escape(word)}{end}" if end else rf"(?<!\w){re.escape(word)}"
+    """A code or number as a whole (bed 8 is not bed 18 or 80); a word as a word's start
+    (plant: planted)."""
+    if any(ch.isdigit() for ch in word):
+        return rf"(?<![\w.,:/-]){re.escape(word)}(?![\w]|[.,:/-]\w)"
+    return rf"(?<!\w){re.escape(word)}"
 
 
 def missing_subject(request: FusionRequest) -> list[str]:
