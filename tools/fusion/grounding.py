@@ -35,7 +35,7 @@ _ASKS_VALUE = re.compile(
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
 _NAME = re.compile(r"\b[A-Z][\w'-]*[A-Za-z]")
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9'.,:/-]*[A-Za-z0-9])?")
-_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|there|he|she|his|her|him)\b", re.I)
+_INTRODUCES = frozenset(["the", "a", "an", "my", "our", "your", "his", "her", "its", "their"])
 _SENTENCE_END = re.compile(r"[.!?](\s|$)")
 _DONT_KNOW = re.compile(
     r"\b(don'?t|do not|cannot|can'?t) (know|tell|say|determine)|\bnot (mentioned|provided|"
@@ -57,7 +57,7 @@ _QUESTION_WORDS = """
     were be been being has have had here how much many long old often far why whom whose
     about please tell me you your i my me we our us can could would should will may might
     time times date dates day days year years month months city town country place price
-    prices cost costs costed exactly precisely number amount value know
+    prices cost costs costed exactly precisely number amount value know most least
 """
 _ASKING = frozenset(_QUESTION_WORDS.split()) | _COMMON
 
@@ -92,16 +92,17 @@ def _stem(word: str) -> str:
 
 def subject(question: str) -> list[str]:
     """What a question is about: its codes and numbers (Zephyr-9, E4, 4.50, bed 8), names, and
-    words that are not question words. A question that points back ("where is it held?") is
-    about what the chat already names: only its codes, numbers and names count then."""
-    tokens = [t.rstrip(".,:/-'") for t in _TOKEN.findall(question)]
-    tokens = [t for t in tokens if t and t.lower() not in _ASKING]
-    points_back = bool(_POINTS_BACK.search(question))
+    the nouns it introduces with an article or possessive ("the dishwasher", "an adult cat",
+    "my mind"). Verbs and "this medicine" (the picture's own thing) are left out: documents
+    say them in other words ("fed" / "feed", "medicine" / "tablets")."""
+    tokens = [t.rstrip(".,:/-'").removesuffix("'s") for t in _TOKEN.findall(question)]
     kept = []
-    for token in tokens:
+    for before, token in zip(["", *tokens], tokens, strict=False):
+        if not token or token.lower() in _ASKING:
+            continue
         if any(ch.isdigit() for ch in token) or token[0].isupper():
             kept.append(token.lower())  # codes, numbers and names as written
-        elif not points_back:
+        elif before.lower() in _INTRODUCES:
             kept.append(_stem(token.lower()))
     return list(dict.fromkeys(kept))
 
