@@ -46,7 +46,7 @@ _ADDRESSES = re.compile(
     re.I,
 )
 # A sentence ends at . ! ? before a space (not inside 4.50 or 10:30) or at a line break.
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 _MARKER = " <role marker>. "
 
 
