@@ -33,7 +33,8 @@ class Orchestrator:
         seen = [i for i in targets if i in turn.facts]  # an image that failed to read is left out
         if thing and len(seen) > 1:
             encode = self.services.knowledge.embedding.encode
-            turn.notes.append(which_note(thing, {i: turn.facts[i] for i in seen}, encode))
+            ordered = sorted(seen, key=lambda i: turn.images[i].number)
+            turn.notes.append(which_note(thing, {i: turn.facts[i] for i in ordered}, encode))
         yield from turn.answer(turn.request(turn.question, seen))
 
     @staticmethod

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from knowledge_base.captions import caption, describe_labels
-from tools.fusion.prompt import ORDINALS
+from tools.fusion.prompt import ordinal
 from tools.vision import ImageFacts
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -56,9 +56,9 @@ def facts_caption(facts: ImageFacts) -> str:
 
 
 def which_note(thing: str, pictures: dict[str, ImageFacts], encode: Encode) -> str:
-    """Which of the pictures (img-1, img-2...) shows ``thing``, in words: the one whose caption
-    is clearly the most similar, or that none clearly does."""
-    ids = sorted(pictures, key=_number)
+    """Which of the pictures (img-1, img-2..., in the chat's order) shows ``thing``, in words:
+    the one whose caption is clearly the most similar, or that none clearly does."""
+    ids = list(pictures)  # in the chat's order
     vectors = encode([thing, *(facts_caption(pictures[i]) for i in ids)])
     scores = vectors[1:] @ vectors[0]
     order = np.argsort(-scores)
@@ -70,11 +70,6 @@ def which_note(thing: str, pictures: dict[str, ImageFacts], encode: Encode) -> s
     return f"No picture in this chat is recognised as showing {thing} ({shown}): say so."
 
 
-def _number(image_id: str) -> int:
-    digits = image_id.removeprefix("img-")
-    return int(digits) if digits.isdigit() else 0
-
-
 def _place(image_id: str) -> str:
-    n = _number(image_id)
-    return f"{ORDINALS[n - 1]} picture" if 1 <= n <= len(ORDINALS) else "picture"
+    place = ordinal(image_id)
+    return f"{place} picture" if place else "picture"

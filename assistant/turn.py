@@ -4,7 +4,7 @@ then look, search and answer through the plain tool functions, emitting the same
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from assistant.events import Answer, Event, Source
 from assistant.memory import Memory, StoredImage
 from assistant.settings import Settings
 from imaging import open_image
-from knowledge_base import Hit, KnowledgeBase
+from knowledge_base import Hit, Kind, KnowledgeBase
 from tools import (
     ToolError,
     answer_with_vlm,
@@ -171,23 +171,16 @@ class TurnContext:
     def search(self, query: str, has_images: bool) -> Generator[Event, None, list[Hit]]:
         """Search when the knowledge base has documents and keep the hits similar enough. With
         images the bar is higher: perception questions should not drag in unrelated text."""
-        services = self.services
-        if not services.knowledge.list():
+        if not self.services.knowledge.list():
             return []
-        args = {"query": query[:2000], "k": services.settings.passages}
-        yield Event("tool_call", tool="search_knowledge", data=args)
-        try:
-            found = search_knowledge(services.knowledge, args["query"], args["k"])
-        except ToolError as exc:
-            yield Event("tool_result", tool="search_knowledge", data={"error": str(exc)})
-            return []
-        settings = services.settings
+        settings = self.services.settings
         bar = settings.relevance_with_images if has_images else settings.relevance
         picture_bar = settings.picture_relevance
-        self.hits = [h for h in found if _relevant(h, bar, has_images, picture_bar)]
-        summary = {"found": len(found), "kept": len(self.hits), "threshold": bar}
-        yield Event("tool_result", tool="search_knowledge", data=summary)
-        return self.hits
+        return (
+            yield from self._kept(
+                query, None, bar, lambda h: _relevant(h, bar, has_images, picture_bar)
+            )
+        )
 
     def search_query(self) -> str:
         """The question, with the previous one before it when it refers back ("what was
@@ -200,16 +193,28 @@ class TurnContext:
     def find_pictures(self, thing: str) -> Generator[Event, None, list[Hit]]:
         """The knowledge base's pictures that show ``thing`` (their captions clear the
         picture bar); they become this turn's passages."""
+        bar = self.services.settings.picture_relevance
+        return (
+            yield from self._kept(
+                thing, "image", bar, lambda h: h.similarity is not None and h.similarity >= bar
+            )
+        )
+
+    def _kept(
+        self, query: str, kind: Kind | None, bar: float, keep: Callable[[Hit], bool]
+    ) -> Generator[Event, None, list[Hit]]:
+        """One search as tool events; the hits ``keep`` accepts become this turn's passages."""
         services = self.services
-        args = {"query": thing[:2000], "k": services.settings.passages, "kind": "image"}
+        args: dict = {"query": query[:2000], "k": services.settings.passages}
+        if kind:
+            args["kind"] = kind
         yield Event("tool_call", tool="search_knowledge", data=args)
         try:
-            found = search_knowledge(services.knowledge, thing[:2000], args["k"], "image")
+            found = search_knowledge(services.knowledge, args["query"], args["k"], kind)
         except ToolError as exc:
             yield Event("tool_result", tool="search_knowledge", data={"error": str(exc)})
             return []
-        bar = services.settings.picture_relevance
-        self.hits = [h for h in found if h.similarity is not None and h.similarity >= bar]
+        self.hits = [h for h in found if keep(h)]
         summary = {"found": len(found), "kept": len(self.hits), "threshold": bar}
         yield Event("tool_result", tool="search_knowledge", data=summary)
         return self.hits

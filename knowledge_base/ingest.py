@@ -197,7 +197,6 @@ class Ingestor:
             thumb.save(target)
             meta = {"doc_id": record.doc_id, "source": record.source, "chunk_index": n}
             meta |= {"kind": "image", "image_path": str(target)}
-            meta["addresses_assistant"] = addresses_assistant(item.text)
             meta["labels"] = index_labels(item_labels)
             if item.page is not None:
                 meta["page"] = item.page
@@ -259,7 +258,6 @@ def _chunk_meta(record: DocRecord, chunk: Chunk) -> dict[str, Any]:
         "chunk_index": chunk.index,
         "kind": "text",
         "ocr": chunk.ocr,
-        "addresses_assistant": addresses_assistant(chunk.text),
     }
     if chunk.page is not None:
         meta["page"] = chunk.page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -205,14 +206,14 @@ class KnowledgeBase:
     def _vector_rankings(
         self, snap: Snapshot, query: str, pool: int, kind: Kind | None
     ) -> tuple[list[list[str]], dict[str, float]]:
-        text_vector = self.embedding.encode([query])
-        vectors = {"text": lambda: text_vector}
+        text_vector = functools.cache(lambda: self.embedding.encode([query]))
+        vectors = {"text": text_vector}
         if self.image_embedding.text_queryable:  # CLIP/SigLIP: text and images share a space
             vectors["image"] = lambda: self.image_embedding.embed_text([query])
         rankings, similarity = [], {}
         if not self.image_embedding.text_queryable and kind in (None, "image"):
             pictures = [it for it in snap.items.values() if it.kind == "image"]
-            ranked_captions = self._captions.rank(pictures, text_vector[0], pool)
+            ranked_captions = self._captions.rank(pictures, text_vector()[0], pool)
             if ranked_captions:
                 rankings.append([i for i, _ in ranked_captions])
                 similarity.update(ranked_captions)

@@ -33,6 +33,7 @@ _ASKS_VALUE = re.compile(
     re.I,
 )
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
+_CITATION = re.compile(r"\[\d+\]")
 _NAME = re.compile(r"\b[A-Z][\w'-]*[A-Za-z]")
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9'.,:/-]*[A-Za-z0-9])?")
 _INTRODUCES = frozenset(["the", "a", "an", "my", "our", "your", "his", "her", "its", "their"])
@@ -79,7 +80,11 @@ def _units(request: FusionRequest) -> list[str]:
 
 def known_text(request: FusionRequest) -> str:
     """Everything an answer may draw on, lower-cased."""
-    return "\n".join([request.question.lower(), *_units(request)])
+    return _known(request, _units(request))
+
+
+def _known(request: FusionRequest, units: list[str]) -> str:
+    return "\n".join([request.question.lower(), *units])
 
 
 def _stem(word: str) -> str:
@@ -118,30 +123,39 @@ def _pattern(word: str) -> str:
 def missing_subject(request: FusionRequest) -> list[str]:
     """For a question asking for a specific: the words of its subject that no single image,
     passage or earlier message holds together (empty when one holds them all)."""
-    wanted = subject(request.question)
-    if not wanted or not asks_for_specific(request.question):
+    if not asks_for_specific(request.question):
+        return []
+    return _missing(subject(request.question), _units(request))
+
+
+def _missing(wanted: list[str], units: list[str]) -> list[str]:
+    if not wanted:
         return []
     best: list[str] | None = None
-    for unit in _units(request):
+    for unit in units:
         absent = [w for w in wanted if not re.search(_pattern(w), unit)]
         if best is None or len(absent) < len(best):
             best = absent
     return wanted if best is None else best
 
 
+def _names(text: str) -> list[str]:
+    """Capitalised words that are not just a sentence's first word."""
+    return [w for w in _NAME.findall(text) if w.lower() not in _COMMON]
+
+
 def unsupported(sentence: str, known: str) -> list[str]:
     """Numbers and names in the sentence that nothing it may draw on contains."""
-    plain = re.sub(r"\[\d+\]", "", sentence)
-    names = [w for w in _NAME.findall(plain) if w.lower() not in _COMMON]
-    claims = _NUMBER.findall(plain) + names
+    plain = _CITATION.sub("", sentence)
+    claims = _NUMBER.findall(plain) + _names(plain)
     return [c for c in claims if not re.search(rf"(?<!\w){re.escape(c.lower())}(?!\w)", known)]
 
 
 def _names_a_value(answer: str) -> bool:
-    plain = re.sub(r"\[\d+\]", "", answer)
-    named = [w for w in _NAME.findall(plain) if w.lower() not in _COMMON]
+    plain = _CITATION.sub("", answer)
     cited = plain != answer
-    return bool(cited or named or _NUMBER.search(plain) or '"' in plain or _DONT_KNOW.search(plain))
+    named = _names(plain) or _NUMBER.search(plain) or '"' in plain
+    return bool(cited or named or _DONT_KNOW.search(plain))
 
 
 def grounded(pieces: Iterable[str], request: FusionRequest) -> Iterator[str]:
@@ -150,10 +164,11 @@ def grounded(pieces: Iterable[str], request: FusionRequest) -> Iterator[str]:
     if not asks_for_specific(request.question):
         yield from pieces
         return
-    if missing_subject(request):
+    units = _units(request)
+    if _missing(subject(request.question), units):
         yield UNSUPPORTED  # the model is not asked: nothing it could say would be grounded
         return
-    known = known_text(request)
+    known = _known(request, units)
     said, pending = "", ""
     for piece in pieces:
         pending += piece

@@ -99,12 +99,18 @@ ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "
             "ninth", "tenth")  # fmt: skip
 
 
+def ordinal(image_id: str) -> str | None:
+    """An image's place in the chat in words: "img-2" -> "second" (None past the tenth)."""
+    number = image_id.removeprefix("img-")
+    if number.isdigit() and 1 <= int(number) <= len(ORDINALS):
+        return ORDINALS[int(number) - 1]
+    return None
+
+
 def _named(ref: ImageRef) -> str:
     """The image's id with its place in the chat in words, so the model never has to count."""
-    number = ref.image_id.removeprefix("img-")
-    if number.isdigit() and 1 <= int(number) <= len(ORDINALS):
-        return f"{ref.image_id} (the {ORDINALS[int(number) - 1]} picture of this chat)"
-    return ref.image_id
+    place = ordinal(ref.image_id)
+    return f"{ref.image_id} (the {place} picture of this chat)" if place else ref.image_id
 
 
 def passages_section(passages: list[Hit]) -> str:
