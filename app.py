@@ -7,4 +7,6 @@ if __name__ == "__main__":
     settings = Settings()
     assistant = Assistant(settings)
     assistant.warm_up()
-    launch(build_ui(assistant), settings.host, settings.port, settings.max_upload_bytes)
+    ui = build_ui(assistant)
+    auth = assistant.access.gradio_auth
+    launch(ui, settings.host, settings.port, settings.max_upload_bytes, auth=auth)

@@ -11,8 +11,12 @@ from typing import Protocol
 from langchain_core.language_models import BaseChatModel
 from PIL import Image
 
+from assistant.access import Access, User
 from assistant.agent import AgentPlanner
+from assistant.audit import AuditLog
 from assistant.events import Answer, Event
+from assistant.library import Library
+from assistant.limits import FairUse, LimitExceeded
 from assistant.memory import Memory, StoredImage
 from assistant.orchestrator import Orchestrator
 from assistant.settings import Settings
@@ -54,9 +58,15 @@ class Assistant:
         services = Services(settings, self.knowledge, self.encoder, self.vlm, self.memory)
         model = chat_model or _planner_model(settings)
         self.planner: Planner = AgentPlanner(services, model) if model else Orchestrator(services)
+        self.access = Access(settings)
+        self.fair_use = FairUse(settings.questions_per_minute, settings.upload_mb_per_hour)
+        audit = AuditLog(settings.data_dir / "audit.jsonl")
+        self.library = Library(self.knowledge, audit, settings.audit_lines)
 
-    def session(self, session_id: str) -> Session:
-        return Session(self, session_id)
+    def session(self, session_id: str, user: User | None = None) -> Session:
+        """The conversation ``session_id`` of ``user`` (by default, whoever this machine's
+        sign-in rules make of an unnamed user: the admin on a laptop, a visitor on a Space)."""
+        return Session(self, session_id, user or self.access.user(session_id))
 
     def warm_up(self) -> threading.Thread:
         """Load every model in a background thread, so that the first question of a freshly
@@ -96,6 +106,13 @@ def _planner_model(settings: Settings) -> BaseChatModel | None:
     )
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # a missing file is reported by the turn itself
+
+
 def _utf8(text: str | None) -> str:
     """Text that UTF-8 can carry: lone surrogates (a JSON "\\ud800", a bad decode) would
     crash SQLite and the tokenizer; they become "?"."""
@@ -105,15 +122,23 @@ def _utf8(text: str | None) -> str:
 class Session:
     """One conversation: its own images, turns and uploads, kept across restarts."""
 
-    def __init__(self, assistant: Assistant, session_id: str) -> None:
+    def __init__(self, assistant: Assistant, session_id: str, user: User) -> None:
         if not session_id or len(session_id) > 200:
             raise ValueError("a session id is 1 to 200 characters")
         self.assistant = assistant
         self.id = session_id
+        self.user = user
 
     def ask(self, text: str, images: list[str | Path] | None = None) -> Iterator[Event]:
         """Stream events: tool_call, tool_result, token..., then answer (or error)."""
         paths = [Path(p) for p in images or []]
+        if not self.user.is_admin:
+            try:
+                self.assistant.fair_use.ask(self.user.key)
+                self.assistant.fair_use.upload(self.user.key, sum(_size(p) for p in paths))
+            except LimitExceeded as exc:
+                yield Event("error", str(exc))
+                return
         yield from self.assistant.planner.run(self.id, _utf8(text), paths)
 
     def ask_text(self, text: str, images: list[str | Path] | None = None) -> Answer:

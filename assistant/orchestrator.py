@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from assistant.events import Event
-from assistant.pictures import asked_picture, which_asked, which_note
+from assistant.pictures import asked_picture, only_which, which_asked, which_note, which_picture
 from assistant.resolve import resolve
 from assistant.turn import Services, TurnContext, begin_turn
 
@@ -34,7 +34,14 @@ class Orchestrator:
         if thing and len(seen) > 1:
             encode = self.services.knowledge.embedding.encode
             ordered = sorted(seen, key=lambda i: turn.images[i].number)
-            turn.notes.append(which_note(thing, {i: turn.facts[i] for i in ordered}, encode))
+            pictures = {i: turn.facts[i] for i in ordered}
+            if only_which(turn.text):
+                # Counting pictures and weighing labels is code's job: the finding is the reply.
+                found = which_picture(thing, pictures, encode)
+                shown = [found.picture] if found.picture else ordered
+                yield from turn.answer(None, found.text, shown)
+                return
+            turn.notes.append(which_note(thing, pictures, encode))
         yield from turn.answer(turn.request(turn.question, seen))
 
     @staticmethod

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from knowledge_base.captions import caption, describe_labels
 from tools.fusion.prompt import ordinal
 from tools.vision import ImageFacts
+from tools.vision.facts import SURE
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -31,10 +33,27 @@ _WHICH = re.compile(
 )
 _ARTICLE = re.compile(r"^(?:a|an|the|some|any)\s+", re.I)
 # Caption similarity (all-MiniLM-L6-v2) a picture needs to count as showing the thing, and
-# its lead over the next picture (measured on eval/heldout/dev: right ones 0.49-0.69, wrong
+# its lead over the next picture (measured on eval/heldout/dev: right ones 0.46-0.69, wrong
 # ones up to 0.42).
 SHOWS = 0.45
 LEAD = 0.08
+# Below this similarity a recognised picture is taken to show something else entirely.
+UNRELATED = 0.25
+_ONLY_WHICH = re.compile(
+    r"^\W*(?:the\s+)?(?:first|second|third|1st|2nd|3rd)(?:\s+(?:one|picture|image|photo))?"
+    r"(?:\s*,?\s*(?:or|and)\s+(?:the\s+)?(?:first|second|third|1st|2nd|3rd)"
+    r"(?:\s+(?:one|picture|image|photo))?)*\W*$|^\W*$",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Which:
+    """Which picture of a chat shows a thing, as code worked it out."""
+
+    picture: str | None  # its image id; None when no picture can be told apart
+    sure: bool  # False for a guess by elimination (the only unrecognised picture)
+    text: str  # the finding in plain words: a reply, or a note for the model
 
 
 def asked_picture(question: str) -> str | None:
@@ -44,9 +63,19 @@ def asked_picture(question: str) -> str | None:
 
 
 def which_asked(question: str) -> str | None:
-    """The thing in "which of the pictures shows THING?", else None."""
+    """The thing in "which of the pictures shows THING?" (with its article), else None."""
     match = _WHICH.search(question)
-    return _ARTICLE.sub("", match.group("thing").strip()) if match else None
+    return match.group("thing").strip() if match else None
+
+
+def only_which(question: str) -> bool:
+    """Whether the question asks nothing besides which picture shows the thing ("…, the first
+    or the second?"), so that the finding is the whole answer."""
+    match = _WHICH.search(question)
+    if not match:
+        return False
+    rest = question[match.start("thing") + len(match.group("thing")) :]
+    return bool(_ONLY_WHICH.match(rest)) and not question[: match.start()].strip(" ?,.")
 
 
 def facts_caption(facts: ImageFacts) -> str:
@@ -55,19 +84,86 @@ def facts_caption(facts: ImageFacts) -> str:
     return caption(labels, facts.ocr_text)
 
 
-def which_note(thing: str, pictures: dict[str, ImageFacts], encode: Encode) -> str:
-    """Which of the pictures (img-1, img-2..., in the chat's order) shows ``thing``, in words:
-    the one whose caption is clearly the most similar, or that none clearly does."""
+def which_picture(thing: str, pictures: dict[str, ImageFacts], encode: Encode) -> Which:
+    """Which of the pictures (img-1, img-2..., in the chat's order) shows ``thing``: the one
+    the classifier puts in that kind (a fruit is food), else the one whose caption is clearly
+    the most similar, else, as a guess, the only picture not recognised beside ones that are
+    clearly something else; or that none can be told."""
     ids = list(pictures)  # in the chat's order
-    vectors = encode([thing, *(facts_caption(pictures[i]) for i in ids)])
-    scores = vectors[1:] @ vectors[0]
-    order = np.argsort(-scores)
-    best = ids[order[0]]
-    runner_up = float(scores[order[1]]) if len(ids) > 1 else -1.0
-    shown = "; ".join(f"the {_place(i)} ({i}) shows {pictures[i].headline()}" for i in ids)
-    if scores[order[0]] >= SHOWS and scores[order[0]] - runner_up >= LEAD:
-        return f"Of the pictures in this chat, the {_place(best)} ({best}) shows {thing}: {shown}."
-    return f"No picture in this chat is recognised as showing {thing} ({shown}): say so."
+    bare = _ARTICLE.sub("", thing)
+    vectors = encode([bare, *(facts_caption(pictures[i]) for i in ids)])
+    scores = dict(zip(ids, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+    best = _by_kind(bare, pictures) or _by_caption(scores)
+    if best and _recognised(pictures[best]):
+        seen = _seen(pictures[best])
+        return Which(best, True, f"The {_place(best)} ({best}) shows {thing}: {seen}.")
+    if best:  # its caption is close although no label is sure: say it is a likely guess
+        closest = ", ".join(lb.name for lb in pictures[best].labels[:3])
+        return Which(
+            best, False,
+            f"The {_place(best)} ({best}) most likely shows {thing} (the classifier's closest "
+            f"guesses for it: {closest}).",
+        )  # fmt: skip
+    unknown = [i for i in ids if not _recognised(pictures[i])]
+    others = [i for i in ids if i not in unknown]
+    if len(unknown) == 1 and all(scores[i] < UNRELATED for i in others):
+        guess, listed = unknown[0], _listed(others, pictures)
+        return Which(
+            guess, False,
+            f"Probably the {_place(guess)} ({guess}): I could not recognise it, and {listed}, "
+            f"which is not {thing}.",
+        )  # fmt: skip
+    listed = _listed(ids, pictures)
+    return Which(None, False, f"I can't tell which picture shows {thing}: {listed}.")
+
+
+def which_note(thing: str, pictures: dict[str, ImageFacts], encode: Encode) -> str:
+    """The finding of ``which_picture`` as a note for the model, with what each shows."""
+    found = which_picture(thing, pictures, encode)
+    if found.picture is None:
+        return f"{found.text} Say that you cannot tell which."
+    return f"Of the pictures in this chat: {found.text} ({_listed(list(pictures), pictures)})"
+
+
+def _listed(ids: list[str], pictures: dict[str, ImageFacts]) -> str:
+    return "; ".join(f"the {_place(i)} ({i}) shows {_seen(pictures[i])}" for i in ids)
+
+
+def _by_kind(thing: str, pictures: dict[str, ImageFacts]) -> str | None:
+    """The one picture the classifier is sure is of kind ``thing`` (none of the others is)."""
+    scores = {i: _kind_score(thing, f) for i, f in pictures.items()}
+    sure = [i for i, s in scores.items() if s >= SURE]
+    if len(sure) == 1 and all(s == 0.0 for i, s in scores.items() if i != sure[0]):
+        return sure[0]
+    return None
+
+
+def _kind_score(thing: str, facts: ImageFacts) -> float:
+    wanted = {thing.lower(), thing.lower().removesuffix("s")}
+    return max(
+        (k.score for k in facts.kinds if wanted & set(re.split(r",\s*|\s+or\s+", k.name))),
+        default=0.0,
+    )
+
+
+def _by_caption(scores: dict[str, float]) -> str | None:
+    ranked = sorted(scores, key=lambda i: -scores[i])
+    runner_up = scores[ranked[1]] if len(ranked) > 1 else -1.0
+    top = scores[ranked[0]]
+    return ranked[0] if top >= SHOWS and top - runner_up >= LEAD else None
+
+
+def _recognised(facts: ImageFacts) -> bool:
+    sure_label = bool(facts.labels) and facts.labels[0].score >= SURE
+    return sure_label or any(k.score >= SURE for k in facts.kinds)
+
+
+def _seen(facts: ImageFacts) -> str:
+    """``headline`` in words that read after "shows"."""
+    said = facts.headline()
+    if said.startswith("unsure, maybe "):
+        return "possibly " + said.removeprefix("unsure, maybe ")
+    return said.replace("the classifier did not recognise", "I could not recognise")
 
 
 def _place(image_id: str) -> str:

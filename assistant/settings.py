@@ -39,3 +39,34 @@ class Settings(ToolSettings):
         description="deterministic, or openai:<model> for a tool-calling model at "
         "VIRA_OPENAI_BASE_URL that plans with the same tools.",
     )
+    admins: str = Field(
+        "",
+        description="Comma-separated user names that manage the shared knowledge base once "
+        "a sign-in exists (VIRA_AUTH or Hugging Face sign-in on a Space).",
+    )
+    auth: str | None = Field(
+        None,
+        description="name:password,... for Gradio's own sign-in (a secret); unset = none.",
+        repr=False,
+    )
+    space_id: str | None = Field(
+        None,
+        validation_alias=AliasChoices("space_id", "VIRA_SPACE_ID", "SPACE_ID"),
+        description="Set by Hugging Face Spaces: sign in with Hugging Face; visitors read.",
+    )
+    oauth_client_id: str | None = Field(
+        None,
+        validation_alias=AliasChoices("oauth_client_id", "OAUTH_CLIENT_ID"),
+        description="Set by a Space with hf_oauth: true: offers sign-in with Hugging Face.",
+        repr=False,
+    )
+    questions_per_minute: int = Field(
+        20, ge=0, description="Questions per minute per user or session (0 = no limit)."
+    )
+    upload_mb_per_hour: float = Field(
+        200.0, ge=0, description="Megabytes a user or session may upload per hour (0 = none)."
+    )
+    max_user_documents: int = Field(
+        200, ge=0, description="Private documents a user or session may keep (0 = none)."
+    )
+    audit_lines: int = Field(200, gt=0, description="Audit entries an admin sees at once.")

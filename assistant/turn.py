@@ -4,7 +4,7 @@ then look, search and answer through the plain tool functions, emitting the same
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -239,9 +239,12 @@ class TurnContext:
         question = question or DEFAULT_QUESTION
         return FusionRequest(question, refs, chosen, self.history, list(self.notes))
 
-    def answer(self, request: FusionRequest | None, written: str = "") -> Iterator[Event]:
+    def answer(
+        self, request: FusionRequest | None, written: str = "", shown: Sequence[str] = ()
+    ) -> Iterator[Event]:
         """Stream the answer through the one finishing step and keep the turn. ``request``
-        goes to the fusion VLM; without one, ``written`` (the planner's own reply) is used."""
+        goes to the fusion VLM; without one, ``written`` (the planner's own reply, about the
+        images ``shown``) is used."""
         vlm = self.services.vlm
         passages = request.passages if request else self.hits
         pieces = answer_with_vlm(vlm, request) if request else finished([written], passages)
@@ -254,7 +257,7 @@ class TurnContext:
             yield Event("error", str(exc))
             return
         text = "".join(streamed)
-        used = [ref.image_id for ref in request.images] if request else []
+        used = [ref.image_id for ref in request.images] if request else list(shown)
         prompt = vlm.render(request) if request else ""
         carried = facts_carried(request) if request else ()
         memory = self.services.memory

@@ -21,6 +21,8 @@ def _isolated_env(tmp_path, monkeypatch):
     """Every test gets its own data dir and can never reach a model hub."""
     for key in [k for k in __import__("os").environ if k.startswith("VIRA_")]:
         monkeypatch.delenv(key)
+    for key in ("SPACE_ID", "OAUTH_CLIENT_ID"):  # Spaces' own variables turn on sign-in
+        monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("VIRA_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")

@@ -6,14 +6,18 @@ Handlers only translate between components and the assistant's API; each browser
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import gradio as gr
 from starlette.middleware import Middleware
 
 from assistant import Assistant
+from assistant.access import User
 from ui.chat_tab import chat_tab
 from ui.knowledge_tab import knowledge_tab
 from ui.private_files import PrivateFiles
 from ui.render import document_rows
+from ui.sessions import user_of
 
 INTRO = (
     "Drop in photos, screenshots or scanned pages and ask about them; follow-ups keep the "
@@ -23,20 +27,47 @@ INTRO = (
 
 
 def build_ui(assistant: Assistant) -> gr.Blocks:
+    access = assistant.access
     # Gradio's cache holds every upload and every served copy; purge files older than a day
     # every hour so uploads do not outlive their use.
     with gr.Blocks(title="Vira", delete_cache=(3600, 24 * 3600)) as demo:
         gr.Markdown(f"# Vira\n{INTRO}")
+        with gr.Row():
+            who = gr.Markdown(elem_id="who")
+            if access.sign_in == "huggingface":
+                gr.LoginButton(scale=0)
         chat_tab(assistant)
-        docs = knowledge_tab(assistant.knowledge)
-        demo.load(lambda: document_rows(assistant.knowledge.list()), None, docs, api_name=False)
+        tab = knowledge_tab(assistant)
+
+        def page(request: gr.Request, profile: gr.OAuthProfile | None) -> list:
+            user = user_of(access, request, profile)
+            shown = [gr.update(visible=user.is_admin) for _ in tab.admin_only]
+            return [_who(user), document_rows(assistant.library.list(user)), *shown]
+
+        demo.load(page, None, [who, tab.docs, *tab.admin_only], api_name=False)
     return demo
 
 
+def _who(user: User) -> str:
+    if user.is_admin and not user.name:
+        return ""  # one person on their own machine: nothing to say
+    if user.is_admin:
+        return f"Signed in as **{user.name}** (admin: you manage the shared knowledge base)."
+    if user.name:
+        return f"Signed in as **{user.name}**: the shared knowledge base is read-only for you."
+    return "Not signed in: the shared knowledge base is read-only for visitors."
+
+
 def launch(
-    demo: gr.Blocks, host: str, port: int, max_upload_bytes: int, block: bool = True
+    demo: gr.Blocks,
+    host: str,
+    port: int,
+    max_upload_bytes: int,
+    block: bool = True,
+    auth: Callable[[str, str], bool] | None = None,
 ) -> None:
-    """Serve the app; files in Gradio's cache go only to the client they were sent to."""
+    """Serve the app; files in Gradio's cache go only to the client they were sent to.
+    ``auth`` (name, password -> ok) turns on Gradio's own sign-in page."""
     guard = Middleware(PrivateFiles, cache_dir=demo.GRADIO_CACHE)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host,
@@ -46,4 +77,5 @@ def launch(
         show_error=False,
         app_kwargs={"middleware": [guard]},
         prevent_thread_lock=not block,
+        auth=auth,
     )

@@ -9,7 +9,7 @@ import gradio as gr
 
 from assistant import Assistant, Session
 from ui.render import source_cards, source_images, trace_entry
-from ui.sessions import session_id
+from ui.sessions import session_id, user_of
 
 ChatUpdate = tuple[list[dict], str, list[dict], list, list]
 
@@ -26,9 +26,13 @@ def _paths(message: dict[str, Any] | None) -> tuple[str, list[str]]:
 
 def chat_handler(assistant: Assistant):  # noqa: ANN201 - a Gradio event handler
     def chat(
-        message: dict[str, Any], history: list[dict], request: gr.Request
+        message: dict[str, Any],
+        history: list[dict],
+        request: gr.Request,
+        profile: gr.OAuthProfile | None,
     ) -> Iterator[ChatUpdate]:
-        session = assistant.session(session_id(request))
+        user = user_of(assistant.access, request, profile)
+        session = assistant.session(session_id(request), user)
         text, paths = _paths(message)
         history = list(history or [])
         history += [{"role": "user", "content": {"path": p}} for p in paths]

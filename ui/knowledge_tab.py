@@ -1,49 +1,87 @@
-"""The Knowledge tab: add documents, see and delete them, search them."""
+"""The Knowledge tab: add documents, see and delete them, search them; admins also see
+the audit log. What a user may not do is hidden, and refused if called anyway."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from knowledge_base import KnowledgeBase, KnowledgeBaseError
-from ui.render import DOCUMENT_HEADERS, document_rows, hit_cards, report_rows
+from assistant import Assistant
+from assistant.access import PermissionDenied
+from knowledge_base import KnowledgeBaseError
+from ui.render import (
+    AUDIT_HEADERS,
+    DOCUMENT_HEADERS,
+    audit_rows,
+    document_rows,
+    hit_cards,
+    report_rows,
+)
+from ui.sessions import user_of
 
 
-def knowledge_tab(kb: KnowledgeBase) -> gr.Dataframe:
-    """Lay out the Knowledge tab (inside a ``gr.Blocks``); returns the documents table, which
-    the page refreshes when it loads."""
+@dataclass
+class KnowledgeTab:
+    docs: gr.Dataframe
+    admin_only: list[gr.components.Component | gr.blocks.BlockContext]
+    audit: gr.Dataframe
 
-    def ingest(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008 - Gradio's idiom
+
+def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
+    """Lay out the Knowledge tab (inside a ``gr.Blocks``); the page's load event fills the
+    documents table and shows the admin-only parts to admins."""
+    library, access = assistant.library, assistant.access
+
+    def ingest(
+        files: list[str] | None,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's idiom
+    ) -> tuple:
+        user = user_of(access, request, profile)
         if not files:
-            return [], document_rows(kb.list())
+            return [], document_rows(library.list(user))
 
         def report(event: Any) -> None:
             progress((event.file_index, event.file_count), desc=event.path.rsplit("/", 1)[-1])
 
-        result = kb.ingest(files, progress=report)
-        return report_rows(result.files), document_rows(kb.list())
-
-    def listed() -> list[list]:
-        return document_rows(kb.list())
-
-    def delete(doc_id: str) -> tuple[str, list[list]]:
         try:
-            info = kb.delete(doc_id or "")
+            result = library.ingest(user, files, progress=report)
+        except PermissionDenied as exc:
+            return [["", "refused", str(exc)]], document_rows(library.list(user))
+        return report_rows(result.files), document_rows(library.list(user))
+
+    def listed(request: gr.Request, profile: gr.OAuthProfile | None) -> list[list]:
+        return document_rows(library.list(user_of(access, request, profile)))
+
+    def delete(
+        doc_id: str, request: gr.Request, profile: gr.OAuthProfile | None
+    ) -> tuple[str, list[list]]:
+        user = user_of(access, request, profile)
+        try:
+            info = library.delete(user, doc_id or "")
             message = f"Deleted {info.source} ({info.chunks} chunks)."
-        except KnowledgeBaseError as exc:
+        except (KnowledgeBaseError, PermissionDenied) as exc:
             message = f"⚠️ {exc}"
-        return message, document_rows(kb.list())
+        return message, document_rows(library.list(user))
 
-    def search(query: str, k: float = 5) -> str:
+    def search(query: str, k: float, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
         try:
-            return hit_cards(kb.search(query or "", k=int(k)))
+            return hit_cards(library.search(user_of(access, request, profile), query or "", int(k)))
         except KnowledgeBaseError as exc:
             return f"⚠️ {exc}"
 
+    def audit(request: gr.Request, profile: gr.OAuthProfile | None) -> list[list]:
+        try:
+            return audit_rows(library.audit(user_of(access, request, profile)))
+        except PermissionDenied as exc:
+            return [["", "", "", "", "", str(exc)]]
+
     with gr.Tab("Knowledge"):
         with gr.Row():
-            with gr.Column():
+            with gr.Column(visible=False) as add_column:
                 uploads = gr.File(label="Add documents", file_count="multiple", elem_id="kb-upload")
                 add_btn = gr.Button("Add to knowledge base", variant="primary")
                 statuses = gr.Dataframe(
@@ -53,7 +91,7 @@ def knowledge_tab(kb: KnowledgeBase) -> gr.Dataframe:
                 )
             with gr.Column():
                 docs = gr.Dataframe(headers=DOCUMENT_HEADERS, label="Documents")
-                with gr.Row():
+                with gr.Row(visible=False) as delete_row:
                     doc_id = gr.Textbox(label="Document id to delete", scale=3)
                     delete_btn = gr.Button("Delete", variant="stop", scale=1)
                 deleted = gr.Markdown()
@@ -61,9 +99,13 @@ def knowledge_tab(kb: KnowledgeBase) -> gr.Dataframe:
             query = gr.Textbox(label="Search the knowledge base", scale=4)
             k = gr.Number(value=5, label="results", minimum=1, maximum=20, scale=1)
         results = gr.Markdown()
+        with gr.Accordion("Audit log (admins)", open=False, visible=False) as audit_box:
+            entries = gr.Dataframe(headers=AUDIT_HEADERS, label="Changes to the shared base")
+            audit_btn = gr.Button("Refresh audit log", size="sm")
         add_btn.click(ingest, uploads, [statuses, docs], api_name="ingest")
         delete_btn.click(delete, doc_id, [deleted, docs], api_name="kb_delete")
         query.submit(search, [query, k], results, api_name="kb_search")
         refresh = gr.Button("Refresh list", size="sm")
         refresh.click(listed, None, docs, api_name="kb_list")
-    return docs
+        audit_btn.click(audit, None, entries, api_name="kb_audit")
+    return KnowledgeTab(docs, [add_column, delete_row, audit_box], entries)

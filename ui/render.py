@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from assistant import Answer, Event
+from assistant.audit import AuditEntry
 from knowledge_base import DocumentInfo, FileReport, Hit
 
 
@@ -59,3 +60,10 @@ def hit_cards(hits: list[Hit]) -> str:
         text = html.escape(" ".join(h.text.split())[:300])
         lines.append(f"**[{n}] {html.escape(h.citation())}** ({h.kind}, {h.score:.3f})  \n{text}")
     return "\n\n".join(lines)
+
+
+AUDIT_HEADERS = ["time (UTC)", "user", "role", "action", "target", "result"]
+
+
+def audit_rows(entries: list[AuditEntry]) -> list[list[str]]:
+    return [[e.time, e.user, e.role, e.action, e.target, e.result] for e in entries]

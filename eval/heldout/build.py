@@ -183,7 +183,9 @@ def single(cid: str, image: str, nouns: list[str], facts: dict, rng: random.Rand
 
 def pair(cid: str, a: tuple, b: tuple) -> dict:
     (img_a, nouns_a, kind_a), (img_b, nouns_b, kind_b) = a, b
-    which = "first" if hash_int(cid) % 2 == 0 else "second"
+    # Not the split's hash: with it, every dev pair asked about the first picture and every
+    # test pair about the second, so a model that always says "the first" scored 0.88 on dev.
+    which = "first" if hash_int(f"{cid}:which") % 2 == 0 else "second"
     kind = kind_a if which == "first" else kind_b
     other = "second" if which == "first" else "first"
     return {"id": cid, "turns": [
@@ -193,7 +195,9 @@ def pair(cid: str, a: tuple, b: tuple) -> dict:
          "answers": nouns_b, "outside_labels": True},
         {"question": f"Which of the two pictures shows {kind}, the first or the second?",
          "kind": "order", "keywords": [f"{which}|img-{1 if which == 'first' else 2}"],
-         "forbidden": [f"the {other} picture shows {kind}", f"the {other} one shows"]},
+         "forbidden": [f"the {other} picture shows {kind}", f"the {other} one shows",
+                       f"the {other} picture (img-{2 if which == 'first' else 1}) shows {kind}",
+                       f"probably the {other}"]},
         {"question": "What did the first picture show?", "kind": "follow-up",
          "answers": nouns_a, "outside_labels": True},
     ]}  # fmt: skip

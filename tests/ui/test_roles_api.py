@@ -1,0 +1,105 @@
+"""A public deployment with Gradio's own sign-in, through gradio_client and a real browser:
+a signed-in user who is not an admin cannot change the shared knowledge base through any
+endpoint (and does not see the controls), an admin can, and the audit log records both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AuthenticationError
+
+from assistant import Assistant, Settings
+from knowledge_base import KnowledgeBase
+from tests.servers import free_port
+from ui import build_ui, launch
+
+pytestmark = pytest.mark.slow
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def public_app(tmp_path_factory, embedding, ocr, image_embedding, composed_vlm):
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("public-data"), auth="ada:pw-1,bob:pw-2", admins="ada"
+    )
+    knowledge = KnowledgeBase(
+        settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding
+    )
+    assistant = Assistant(settings, knowledge=knowledge, vlm=composed_vlm)
+    demo = build_ui(assistant)
+    port = free_port()
+    auth = assistant.access.gradio_auth
+    launch(demo, "127.0.0.1", port, settings.max_upload_bytes, block=False, auth=auth)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture
+def note(tmp_path) -> Path:
+    path = tmp_path / "hours.md"
+    path.write_text("# Opening hours\n\nThe reading room opens at 9:15 on Mondays.\n")
+    return path
+
+
+def test_without_signing_in_nothing_is_reachable(public_app):
+    with pytest.raises(AuthenticationError, match="Please login"):
+        Client(public_app, verbose=False)
+    with pytest.raises(ValueError, match="Could not login"):
+        Client(public_app, auth=("bob", "pw-1"), verbose=False)  # another user's password
+
+
+def test_a_user_cannot_change_the_shared_base_an_admin_can(public_app, note):
+    ada = Client(public_app, auth=("ada", "pw-1"), verbose=False)
+    bob = Client(public_app, auth=("bob", "pw-2"), verbose=False)
+    statuses, docs = bob.predict([handle_file(str(note))], api_name="/ingest")
+    assert statuses["data"] == [["", "refused", "Only an admin can add documents to the shared "
+                                 "knowledge base."]]  # fmt: skip
+    assert all(row[1] != "hours.md" for row in docs["data"])
+    statuses, docs = ada.predict([handle_file(str(note))], api_name="/ingest")
+    assert statuses["data"][0][:2] == ["hours.md", "added"]
+    doc_id = next(row[0] for row in docs["data"] if row[1] == "hours.md")
+    # Bob reads it, searches it, is answered from it, but cannot delete it, even by its id.
+    assert any(row[1] == "hours.md" for row in bob.predict(api_name="/kb_list")["data"])
+    assert "hours.md" in bob.predict("reading room", 3, api_name="/kb_search")
+    message, docs = bob.predict(doc_id, api_name="/kb_delete")
+    assert message == "⚠️ Only an admin can delete documents of the shared knowledge base."
+    assert any(row[0] == doc_id for row in docs["data"])
+    audit = bob.predict(api_name="/kb_audit")
+    assert audit["data"] == [["", "", "", "", "", "Only an admin can read the audit log of the "
+                              "shared knowledge base."]]  # fmt: skip
+    rows = ada.predict(api_name="/kb_audit")["data"]
+    assert [(r[1], r[3], r[5].split(":")[0]) for r in rows[:3]] == [
+        ("bob", "delete", "refused"),
+        ("ada", "ingest", "1 added"),
+        ("bob", "ingest", "refused"),
+    ]
+    message, _ = ada.predict(doc_id, api_name="/kb_delete")
+    assert message.startswith("Deleted hours.md")
+
+
+def test_the_browser_shows_the_controls_to_admins_only(public_app):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            for name, password, admin in (("bob", "pw-2", False), ("ada", "pw-1", True)):
+                page = browser.new_page()
+                page.goto(public_app)
+                page.get_by_label("username").fill(name)
+                page.get_by_label("password").fill(password)
+                page.get_by_role("button", name="Login").click()
+                page.wait_for_selector("#who")
+                page.get_by_role("tab", name="Knowledge").click()
+                who = page.locator("#who")
+                who.filter(has_text=name).wait_for()
+                assert ("admin" in who.inner_text()) is admin
+                page.get_by_text("Documents").first.wait_for()
+                assert page.locator("#kb-upload").is_visible() is admin
+                assert page.get_by_role("button", name="Delete").is_visible() is admin
+                page.close()
+        finally:
+            browser.close()
