@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import gradio as gr
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AuthenticationError
@@ -14,6 +15,7 @@ from assistant import Assistant, Settings
 from knowledge_base import KnowledgeBase
 from tests.servers import free_port
 from ui import build_ui, launch
+from ui.sessions import user_of
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -103,3 +105,30 @@ def test_the_browser_shows_the_controls_to_admins_only(public_app):
                 page.close()
         finally:
             browser.close()
+
+
+def test_on_a_space_with_hf_oauth_the_page_offers_hugging_face_sign_in(
+    make_kb, composed_vlm, monkeypatch
+):
+    # What a Space with `hf_oauth: true` sets. Gradio's real OAuth routes are built (they
+    # reach huggingface.co only when someone signs in); a signed-in profile becomes a role.
+    monkeypatch.setenv("SYSTEM", "spaces")
+    monkeypatch.setenv("SPACE_ID", "someone/vira")
+    for name, value in [("OAUTH_CLIENT_ID", "abc"), ("OAUTH_CLIENT_SECRET", "secret"),
+                        ("OAUTH_SCOPES", "openid profile"),
+                        ("OPENID_PROVIDER_URL", "https://huggingface.co")]:  # fmt: skip
+        monkeypatch.setenv(name, value)
+        monkeypatch.setattr(gr.oauth, name, value)  # Gradio reads them at import
+    assistant = Assistant(Settings(admins="ada"), knowledge=make_kb(), vlm=composed_vlm)
+    assert assistant.access.sign_in == "huggingface"
+    demo = build_ui(assistant)
+    assert demo.expects_oauth  # a gr.LoginButton on the page
+    routes = {getattr(route, "path", "") for route in demo.app.routes}
+    assert {"/login/huggingface", "/login/callback", "/logout"} <= routes
+    request = gr.Request(username=None, session_hash="s1")
+    profile = gr.OAuthProfile({"name": "Ada", "preferred_username": "ada", "profile": "",
+                               "picture": ""})  # fmt: skip
+    assert user_of(assistant.access, request, profile).is_admin
+    assert not user_of(assistant.access, request, None).is_admin
+    monkeypatch.delenv("OAUTH_CLIENT_ID")  # a Space without hf_oauth: nobody signs in
+    assert Assistant(Settings(), knowledge=make_kb(), vlm=composed_vlm).access.sign_in == "none"
