@@ -41,6 +41,10 @@ def test_the_classifiers_kind_decides_when_one_picture_is_of_it(encode):
     found = which_picture("food", {"img-1": UNKNOWN, "img-2": APPLE}, encode)
     assert found.picture == "img-2" and found.sure
     assert found.text.startswith("The second picture (img-2) shows food: Granny Smith")
+    food = facts([("pomegranate", 0.1), ("fig", 0.1)], [("food", 0.6)])
+    assert which_picture("food", {"img-1": food, "img-2": UNKNOWN}, encode).text == (
+        "The first picture (img-1) shows food."  # its headline is only "a food"
+    )
     found = which_picture("an animal", {"img-1": HEN, "img-2": APPLE}, encode)
     assert found.picture == "img-1" and found.text.startswith("The first picture (img-1)")
 
