@@ -12,6 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 
 from assistant.events import Event
 from assistant.turn import Services, TurnContext, begin_turn
+from knowledge_base.shelves import Shelves
 from tools import ToolError
 
 PLANNER_PROMPT = (
@@ -29,8 +30,11 @@ class AgentPlanner:
         self.services = services
         self.chat_model = chat_model
 
-    def run(self, session_id: str, text: str, images: list[Path]) -> Iterator[Event]:
-        turn = yield from begin_turn(self.services, session_id, text, images)
+    def run(
+        self, session_id: str, text: str, images: list[Path], knowledge: Shelves | None = None
+    ) -> Iterator[Event]:
+        services = self.services.reading(knowledge)
+        turn = yield from begin_turn(services, session_id, text, images)
         if turn is None:
             return
         tools = {t.name: t for t in turn.tools()}

@@ -23,6 +23,7 @@ from assistant.settings import Settings
 from assistant.turn import Services
 from imaging import Ocr
 from knowledge_base import KnowledgeBase
+from knowledge_base.shelves import Shelves
 from tools.fusion.backends.base import FusionBackend
 from tools.fusion.registry import create_vlm
 from tools.vision import ImageEncoder
@@ -31,7 +32,9 @@ log = logging.getLogger(__name__)
 
 
 class Planner(Protocol):
-    def run(self, session_id: str, text: str, images: list[Path]) -> Iterator[Event]: ...
+    def run(
+        self, session_id: str, text: str, images: list[Path], knowledge: Shelves | None = None
+    ) -> Iterator[Event]: ...
 
 
 class Assistant:
@@ -61,7 +64,11 @@ class Assistant:
         self.access = Access(settings)
         self.fair_use = FairUse(settings.questions_per_minute, settings.upload_mb_per_hour)
         audit = AuditLog(settings.data_dir / "audit.jsonl")
-        self.library = Library(self.knowledge, audit, settings.audit_lines)
+        self.library = Library(
+            self.knowledge, audit, self.fair_use, settings.max_user_documents,
+            settings.audit_lines,
+        )  # fmt: skip
+        self.library.expire(settings.session_ttl_hours * 3600)
 
     def session(self, session_id: str, user: User | None = None) -> Session:
         """The conversation ``session_id`` of ``user`` (by default, whoever this machine's
@@ -139,7 +146,8 @@ class Session:
             except LimitExceeded as exc:
                 yield Event("error", str(exc))
                 return
-        yield from self.assistant.planner.run(self.id, _utf8(text), paths)
+        shelves = self.assistant.library.shelves(self.user)
+        yield from self.assistant.planner.run(self.id, _utf8(text), paths, shelves)
 
     def ask_text(self, text: str, images: list[str | Path] | None = None) -> Answer:
         """Block until the answer is complete; raise ``ValueError`` with the error message."""

@@ -1,28 +1,71 @@
-"""The knowledge base as users reach it: everyone reads the shared base, admins change it,
-and every change (or refused attempt) lands in the audit log."""
+"""The knowledge base as users reach it: everyone reads the shared base, admins change it
+(every change, or refused attempt, lands in the audit log), and anyone may keep documents of
+their own that only they see: a private shelf, searched together with the shared base. A
+signed-in user's shelf lasts; a visitor's expires with their browser session."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from assistant.access import PermissionDenied, User, require_admin
 from assistant.audit import AuditEntry, AuditLog
-from knowledge_base import KnowledgeBase
+from assistant.limits import FairUse, LimitExceeded
+from knowledge_base import KnowledgeBase, KnowledgeBaseError
 from knowledge_base.kb import ProgressFn
+from knowledge_base.shelves import Shelves
 from knowledge_base.types import DocumentInfo, FileStatus, Hit, IngestReport
 
 
 class Library:
-    def __init__(self, knowledge: KnowledgeBase, audit: AuditLog, audit_lines: int) -> None:
+    def __init__(
+        self,
+        knowledge: KnowledgeBase,
+        audit: AuditLog,
+        fair_use: FairUse,
+        max_own_documents: int,
+        audit_lines: int = 200,
+    ) -> None:
         self.knowledge = knowledge
         self.audit_log = audit
+        self.fair_use = fair_use
+        self.max_own_documents = max_own_documents
         self.audit_lines = audit_lines
+        self._registry = knowledge.settings.data_dir / "shelves.json"
+        self._own: dict[str, KnowledgeBase] = {}
+        self._lock = threading.Lock()
+
+    # -- reading: everyone, their own shelf included ---------------------------------------
+
+    def shelves(self, user: User) -> Shelves:
+        """What ``user`` reads: the shared base and, once they have one, their own shelf."""
+        return Shelves(self.knowledge, self._shelf(user, create=False))
+
+    def list(self, user: User) -> list[DocumentInfo]:
+        return self.shelves(user).list()
+
+    def search(self, user: User, query: str, k: int = 5) -> list[Hit]:
+        return self.shelves(user).search(query, k=k)
+
+    # -- changing ---------------------------------------------------------------------------
 
     def ingest(
-        self, user: User, paths: Iterable[str | Path], progress: ProgressFn | None = None
+        self,
+        user: User,
+        paths: Iterable[str | Path],
+        progress: ProgressFn | None = None,
+        private: bool = False,
     ) -> IngestReport:
+        """Add files to the shared base (admins) or to ``user``'s own shelf (anyone, within
+        the fair-use limits)."""
         paths = [Path(p) for p in paths]
+        if private:
+            self._within_limits(user, paths)
+            return self._shelf(user, create=True).ingest(paths, progress=progress)  # type: ignore[union-attr]
         names = ", ".join(p.name for p in paths)
         self._allowed(user, "add documents to", "ingest", names)
         report = self.knowledge.ingest(paths, progress=progress)
@@ -30,6 +73,15 @@ class Library:
         return report
 
     def delete(self, user: User, doc_id: str) -> DocumentInfo:
+        """Delete one of ``user``'s own documents, or (admins) one of the shared base. An id
+        of another user's document is not found: shelves never see each other."""
+        own = self._shelf(user, create=False)
+        if own is not None:
+            try:
+                return own.delete(doc_id)
+            except KnowledgeBaseError as exc:
+                if "no document" not in str(exc):
+                    raise
         self._allowed(user, "delete documents of", "delete", doc_id)
         try:
             info = self.knowledge.delete(doc_id)
@@ -40,14 +92,47 @@ class Library:
         self.audit_log.record(AuditEntry.now(user, "delete", doc_id, result))
         return info
 
-    def list(self, user: User) -> list[DocumentInfo]:
-        return self.knowledge.list()
-
-    def search(self, user: User, query: str, k: int = 5) -> list[Hit]:
-        return self.knowledge.search(query, k=k)
-
     def audit(self, user: User) -> list[AuditEntry]:
         return self.audit_log.entries(user, self.audit_lines)
+
+    def expire(self, ttl_seconds: float) -> int:
+        """Drop the shelves of visitors' sessions idle for ``ttl_seconds``; returns how many."""
+        with self._lock:
+            registry = self._read()
+            old = [s for s, r in registry.items()
+                   if r["session"] and r["used"] < time.time() - ttl_seconds]  # fmt: skip
+            for scope in old:
+                self.knowledge.scoped(scope).drop()
+                self._own = {k: kb for k, kb in self._own.items() if kb.scope != scope}
+                del registry[scope]
+            self._write(registry)
+        return len(old)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _shelf(self, user: User, create: bool) -> KnowledgeBase | None:
+        scope = "u" + hashlib.sha256(user.key.encode()).hexdigest()[:24]
+        with self._lock:
+            registry = self._read()
+            if scope not in registry and not create:
+                return None
+            registry[scope] = {"session": user.name is None, "used": time.time()}
+            self._write(registry)
+            if user.key not in self._own:
+                self._own[user.key] = self.knowledge.scoped(scope)
+            return self._own[user.key]
+
+    def _within_limits(self, user: User, paths: list[Path]) -> None:
+        if user.is_admin:
+            return
+        own = self._shelf(user, create=False)
+        held = len(own.list()) if own is not None else 0
+        if self.max_own_documents and held + len(paths) > self.max_own_documents:
+            raise LimitExceeded(
+                f"You keep {held} documents of your own and may keep "
+                f"{self.max_own_documents}: delete some first (a fair-use limit of this server)."
+            )
+        self.fair_use.upload(user.key, sum(p.stat().st_size for p in paths if p.is_file()))
 
     def _allowed(self, user: User, verb: str, action: str, target: str) -> None:
         try:
@@ -55,6 +140,18 @@ class Library:
         except PermissionDenied as exc:
             self.audit_log.record(AuditEntry.now(user, action, target, f"refused: {exc}"))
             raise
+
+    def _read(self) -> dict[str, dict]:
+        try:
+            return json.loads(self._registry.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _write(self, registry: dict[str, dict]) -> None:
+        self._registry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._registry.with_suffix(".tmp")
+        tmp.write_text(json.dumps(registry))
+        tmp.replace(self._registry)  # atomic: a crash never leaves half a registry
 
 
 def _summary(report: IngestReport) -> str:

@@ -9,18 +9,22 @@ from assistant.events import Event
 from assistant.pictures import asked_picture, only_which, which_asked, which_note, which_picture
 from assistant.resolve import resolve
 from assistant.turn import Services, TurnContext, begin_turn
+from knowledge_base.shelves import Shelves
 
 
 class Orchestrator:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def run(self, session_id: str, text: str, images: list[Path]) -> Iterator[Event]:
-        turn = yield from begin_turn(self.services, session_id, text, images)
+    def run(
+        self, session_id: str, text: str, images: list[Path], knowledge: Shelves | None = None
+    ) -> Iterator[Event]:
+        services = self.services.reading(knowledge)
+        turn = yield from begin_turn(services, session_id, text, images)
         if turn is None:
             return
         thing = asked_picture(turn.text)
-        if thing is not None and self.services.knowledge.list():
+        if thing is not None and services.knowledge.list():
             yield from self._picture_in_base(turn, thing)
             return
         targets = resolve(turn.text, list(turn.images.values()), turn.new)
@@ -32,7 +36,7 @@ class Orchestrator:
         yield from turn.search(turn.search_query(), bool(targets))
         seen = [i for i in targets if i in turn.facts]  # an image that failed to read is left out
         if thing and len(seen) > 1:
-            encode = self.services.knowledge.embedding.encode
+            encode = services.knowledge.embedding.encode
             ordered = sorted(seen, key=lambda i: turn.images[i].number)
             pictures = {i: turn.facts[i] for i in ordered}
             if only_which(turn.text):

@@ -66,4 +66,7 @@ class Settings(ToolSettings):
     upload_mb_per_hour: float = Field(
         200.0, ge=0, description="Megabytes a user or session may upload per hour (0 = none)."
     )
+    max_user_documents: int = Field(
+        200, ge=0, description="Documents of their own a user or session may keep (0 = any)."
+    )
     audit_lines: int = Field(200, gt=0, description="Audit entries an admin sees at once.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from langchain_core.tools import BaseTool
@@ -15,6 +15,7 @@ from assistant.memory import Memory, StoredImage
 from assistant.settings import Settings
 from imaging import open_image
 from knowledge_base import Hit, Kind, KnowledgeBase
+from knowledge_base.shelves import Shelves
 from tools import (
     ToolError,
     answer_with_vlm,
@@ -36,8 +37,12 @@ DEFAULT_QUESTION = "Describe the image."
 class Services:
     """What a turn works with; the ``Assistant`` builds it once."""
 
+    def reading(self, knowledge: Shelves | None) -> Services:
+        """The same services reading ``knowledge`` (one user's shelves) for a turn."""
+        return self if knowledge is None else replace(self, knowledge=knowledge)
+
     settings: Settings
-    knowledge: KnowledgeBase
+    knowledge: KnowledgeBase | Shelves  # for a turn: the shared base and the user's own
     encoder: ImageEncoder
     vlm: FusionBackend
     memory: Memory

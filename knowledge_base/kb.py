@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,8 +55,10 @@ class KnowledgeBase:
         embedding: SentenceTransformerEmbedding | None = None,
         ocr: Ocr | None = None,
         image_embedding: ImageEmbedding | None = None,
+        scope: str = "",
     ) -> None:
         self.settings = settings
+        self.scope = scope  # "" for the shared base; a user's shelf name for their own
         self.embedding = embedding or SentenceTransformerEmbedding(
             settings.embedding_model, settings.device, precision=settings.embedding_precision
         )
@@ -76,7 +80,8 @@ class KnowledgeBase:
     def store(self) -> Store:
         with self._open_lock:
             if self._store is None:
-                self._store = Store(connect(self.settings), self.embedding, self.image_embedding)
+                client = connect(self.settings)
+                self._store = Store(client, self.embedding, self.image_embedding, self.scope)
             return self._store
 
     @property
@@ -96,7 +101,7 @@ class KnowledgeBase:
                     ),
                     LoadContext(max_pages=self.settings.max_pages, ocr=self.ocr),
                     self.settings.max_upload_bytes,
-                    self.settings.data_dir / "kb_images",
+                    self.settings.data_dir / "kb_images" / self.scope,
                 )
             return self._ingestor
 
@@ -108,6 +113,21 @@ class KnowledgeBase:
             return snap
 
     # -- public API -----------------------------------------------------------------------
+
+    def scoped(self, scope: str) -> KnowledgeBase:
+        """Another knowledge base (one user's own documents) on the same store and models."""
+        if not scope or not scope.isalnum():
+            raise ValueError("a scope is a non-empty alphanumeric name")
+        return KnowledgeBase(
+            self.settings, self.embedding, self.ocr, self.image_embedding, scope=scope
+        )
+
+    def drop(self) -> None:
+        """Delete every document and the collections themselves (an expired private shelf)."""
+        with self._write_lock:
+            self.store.drop()
+            shutil.rmtree(self.settings.data_dir / "kb_images" / self.scope, ignore_errors=True)
+            self._store = self._ingestor = self._snapshot = None
 
     def ingest(
         self, paths: Iterable[str | Path], progress: ProgressFn | None = None
@@ -201,7 +221,10 @@ class KnowledgeBase:
         if mode != "vector":
             rankings.append(snap.lexical.search(query, pool, kind))
         fused = reciprocal_rank_fusion(rankings)[:k]
-        return [snap.items[i].found(score, similarity.get(i)) for i, score in fused]
+        return [self._own(snap.items[i].found(score, similarity.get(i))) for i, score in fused]
+
+    def _own(self, hit: Hit) -> Hit:
+        return replace(hit, private=True) if self.scope else hit
 
     def _vector_rankings(
         self, snap: Snapshot, query: str, pool: int, kind: Kind | None
@@ -243,7 +266,7 @@ class KnowledgeBase:
         vectors, _ = self.image_embedding.embed_and_label([picture], 1)
         got = self._query(self.store.images, snap, vectors, min(max(1, k), visible))
         return [
-            snap.items[i].found(1.0 - float(d), 1.0 - float(d))
+            self._own(snap.items[i].found(1.0 - float(d), 1.0 - float(d)))
             for i, d in zip(got["ids"][0], got["distances"][0], strict=True)
             if i in snap.items
         ]
@@ -262,6 +285,7 @@ class KnowledgeBase:
                     r.ingested_at,
                     r.size_bytes,
                     r.flagged,
+                    private=bool(self.scope),
                 )
                 for r in records
                 if r.status == "committed"

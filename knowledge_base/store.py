@@ -121,8 +121,12 @@ class Manifest:
 class Store:
     """The three collections of one knowledge base."""
 
-    def __init__(self, client: ClientAPI, embedding: Any, image_embedding: Any) -> None:
-        prefix = namespace(embedding.model_name)
+    def __init__(
+        self, client: ClientAPI, embedding: Any, image_embedding: Any, scope: str = ""
+    ) -> None:
+        # One user's own documents live in collections of their own (``scope``), so no query
+        # of anyone else's can reach them, whatever its filter.
+        prefix = namespace(embedding.model_name) + (f"-{scope}" if scope else "")
         image_space = namespace(image_embedding.key)
 
         # Chroma rewrites the whole HNSW file every `sync_threshold` records: at its default
@@ -149,6 +153,12 @@ class Store:
         except Exception as exc:
             raise StoreUnavailable(f"cannot open the Chroma collections: {exc}") from None
         self.batch_size = min(client.get_max_batch_size(), 256)
+        self.client = client
+
+    def drop(self) -> None:
+        """Delete the three collections (a private shelf that expired)."""
+        for col in (self.text, self.images, self.manifest._col):
+            self.client.delete_collection(col.name)
 
     def collections(self) -> dict[str, Collection]:
         return {"text": self.text, "image": self.images}

@@ -36,6 +36,7 @@ class Hit:
     labels: str | None = None  # what the image encoder saw in an image item
     score: float = 0.0  # the fused rank score of the search that found it
     similarity: float | None = None  # cosine similarity when the vector search found it
+    private: bool = False  # from one user's own documents, not the shared knowledge base
 
     @classmethod
     def from_stored(cls, item_id: str, kind: Kind, text: str, meta: dict[str, Any]) -> Hit:
@@ -139,6 +140,7 @@ class DocumentInfo:
     #: Passages that address the assistant ("ignore previous instructions..."): they are
     #: left out of what the answering model reads.
     flagged: int = 0
+    private: bool = False  # one user's own document, not the shared knowledge base
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,12 +7,13 @@ from pydantic import BaseModel, Field
 
 from knowledge_base import Hit, Kind, KnowledgeBase, KnowledgeBaseError
 from knowledge_base.instructions import inert
+from knowledge_base.shelves import Shelves
 from tools.errors import ToolError
 from tools.langchain_tool import langchain_tool
 
 
 def search_knowledge(
-    kb: KnowledgeBase, query: str, k: int = 5, kind: Kind | None = None
+    kb: KnowledgeBase | Shelves, query: str, k: int = 5, kind: Kind | None = None
 ) -> list[Hit]:
     """Passages ranked by hybrid search (``kind="image"``: pictures only). Raises
     ``ToolError`` when the search cannot run."""
@@ -39,7 +40,7 @@ class SearchKnowledgeInput(BaseModel):
     k: int = Field(5, ge=1, le=20, description="How many passages to return.")
 
 
-def make_search_knowledge(kb: KnowledgeBase) -> StructuredTool:
+def make_search_knowledge(kb: KnowledgeBase | Shelves) -> StructuredTool:
     """The LangChain tool over one knowledge base; the hits travel along as its artifact."""
 
     def search(query: str, k: int = 5) -> tuple[str, list[Hit]]:

@@ -10,6 +10,7 @@ import gradio as gr
 
 from assistant import Assistant
 from assistant.access import PermissionDenied
+from assistant.limits import LimitExceeded
 from knowledge_base import KnowledgeBaseError
 from ui.render import (
     AUDIT_HEADERS,
@@ -20,6 +21,8 @@ from ui.render import (
     report_rows,
 )
 from ui.sessions import user_of
+
+MINE, SHARED = "only me", "everyone (shared)"
 
 
 @dataclass
@@ -36,8 +39,9 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
 
     def ingest(
         files: list[str] | None,
-        request: gr.Request,
-        profile: gr.OAuthProfile | None,
+        shelf: str | None = None,  # optional for API clients: /ingest(files) still works
+        request: gr.Request | None = None,
+        profile: gr.OAuthProfile | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's idiom
     ) -> tuple:
         user = user_of(access, request, profile)
@@ -47,9 +51,11 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
         def report(event: Any) -> None:
             progress((event.file_index, event.file_count), desc=event.path.rsplit("/", 1)[-1])
 
+        # Unsaid, an admin adds to the shared base (as before) and anyone else to their own.
+        private = shelf == MINE if shelf in (MINE, SHARED) else not user.is_admin
         try:
-            result = library.ingest(user, files, progress=report)
-        except PermissionDenied as exc:
+            result = library.ingest(user, files, progress=report, private=private)
+        except (PermissionDenied, LimitExceeded) as exc:
             return [["", "refused", str(exc)]], document_rows(library.list(user))
         return report_rows(result.files), document_rows(library.list(user))
 
@@ -81,8 +87,12 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
 
     with gr.Tab("Knowledge"):
         with gr.Row():
-            with gr.Column(visible=False) as add_column:
+            with gr.Column():
                 uploads = gr.File(label="Add documents", file_count="multiple", elem_id="kb-upload")
+                shelf = gr.Radio(
+                    [MINE, SHARED], value=None, label="Who sees them", visible=False,
+                    elem_id="kb-shelf",
+                )  # fmt: skip
                 add_btn = gr.Button("Add to knowledge base", variant="primary")
                 statuses = gr.Dataframe(
                     headers=["file", "status", "detail"],
@@ -91,7 +101,7 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
                 )
             with gr.Column():
                 docs = gr.Dataframe(headers=DOCUMENT_HEADERS, label="Documents")
-                with gr.Row(visible=False) as delete_row:
+                with gr.Row():
                     doc_id = gr.Textbox(label="Document id to delete", scale=3)
                     delete_btn = gr.Button("Delete", variant="stop", scale=1)
                 deleted = gr.Markdown()
@@ -102,10 +112,10 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
         with gr.Accordion("Audit log (admins)", open=False, visible=False) as audit_box:
             entries = gr.Dataframe(headers=AUDIT_HEADERS, label="Changes to the shared base")
             audit_btn = gr.Button("Refresh audit log", size="sm")
-        add_btn.click(ingest, uploads, [statuses, docs], api_name="ingest")
+        add_btn.click(ingest, [uploads, shelf], [statuses, docs], api_name="ingest")
         delete_btn.click(delete, doc_id, [deleted, docs], api_name="kb_delete")
         query.submit(search, [query, k], results, api_name="kb_search")
         refresh = gr.Button("Refresh list", size="sm")
         refresh.click(listed, None, docs, api_name="kb_list")
         audit_btn.click(audit, None, entries, api_name="kb_audit")
-    return KnowledgeTab(docs, [add_column, delete_row, audit_box], entries)
+    return KnowledgeTab(docs, [shelf, audit_box], entries)

@@ -17,7 +17,10 @@ def source_cards(answer: Answer) -> str:
     for s in answer.sources:
         mark = " ✓ cited" if s.cited else ""
         snippet = html.escape(" ".join(s.hit.text.split())[:240])
-        cards.append(f"**[{s.number}] {html.escape(s.hit.citation())}**{mark}  \n{snippet}")
+        shelf = _shelf(s.hit.private)
+        cards.append(
+            f"**[{s.number}] {html.escape(s.hit.citation())}** · {shelf}{mark}  \n{snippet}"
+        )
     return "\n\n".join(["### Sources", *cards])
 
 
@@ -40,10 +43,15 @@ def report_rows(files: list[FileReport]) -> list[list[str]]:
 
 
 def document_rows(docs: list[DocumentInfo]) -> list[list]:
-    return [[d.doc_id, d.source, d.chunks, d.images, d.pages or "", _flag(d)] for d in docs]
+    return [[d.doc_id, d.source, _shelf(d.private), d.chunks, d.images, d.pages or "", _flag(d)]
+            for d in docs]  # fmt: skip
 
 
-DOCUMENT_HEADERS = ["id", "document", "chunks", "images", "pages", "warning"]
+DOCUMENT_HEADERS = ["id", "document", "shelf", "chunks", "images", "pages", "warning"]
+
+
+def _shelf(private: bool) -> str:
+    return "yours" if private else "shared"
 
 
 def _flag(doc: DocumentInfo) -> str:
@@ -58,7 +66,8 @@ def hit_cards(hits: list[Hit]) -> str:
     lines = []
     for n, h in enumerate(hits, start=1):
         text = html.escape(" ".join(h.text.split())[:300])
-        lines.append(f"**[{n}] {html.escape(h.citation())}** ({h.kind}, {h.score:.3f})  \n{text}")
+        where = f"{h.kind}, {_shelf(h.private)}, {h.score:.3f}"
+        lines.append(f"**[{n}] {html.escape(h.citation())}** ({where})  \n{text}")
     return "\n\n".join(lines)
 
 

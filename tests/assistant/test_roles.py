@@ -10,7 +10,7 @@ from skimage import data
 
 from assistant import Assistant, Settings
 from assistant.access import PermissionDenied
-from assistant.limits import FairUse
+from assistant.limits import FairUse, LimitExceeded
 
 
 @pytest.fixture
@@ -76,3 +76,46 @@ def test_a_visitor_over_the_upload_limit_keeps_the_session_as_it_was(public, tmp
     with pytest.raises(ValueError, match=r"limit of .* MB an hour: please wait"):
         session.ask_text("And this one?", images=[photo])
     assert len(session.images()) == 1
+
+
+def test_private_documents_are_seen_searched_and_cited_by_their_owner_only(public, tmp_path):
+    access, library = public.access, public.library
+    bob, cyd = access.user("s2", "bob"), access.user("s3", "cyd")
+    secret = tmp_path / "locker.md"
+    secret.write_text("# Locker\n\nThe code of locker 12 is 4471.\n")
+    report = library.ingest(bob, [secret], private=True)
+    doc_id = report.files[0].doc_id
+    assert [(d.source, d.private) for d in library.list(bob)] == [("locker.md", True)]
+    assert library.list(cyd) == []
+    assert library.search(bob, "locker 12 code")[0].private
+    assert library.search(cyd, "locker 12 code") == []
+    answer = public.session("s2", bob).ask_text("What is the code of locker 12?")
+    assert "4471" in answer.text and answer.sources[0].hit.private
+    other = public.session("s3", cyd).ask_text("What is the code of locker 12?")
+    assert "4471" not in other.text and other.sources == []
+    with pytest.raises(PermissionDenied):  # another user's id is not theirs to delete
+        library.delete(cyd, doc_id)
+    assert library.delete(bob, doc_id).source == "locker.md"
+    assert library.list(bob) == []
+
+
+def test_a_visitors_shelf_expires_with_the_session_a_users_does_not(public, note):
+    access, library = public.access, public.library
+    visitor, bob = access.user("s9"), access.user("s2", "bob")
+    library.ingest(visitor, [note], private=True)
+    library.ingest(bob, [note], private=True)
+    assert library.expire(3600) == 0  # both just used
+    assert library.expire(0) == 1
+    assert library.list(visitor) == []
+    assert [d.source for d in library.list(bob)] == ["hours.md"]
+
+
+def test_private_documents_are_limited_in_number(make_kb, composed_vlm, tmp_path, note):
+    settings = Settings(data_dir=tmp_path / "d", auth="bob:pw", max_user_documents=1)
+    public = Assistant(settings, knowledge=make_kb(), vlm=composed_vlm)
+    bob = public.access.user("s2", "bob")
+    public.library.ingest(bob, [note], private=True)
+    other = tmp_path / "other.md"
+    other.write_text("# Other\n\nSomething else.\n")
+    with pytest.raises(LimitExceeded, match="You keep 1 documents of your own and may keep 1"):
+        public.library.ingest(bob, [other], private=True)

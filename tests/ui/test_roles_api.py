@@ -15,6 +15,7 @@ from assistant import Assistant, Settings
 from knowledge_base import KnowledgeBase
 from tests.servers import free_port
 from ui import build_ui, launch
+from ui.knowledge_tab import SHARED
 from ui.sessions import user_of
 
 pytestmark = pytest.mark.slow
@@ -56,11 +57,11 @@ def test_without_signing_in_nothing_is_reachable(public_app):
 def test_a_user_cannot_change_the_shared_base_an_admin_can(public_app, note):
     ada = Client(public_app, auth=("ada", "pw-1"), verbose=False)
     bob = Client(public_app, auth=("bob", "pw-2"), verbose=False)
-    statuses, docs = bob.predict([handle_file(str(note))], api_name="/ingest")
+    statuses, docs = bob.predict([handle_file(str(note))], SHARED, api_name="/ingest")
     assert statuses["data"] == [["", "refused", "Only an admin can add documents to the shared "
                                  "knowledge base."]]  # fmt: skip
     assert all(row[1] != "hours.md" for row in docs["data"])
-    statuses, docs = ada.predict([handle_file(str(note))], api_name="/ingest")
+    statuses, docs = ada.predict([handle_file(str(note))], api_name="/ingest")  # shared
     assert statuses["data"][0][:2] == ["hours.md", "added"]
     doc_id = next(row[0] for row in docs["data"] if row[1] == "hours.md")
     # Bob reads it, searches it, is answered from it, but cannot delete it, even by its id.
@@ -78,6 +79,7 @@ def test_a_user_cannot_change_the_shared_base_an_admin_can(public_app, note):
         ("ada", "ingest", "1 added"),
         ("bob", "ingest", "refused"),
     ]
+    assert [r[2] for r in ada.predict(api_name="/kb_list")["data"]] == ["shared"]
     message, _ = ada.predict(doc_id, api_name="/kb_delete")
     assert message.startswith("Deleted hours.md")
 
@@ -100,8 +102,9 @@ def test_the_browser_shows_the_controls_to_admins_only(public_app):
                 who.filter(has_text=name).wait_for()
                 assert ("admin" in who.inner_text()) is admin
                 page.get_by_text("Documents").first.wait_for()
-                assert page.locator("#kb-upload").is_visible() is admin
-                assert page.get_by_role("button", name="Delete").is_visible() is admin
+                assert page.locator("#kb-upload").is_visible()  # anyone adds their own
+                assert page.locator("#kb-shelf").is_visible() is admin  # only admins share
+                assert page.get_by_text("Audit log (admins)").is_visible() is admin
                 page.close()
         finally:
             browser.close()
@@ -132,3 +135,28 @@ def test_on_a_space_with_hf_oauth_the_page_offers_hugging_face_sign_in(
     assert not user_of(assistant.access, request, None).is_admin
     monkeypatch.delenv("OAUTH_CLIENT_ID")  # a Space without hf_oauth: nobody signs in
     assert Assistant(Settings(), knowledge=make_kb(), vlm=composed_vlm).access.sign_in == "none"
+
+
+def test_each_user_adds_documents_only_they_see_find_and_delete(public_app, tmp_path):
+    ada = Client(public_app, auth=("ada", "pw-1"), verbose=False)
+    bob = Client(public_app, auth=("bob", "pw-2"), verbose=False)
+    secret = tmp_path / "locker.md"
+    secret.write_text("# Locker\n\nThe code of locker 12 is 4471.\n")
+    statuses, docs = bob.predict([handle_file(str(secret))], api_name="/ingest")
+    assert statuses["data"][0][:2] == ["locker.md", "added"]
+    row = next(row for row in docs["data"] if row[1] == "locker.md")
+    assert row[2] == "yours"
+    assert "locker.md" in bob.predict("locker 12", 3, api_name="/kb_search")
+    history, cards, *_ = bob.predict({"text": "What is the code of locker 12?", "files": []},
+                                     [], api_name="/chat")  # fmt: skip
+    assert "4471" in str(history[-1]) and "locker.md** · yours" in cards
+    # The admin neither lists, finds, is answered from, nor deletes it, even knowing its id.
+    assert all(r[1] != "locker.md" for r in ada.predict(api_name="/kb_list")["data"])
+    assert "locker.md" not in ada.predict("locker 12", 3, api_name="/kb_search")
+    history, cards, *_ = ada.predict({"text": "What is the code of locker 12?", "files": []},
+                                     [], api_name="/chat")  # fmt: skip
+    assert "4471" not in str(history[-1]) and "locker.md" not in cards
+    message, _ = ada.predict(row[0], api_name="/kb_delete")
+    assert message.startswith("⚠️ no document with id")
+    message, docs = bob.predict(row[0], api_name="/kb_delete")
+    assert message.startswith("Deleted locker.md")
