@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from knowledge_base import Hit
 
-EventKind = Literal["tool_call", "tool_result", "token", "answer", "error"]
+EventKind = Literal["tool_call", "tool_result", "status", "token", "answer", "error"]
 
 
 @dataclass(frozen=True)

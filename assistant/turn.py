@@ -251,6 +251,9 @@ class TurnContext:
         goes to the fusion VLM; without one, ``written`` (the planner's own reply, about the
         images ``shown``) is used."""
         vlm = self.services.vlm
+        ahead = getattr(vlm, "in_use", 0)
+        if request and ahead:
+            yield Event("status", f"Waiting for the model: {ahead} answer(s) ahead of yours.")
         passages = request.passages if request else self.hits
         pieces = answer_with_vlm(vlm, request) if request else finished([written], passages)
         streamed: list[str] = []

@@ -41,8 +41,14 @@ def chat_handler(assistant: Assistant):  # noqa: ANN201 - a Gradio event handler
         history.append({"role": "assistant", "content": ""})
         trace: list[dict] = []
         cards, pictures, gallery = "", [], _gallery(session)
+        waiting = False
         for event in session.ask(text, images=paths):
-            if event.kind == "token":
+            if waiting and event.kind in ("token", "error"):  # the answer replaces the note
+                history[-1]["content"], waiting = "", False
+            if event.kind == "status":
+                history[-1]["content"], waiting = f"⏳ {event.text}", True
+                trace.append(trace_entry(event))
+            elif event.kind == "token":
                 history[-1]["content"] += event.text  # what streams is the stored answer
             elif event.kind == "error":
                 history[-1]["content"] += f"\n\n⚠️ {event.text}"

@@ -34,7 +34,8 @@ def source_images(answer: Answer) -> list[tuple[str, str]]:
 
 
 def trace_entry(event: Event) -> dict:
-    return {"kind": event.kind, "tool": event.tool, **event.data}
+    said = {"text": event.text} if event.kind == "status" else {}
+    return {"kind": event.kind, "tool": event.tool, **said, **event.data}
 
 
 def report_rows(files: list[FileReport]) -> list[list[str]]:

@@ -45,6 +45,19 @@ def test_ingest_search_delete_through_the_server(chroma_server, make_kb, tmp_pat
     assert other.list() == [] and other.search("ferry") == []
 
 
+def test_private_shelves_on_the_server_are_apart_and_drop_cleanly(chroma_server, make_kb, tmp_path):
+    shared = make_kb(chroma_url=chroma_server)
+    mine, theirs = shared.scoped("ualice"), shared.scoped("ubob")
+    (tmp_path / "pin.md").write_text("# PIN\n\nAlice's bike lock code is 3321.")
+    mine.ingest([tmp_path / "pin.md"])
+    assert [(d.source, d.private) for d in mine.list()] == [("pin.md", True)]
+    assert theirs.list() == [] and shared.list() == []
+    assert theirs.search("bike lock code") == [] and shared.search("bike lock code") == []
+    assert mine.search("bike lock code", k=1)[0].private
+    mine.drop()
+    assert shared.scoped("ualice").list() == []
+
+
 def test_server_down_is_a_clear_one_line_error(make_kb, monkeypatch, capsys):
     url = f"http://127.0.0.1:{free_port()}"
     kb = make_kb(chroma_url=url)

@@ -18,14 +18,15 @@ pytestmark = pytest.mark.slow
 CLIENTS = 20
 
 
-def _ask(url: str, image, code: str) -> tuple[str, str, float, int]:
+def _ask(url: str, image, code: str) -> tuple[str, str, float, int, bool]:
     client = Client(url, verbose=False)
     start = time.perf_counter()
     # (Asked "What is the locker code written in this image?", the 1.5B answers one of the
     # twenty "The locker code is written in white." even alone: a model quirk, not a mix-up.)
     message = {"text": "What does the text in this image say?", "files": [image]}
-    history, _, _, gallery, _ = client.predict(message, [], api_name="/chat")
-    return code, chat_text(history[-1]), time.perf_counter() - start, len(gallery)
+    history, _, trace, gallery, _ = client.predict(message, [], api_name="/chat")
+    told = any(t["kind"] == "status" and "Waiting for the model" in t["text"] for t in trace)
+    return code, chat_text(history[-1]), time.perf_counter() - start, len(gallery), told
 
 
 def test_twenty_sessions_at_once_each_get_their_own_answer(launched, tmp_path):
@@ -38,10 +39,12 @@ def test_twenty_sessions_at_once_each_get_their_own_answer(launched, tmp_path):
         images.append(handle_file(str(path)))
     with ThreadPoolExecutor(CLIENTS) as pool:
         results = list(pool.map(_ask, [url] * CLIENTS, images, codes))
-    for code, answer, _, gallery in results:
+    for code, answer, _, gallery, _ in results:
         others = [c for c in codes if c != code and c in answer]
         assert code in answer and not others and "⚠️" not in answer, (code, answer)
         assert gallery == 1  # the session holds its own image only
+    # Answers run one at a time: those that waited were told so instead of a silent wait.
+    assert sum(r[4] for r in results) >= CLIENTS // 4, [r[4] for r in results]
     seconds = sorted(r[2] for r in results)
     p95 = statistics.quantiles(seconds, n=20, method="inclusive")[18]
     REPORT["20 concurrent sessions"] = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Protocol
 
@@ -12,6 +13,9 @@ class FusionBackend(Protocol):
     key: str
     #: True when the backend looks at pixels itself; False when it reads image facts as text.
     sees_pixels: bool
+    #: Generations running or waiting now, for backends that run one at a time (0 for servers
+    #: that batch: they never make an answer wait for another).
+    in_use: int
 
     def render(self, request: FusionRequest) -> str:
         """This turn's user message exactly as the model gets it (kept with the turn, so the
@@ -25,3 +29,20 @@ class FusionBackend(Protocol):
     def stream(self, request: FusionRequest) -> Iterator[str]:
         """Yield the answer as it is generated, piece by piece."""
         ...
+
+
+class Occupancy:
+    """How many callers are inside a ``with`` block right now (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Occupancy:
+        with self._lock:
+            self.count += 1
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self.count -= 1

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from tools.fusion.backends.base import Occupancy
 from tools.fusion.errors import BackendUnavailable
 from tools.fusion.gguf import QWEN_CODER_1_5B, PackagedGguf
 from tools.fusion.prompt import FusionRequest, chat_messages, user_message
@@ -40,6 +41,7 @@ class ComposedBackend:
         self.key = f"composed-{name}"
         self._llm = None
         self._lock = threading.Lock()  # one llama.cpp context: one generation at a time
+        self._users = Occupancy()  # generations running or waiting (for a "busy" note)
 
     def _load(self):
         if self._llm is None:
@@ -90,7 +92,15 @@ class ComposedBackend:
     def render(self, request: FusionRequest) -> str:
         return user_message(request, self.rules_again)
 
+    @property
+    def in_use(self) -> int:
+        return self._users.count
+
     def stream(self, request: FusionRequest) -> Iterator[str]:
+        with self._users:
+            yield from self._generate(request)
+
+    def _generate(self, request: FusionRequest) -> Iterator[str]:
         with self._lock:
             llm = self._load()
             for chunk in llm.create_chat_completion(

@@ -27,6 +27,8 @@ def data_url(image: Image.Image) -> str:
 class OpenAIBackend:
     """``send_images=False`` is for text-only models: they get the image facts as text."""
 
+    in_use = 0  # answers never wait for one another here
+
     def __init__(
         self,
         model: str,
