@@ -119,3 +119,12 @@ def test_private_documents_are_limited_in_number(make_kb, composed_vlm, tmp_path
     other.write_text("# Other\n\nSomething else.\n")
     with pytest.raises(LimitExceeded, match="You keep 1 documents of your own and may keep 1"):
         public.library.ingest(bob, [other], private=True)
+
+
+def test_a_signed_in_users_documents_survive_a_restart(public, note, make_kb, composed_vlm):
+    bob = public.access.user("s2", "bob")
+    public.library.ingest(bob, [note], private=True)
+    restarted = Assistant(public.settings, knowledge=make_kb(), vlm=composed_vlm)
+    again = restarted.access.user("another-browser", "bob")
+    assert [(d.source, d.private) for d in restarted.library.list(again)] == [("hours.md", True)]
+    assert restarted.library.list(restarted.access.user("s3", "cyd")) == []
