@@ -1,0 +1,161 @@
+"""Train the fusion VLM: ``python -m tools.fusion.train CONFIG.json``, or the same under
+``accelerate launch`` (several GPUs, mixed precision). Gradient accumulation, checkpoints
+every N steps with resume, a progress bar and a JSONL metrics log.
+
+CONFIG.json::
+
+    {"model": "efficientnet-qwen0.5b",          # a name in CONFIGS, or
+     "model_overrides": {"fusion": "cross"},     # ... changed fields
+     "data": {"format": "vira", "path": "eval/heldout/dev.jsonl"},
+     "output_dir": "runs/stage1", "epochs": 3, "batch_size": 8, "learning_rate": 1e-3,
+     "gradient_accumulation_steps": 2, "mixed_precision": "no", "checkpoint_every": 50}
+
+Stage 1 (the default) trains the projector, the fusion module and the contrastive heads with
+the language model frozen; stage 2 sets ``"model_overrides": {"lora_rank": 8}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from tools.fusion.vlm.config import CONFIGS, FusionVLMConfig
+from tools.fusion.vlm.data import READERS, Encoder, Example
+from tools.fusion.vlm.language_model import load_language_model
+from tools.fusion.vlm.model import FusionVLM
+from tools.fusion.vlm.vision_tower import create_vision_tower
+
+
+@dataclass
+class TrainConfig:
+    data: dict[str, Any]
+    output_dir: str
+    model: str = "efficientnet-qwen0.5b"
+    model_overrides: dict[str, Any] = field(default_factory=dict)
+    epochs: int = 1
+    batch_size: int = 8
+    learning_rate: float = 1e-3
+    gradient_accumulation_steps: int = 1
+    mixed_precision: str = "no"  # no | fp16 | bf16
+    checkpoint_every: int = 50
+    max_tokens: int = 128
+    max_examples: int | None = None
+    seed: int = 0
+    models_dir: str = "data/models"
+
+    @classmethod
+    def read(cls, path: Path) -> TrainConfig:
+        return cls(**json.loads(path.read_text()))
+
+    def model_config(self) -> FusionVLMConfig:
+        return CONFIGS[self.model].with_(**self.model_overrides)
+
+
+def examples(config: TrainConfig) -> list[Example]:
+    spec = dict(config.data)
+    reader = READERS[spec.pop("format")]
+    found = list(reader(**{k: Path(v) for k, v in spec.items()}))
+    random.Random(config.seed).shuffle(found)
+    return found[: config.max_examples] if config.max_examples else found
+
+
+def build(config: TrainConfig) -> tuple[FusionVLM, Encoder]:
+    model_config = config.model_config()
+    lm, tokenizer = load_language_model(model_config.language_model, Path(config.models_dir))
+    tower = create_vision_tower(model_config.vision)
+    model = FusionVLM(model_config, lm, tower.dim)
+    if model_config.lora_rank:
+        from peft import LoraConfig, get_peft_model
+
+        model.lm = get_peft_model(model.lm, LoraConfig(r=model_config.lora_rank))
+    from knowledge_base.embeddings import SentenceTransformerEmbedding
+
+    text = SentenceTransformerEmbedding()
+    encoder = Encoder(tower, tokenizer, text.encode, model_config.knowledge_dim, config.max_tokens)
+    return model, encoder
+
+
+def train(config: TrainConfig) -> dict[str, float]:
+    """Run training; returns the last logged metrics."""
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+    from tqdm.auto import tqdm
+
+    out = Path(config.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    accelerator = Accelerator(
+        mixed_precision=config.mixed_precision,
+        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        project_dir=str(out),
+    )
+    set_seed(config.seed)
+    model, encoder = build(config)
+    items = examples(config)
+    # The frozen tower runs once per image, before training (not once per epoch).
+    batches = [encoder.batch(items[i : i + config.batch_size])
+               for i in range(0, len(items), config.batch_size)]  # fmt: skip
+    optimizer = torch.optim.AdamW(model.trainable(), lr=config.learning_rate)
+    model, optimizer = accelerator.prepare(model, optimizer)
+    checkpoints = out / "checkpoints"
+    step = _resume(accelerator, checkpoints)
+    total = config.epochs * len(batches)
+    metrics: dict[str, float] = {}
+    log = (out / "metrics.jsonl").open("a") if accelerator.is_main_process else None
+    bar = tqdm(total=total, initial=step, disable=not accelerator.is_local_main_process)
+    model.train()
+    while step < total:
+        batch = batches[step % len(batches)].to(accelerator.device)
+        with accelerator.accumulate(model):
+            output = model(batch)
+            accelerator.backward(output.loss)
+            optimizer.step()
+            optimizer.zero_grad()
+        step += 1
+        metrics = {"step": step, "epoch": step / len(batches), "loss": float(output.loss),
+                   "lm_loss": float(output.lm_loss),
+                   "contrastive_loss": float(output.contrastive_loss)}  # fmt: skip
+        bar.update(1)
+        bar.set_postfix(loss=f"{metrics['loss']:.3f}")
+        if log:
+            log.write(json.dumps(metrics) + "\n")
+            log.flush()
+        if step % config.checkpoint_every == 0 or step == total:
+            accelerator.save_state(str(checkpoints / f"step-{step:08d}"))
+    bar.close()
+    if log:
+        log.close()
+    return metrics
+
+
+def _resume(accelerator: Any, checkpoints: Path) -> int:
+    """Load the newest checkpoint, if any; the step it was saved at (0 without one)."""
+    saved = sorted(checkpoints.glob("step-*")) if checkpoints.exists() else []
+    if not saved:
+        return 0
+    accelerator.load_state(str(saved[-1]))
+    return int(saved[-1].name.removeprefix("step-"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.fusion.train", description=__doc__)
+    parser.add_argument("config", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        config = TrainConfig.read(args.config)
+    except (OSError, ValueError, TypeError) as exc:
+        print(f"error: cannot read {args.config}: {exc}", file=sys.stderr)
+        return 2
+    metrics = train(config)
+    print(json.dumps(metrics))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

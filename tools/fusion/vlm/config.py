@@ -1,0 +1,45 @@
+"""The fusion VLM's configuration, and a registry of named configurations (open_clip style):
+``CONFIGS["efficientnet-qwen0.5b"]`` instead of branches on model names."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class FusionVLMConfig:
+    #: ``efficientnet-lite0`` (packaged, offline) or ``hf:<id or path>`` (a transformers vision
+    #: model: CLIP, SigLIP, ViT).
+    vision: str = "efficientnet-lite0"
+    #: A transformers causal LM: an id or a directory, or ``gguf:<dir>/<file>.gguf`` for a
+    #: packaged GGUF dequantised into PyTorch.
+    language_model: str = "gguf:qwen2.5-coder-0.5b"
+    fusion: Literal["gated", "cross"] = "gated"  # gated: q = FFN([v; l; k]); cross: attention
+    knowledge_dim: int = 384  # the passages' sentence embeddings (all-MiniLM-L6-v2)
+    visual_tokens: int = 16  # the tower's tokens pooled down to this many
+    projector_hidden: int = 1024
+    lm_loss_weight: float = 1.0
+    contrastive_weight: float = 0.1  # InfoNCE between the image and its text
+    freeze_language_model: bool = True  # stage 1: only projector, fusion and heads train
+    lora_rank: int = 0  # stage 2: LoRA adapters on the LM (0 = none; needs peft)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def with_(self, **changes: Any) -> FusionVLMConfig:
+        return replace(self, **changes)
+
+
+CONFIGS: dict[str, FusionVLMConfig] = {
+    # Offline: the packaged classifier's feature map and the packaged 0.5B coder as the LM.
+    "efficientnet-qwen0.5b": FusionVLMConfig(),
+    # With a network: SigLIP's patch tokens and SmolLM2's 360M instruct model.
+    "siglip-smollm2": FusionVLMConfig(
+        vision="hf:google/siglip-base-patch16-224",
+        language_model="HuggingFaceTB/SmolLM2-360M-Instruct",
+        fusion="cross",
+        visual_tokens=64,
+    ),
+}

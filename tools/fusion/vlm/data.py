@@ -1,0 +1,127 @@
+"""Training data for the fusion VLM: readers for COCO captions, LLaVA-style conversations and
+Vira's JSONL, and the step that turns examples into tensors (the frozen vision features and
+passage embeddings computed once per image and passage)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from tools.fusion.vlm.model import IGNORE, Batch
+from tools.fusion.vlm.vision_tower import VisionTower
+
+CAPTION_PROMPT = "Describe the image."
+
+
+@dataclass(frozen=True)
+class Example:
+    image: Path
+    question: str
+    answer: str
+    passages: tuple[str, ...] = field(default=())
+
+
+def read_coco_captions(annotations: Path, images: Path) -> Iterator[Example]:
+    """``captions_*.json``: one example per caption."""
+    data = json.loads(annotations.read_text())
+    files = {img["id"]: img["file_name"] for img in data["images"]}
+    for ann in data["annotations"]:
+        yield Example(images / files[ann["image_id"]], CAPTION_PROMPT, ann["caption"].strip())
+
+
+def read_llava(conversations: Path, images: Path) -> Iterator[Example]:
+    """LLaVA's JSON: each human turn and the gpt turn after it, with the record's image."""
+    for record in json.loads(conversations.read_text()):
+        if "image" not in record:
+            continue
+        turns = record["conversations"]
+        for human, gpt in zip(turns[::2], turns[1::2], strict=False):
+            question = human["value"].replace("<image>", "").strip()
+            yield Example(images / record["image"], question, gpt["value"].strip())
+
+
+def read_vira_jsonl(path: Path) -> Iterator[Example]:
+    """Vira's eval JSONL: each turn that shows an image and has a gold answer (follow-ups use
+    the conversation's last image)."""
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        image = None
+        for turn in json.loads(line)["turns"]:
+            image = (path.parent / turn["images"][-1]) if turn.get("images") else image
+            answer = (turn.get("answers") or [None])[0] or turn.get("support")
+            if image is not None and answer:
+                yield Example(image, turn["question"], str(answer))
+
+
+READERS: dict[str, Callable[..., Iterator[Example]]] = {
+    "coco": read_coco_captions,
+    "llava": read_llava,
+    "vira": read_vira_jsonl,
+}
+
+
+class Encoder:
+    """Examples -> tensors. Vision features and passage embeddings are cached by image path
+    and text: the tower and the text model are frozen, so each is computed once."""
+
+    def __init__(
+        self,
+        tower: VisionTower,
+        tokenizer: Any,
+        embed_passages: Callable[[list[str]], np.ndarray] | None,
+        knowledge_dim: int,
+        max_tokens: int = 128,
+    ) -> None:
+        self.tower, self.tokenizer, self.embed_passages = tower, tokenizer, embed_passages
+        self.knowledge_dim, self.max_tokens = knowledge_dim, max_tokens
+        self._vision: dict[Path, torch.Tensor] = {}
+
+    def vision(self, paths: list[Path]) -> torch.Tensor:
+        missing = [p for p in dict.fromkeys(paths) if p not in self._vision]
+        for start in range(0, len(missing), 16):
+            chunk = missing[start : start + 16]
+            features = self.tower([Image.open(p).convert("RGB") for p in chunk])
+            self._vision.update(zip(chunk, features, strict=True))
+        return torch.stack([self._vision[p] for p in paths])
+
+    def tokens(self, example: Example, with_answer: bool) -> tuple[list[int], list[int]]:
+        prompt = self.tokenizer(f"Question: {example.question}\nAnswer:")["input_ids"]
+        if not with_answer:
+            return prompt, [IGNORE] * len(prompt)
+        answer = self.tokenizer(" " + example.answer)["input_ids"]
+        answer = [*answer, self.tokenizer.eos_token_id]
+        ids = (prompt + answer)[: self.max_tokens]
+        return ids, ([IGNORE] * len(prompt) + answer)[: self.max_tokens]
+
+    def batch(self, examples: list[Example], with_answer: bool = True) -> Batch:
+        rows = [self.tokens(e, with_answer) for e in examples]
+        width = max(len(ids) for ids, _ in rows)
+        pad = self.tokenizer.pad_token_id or 0
+        ids = torch.full((len(rows), width), pad, dtype=torch.long)
+        labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, (row_ids, row_labels) in enumerate(rows):
+            ids[i, : len(row_ids)] = torch.tensor(row_ids)
+            labels[i, : len(row_labels)] = torch.tensor(row_labels)
+            mask[i, : len(row_ids)] = 1
+        knowledge, known = self.knowledge(examples)
+        return Batch(self.vision([e.image for e in examples]), ids, mask, labels, knowledge, known)
+
+    def knowledge(self, examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor]:
+        most = max(1, max(len(e.passages) for e in examples))
+        vectors = torch.zeros((len(examples), most, self.knowledge_dim))
+        known = torch.zeros((len(examples), most), dtype=torch.bool)
+        for i, example in enumerate(examples):
+            if example.passages and self.embed_passages is not None:
+                found = torch.from_numpy(np.asarray(self.embed_passages(list(example.passages))))
+                vectors[i, : len(found)] = found.float()
+                known[i, : len(found)] = True
+        return vectors, known

@@ -1,0 +1,60 @@
+"""Fusing what the image shows, what is asked and what was retrieved.
+
+``GatedFusion`` weighs the three as the system card describes: q = FFN([v; l; k]),
+alpha = softmax(q), o = sum_i alpha_i x_i, one fused token per example. ``CrossAttentionFusion``
+is the stronger variant: the visual tokens attend to the question and the passages."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean over dim 1 of [B, N, H] where ``mask`` [B, N] is true; zeros where none is."""
+    weights = mask.unsqueeze(-1).to(x.dtype)
+    return (x * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+
+
+class GatedFusion(nn.Module):
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.score = nn.Sequential(nn.Linear(3 * hidden, hidden), nn.GELU(), nn.Linear(hidden, 3))
+        self.weights: torch.Tensor | None = None  # the last alphas, for inspection
+
+    def forward(
+        self, visual: torch.Tensor, question: torch.Tensor, knowledge: torch.Tensor,
+        knowledge_mask: torch.Tensor,
+    ) -> torch.Tensor:  # fmt: skip
+        """visual [B, Nv, H], question [B, H], knowledge [B, Nk, H] -> [B, 1, H]."""
+        v = visual.mean(1)
+        k = masked_mean(knowledge, knowledge_mask)
+        alphas = self.score(torch.cat([v, question, k], dim=-1))
+        # An example without passages gives them no weight at all.
+        blocked = torch.zeros_like(alphas, dtype=torch.bool)
+        blocked[:, 2] = ~knowledge_mask.any(1)
+        alphas = alphas.masked_fill(blocked, -1e4)
+        self.weights = alphas.softmax(-1)
+        stacked = torch.stack([v, question, k], dim=1)  # [B, 3, H]
+        return (self.weights.unsqueeze(-1) * stacked).sum(1, keepdim=True)
+
+
+class CrossAttentionFusion(nn.Module):
+    def __init__(self, hidden: int, heads: int = 4) -> None:
+        super().__init__()
+        heads = heads if hidden % heads == 0 else 1
+        self.attend = nn.MultiheadAttention(hidden, heads, batch_first=True)
+        self.norm = nn.LayerNorm(hidden)
+
+    def forward(
+        self, visual: torch.Tensor, question: torch.Tensor, knowledge: torch.Tensor,
+        knowledge_mask: torch.Tensor,
+    ) -> torch.Tensor:  # fmt: skip
+        """Visual tokens refined by attending to [question; passages]: [B, Nv, H]."""
+        context = torch.cat([question.unsqueeze(1), knowledge], dim=1)
+        keep = torch.cat([knowledge_mask.new_ones(len(question), 1), knowledge_mask], dim=1)
+        attended, _ = self.attend(visual, context, context, key_padding_mask=~keep)
+        return self.norm(visual + attended)
+
+
+FUSIONS = {"gated": GatedFusion, "cross": CrossAttentionFusion}

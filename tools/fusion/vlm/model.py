@@ -1,0 +1,141 @@
+"""The fusion VLM: projected visual tokens and a fused (image, question, knowledge) token are
+put before the text as a prefix of the language model's input embeddings. Trained with the
+LM's cross-entropy on answer tokens plus an InfoNCE image-text loss; frozen parts stay frozen
+(the vision tower is outside the module: its features come precomputed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from tools.fusion.vlm.config import FusionVLMConfig
+from tools.fusion.vlm.knowledge_fusion import FUSIONS, masked_mean
+from tools.fusion.vlm.projector import ModalityProjector
+
+IGNORE = -100  # label of tokens that carry no loss (prompt, prefix, padding)
+
+
+@dataclass
+class Batch:
+    vision: torch.Tensor  # [B, Nv, Dv] frozen tower features
+    input_ids: torch.Tensor  # [B, T] prompt then answer
+    attention_mask: torch.Tensor  # [B, T]
+    labels: torch.Tensor  # [B, T]: answer tokens, IGNORE elsewhere
+    knowledge: torch.Tensor  # [B, Nk, Dk] passage embeddings (zeros where none)
+    knowledge_mask: torch.Tensor  # [B, Nk] bool
+
+    def to(self, device: torch.device | str) -> Batch:
+        return Batch(*(t.to(device) for t in vars(self).values()))
+
+
+@dataclass
+class Output:
+    loss: torch.Tensor
+    lm_loss: torch.Tensor
+    contrastive_loss: torch.Tensor
+
+
+class FusionVLM(nn.Module):
+    def __init__(self, config: FusionVLMConfig, language_model: Any, vision_dim: int) -> None:
+        super().__init__()
+        self.config = config
+        self.lm = language_model
+        hidden = int(language_model.config.hidden_size)
+        self.projector = ModalityProjector(
+            vision_dim, hidden, config.visual_tokens, config.projector_hidden
+        )
+        self.knowledge_proj = nn.Linear(config.knowledge_dim, hidden)
+        self.fusion = FUSIONS[config.fusion](hidden)
+        self.image_head = nn.Linear(hidden, hidden, bias=False)
+        self.text_head = nn.Linear(hidden, hidden, bias=False)
+        self.logit_scale = nn.Parameter(torch.tensor(2.659))  # ln(1/0.07), as CLIP starts
+        if config.freeze_language_model:
+            self.lm.requires_grad_(False)
+
+    def trainable(self) -> list[nn.Parameter]:
+        return [p for p in self.parameters() if p.requires_grad]
+
+    def prefix(self, batch: Batch, text: torch.Tensor, question_mask: torch.Tensor) -> torch.Tensor:
+        """The tokens put before the text: [B, P, H]."""
+        visual = self.projector(batch.vision)
+        question = masked_mean(text, question_mask)
+        knowledge = self.knowledge_proj(batch.knowledge)
+        fused = self.fusion(visual, question, knowledge, batch.knowledge_mask)
+        if fused.shape[1] == visual.shape[1]:  # cross-attention refined the visual tokens
+            return fused
+        return torch.cat([visual, fused], dim=1)
+
+    def forward(self, batch: Batch) -> Output:
+        embed = self.lm.get_input_embeddings()
+        text = embed(batch.input_ids)
+        mask = batch.attention_mask.bool()
+        question_mask = mask & (batch.labels == IGNORE)
+        prefix = self.prefix(batch, text, question_mask)
+        ones = batch.attention_mask.new_ones(prefix.shape[:2])
+        out = self.lm(
+            inputs_embeds=torch.cat([prefix, text], dim=1),
+            attention_mask=torch.cat([ones, batch.attention_mask], dim=1),
+            labels=torch.cat([torch.full_like(ones, IGNORE), batch.labels], dim=1),
+        )
+        contrastive = self.contrastive(prefix, text, mask & (batch.labels != IGNORE))
+        c = self.config
+        loss = c.lm_loss_weight * out.loss + c.contrastive_weight * contrastive
+        return Output(loss, out.loss.detach(), contrastive.detach())
+
+    def contrastive(
+        self, prefix: torch.Tensor, text: torch.Tensor, answer_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """InfoNCE over the batch: each image's prefix against its own answer's tokens."""
+        if len(prefix) < 2:
+            return prefix.new_zeros(())
+        image = nn.functional.normalize(self.image_head(prefix.mean(1)), dim=-1)
+        words = nn.functional.normalize(self.text_head(masked_mean(text, answer_mask)), dim=-1)
+        logits = self.logit_scale.exp().clamp(max=100) * image @ words.T
+        target = torch.arange(len(logits), device=logits.device)
+        return (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(
+            logits.T, target)) / 2  # fmt: skip
+
+    def embed_pair(
+        self, batch: Batch
+    ) -> tuple[torch.Tensor, torch.Tensor]:  # for recall@k evaluation
+        """Unit vectors of each example's image (prefix) and answer text in the shared space."""
+        text = self.lm.get_input_embeddings()(batch.input_ids)
+        mask = batch.attention_mask.bool()
+        prefix = self.prefix(batch, text, mask & (batch.labels == IGNORE))
+        image = nn.functional.normalize(self.image_head(prefix.mean(1)), dim=-1)
+        answer = masked_mean(text, mask & (batch.labels != IGNORE))
+        return image, nn.functional.normalize(self.text_head(answer), dim=-1)
+
+    @torch.inference_mode()
+    def generate(
+        self, batch: Batch, max_new_tokens: int = 32, eos_token_id: int | None = None
+    ) -> list[list[int]]:
+        """Greedy answers for prompts (``batch.labels`` all IGNORE), one example at a time
+        (prompts differ in length; left padding is not worth it for evaluation sizes)."""
+        answers = []
+        for i in range(len(batch.input_ids)):
+            keep = batch.attention_mask[i].bool()
+            one = Batch(
+                batch.vision[i : i + 1], batch.input_ids[i : i + 1, keep],
+                batch.attention_mask[i : i + 1, keep], batch.labels[i : i + 1, keep],
+                batch.knowledge[i : i + 1], batch.knowledge_mask[i : i + 1],
+            )  # fmt: skip
+            embeds = self.lm.get_input_embeddings()
+            text = embeds(one.input_ids)
+            context = torch.cat([self.prefix(one, text, one.attention_mask.bool()), text], dim=1)
+            tokens: list[int] = []
+            past = None
+            step = context
+            for _ in range(max_new_tokens):
+                out = self.lm(inputs_embeds=step, past_key_values=past, use_cache=True)
+                past = out.past_key_values
+                token = int(out.logits[0, -1].argmax())
+                if token == eos_token_id:
+                    break
+                tokens.append(token)
+                step = embeds(torch.tensor([[token]], device=context.device))
+            answers.append(tokens)
+        return answers
