@@ -25,11 +25,12 @@ WORDS = [
 
 
 def tiny_tokenizer(max_length: int = 77):
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE(unk_token="<|endoftext|>"))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()  # decoded text reads as text, not as 'Ġred'
     trainer = trainers.BpeTrainer(
         vocab_size=300,
         special_tokens=["<|startoftext|>", "<|endoftext|>"],

@@ -125,3 +125,54 @@ def test_gated_fusion_weighs_three_sources_and_ignores_missing_passages():
     assert fusion.weights[1, 2] < 1e-3 < fusion.weights[0, 2]  # no passages, no weight
     cross = CrossAttentionFusion(8)
     assert cross(visual, question, knowledge, mask).shape == (2, 4, 8)
+
+
+@pytest.fixture(scope="module")
+def trained_run(tiny_lm, dataset, tmp_path_factory):
+    """Stage 2 on the four shapes until it has learnt them (the run's model/ folder)."""
+    out = tmp_path_factory.mktemp("trained")
+    train(config(tiny_lm, dataset, out, epochs=80, freeze_language_model=False))
+    return out
+
+
+def test_evaluation_reports_vqa_accuracy_and_recall(trained_run, dataset, tmp_path, capsys):
+    from tools.fusion.evaluate import main as evaluate_main
+
+    (tmp_path / "data.json").write_text(json.dumps({"format": "vira", "path": str(dataset)}))
+    assert evaluate_main([str(trained_run), str(tmp_path / "data.json")]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["examples"] == 4
+    assert scores["VQA accuracy"] >= 0.75, scores  # it learnt its four captions
+    assert 0.0 <= scores["image->text R@1"] <= 1.0 and scores["text->image R@5"] == 1.0
+
+
+def test_the_assistant_answers_with_the_trained_model_as_its_backend(trained_run, dataset):
+    from assistant import Assistant, Settings
+
+    assistant = Assistant(Settings(vlm=f"trained:{trained_run}"))
+    answer = assistant.session("s").ask_text("What is it?", images=[dataset.parent / "s1.png"])
+    assert "blue car" in answer.text, answer.text
+
+
+def test_caption_metrics_and_recall_on_known_cases():
+    from tools.fusion.vlm.metrics import caption_scores, recall_at_k, vqa_accuracy
+
+    same = caption_scores([["a red cat on a mat"]] * 3, ["a red cat on a mat"] * 3)
+    assert same["BLEU-1"] > 0.99 and same["BLEU-4"] > 0.99 and same["ROUGE-L"] > 0.99
+    off = caption_scores([["a red cat on a mat"]] * 3, ["two blue cars"] * 3)
+    assert off["BLEU-1"] < 0.01 and off["CIDEr"] < 0.01
+    assert vqa_accuracy([["cat", "cat", "dog"]], ["Cat."]) == pytest.approx(2 / 3)
+    eye = torch.eye(4)
+    assert recall_at_k(eye, eye, (1,)) == {"image->text R@1": 1.0, "text->image R@1": 1.0}
+    assert recall_at_k(eye, eye.roll(1, 0), (1,))["image->text R@1"] == 0.0
+
+
+def test_a_transformers_vision_tower_gives_patch_tokens(tmp_path):
+    from tests.tiny_models import tiny_clip
+    from tools.fusion.vlm.vision_tower import create_vision_tower
+
+    tower = create_vision_tower(f"hf:{tiny_clip(tmp_path / 'clip')}")
+    features = tower([Image.new("RGB", (64, 48), "red"), Image.new("RGB", (40, 40), "blue")])
+    assert features.shape == (2, 17, tower.dim) and tower.dim == 32  # 16 patches + class
+    with pytest.raises(ValueError, match="unknown vision tower"):
+        create_vision_tower("resnet:x")

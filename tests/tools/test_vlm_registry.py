@@ -34,7 +34,8 @@ def test_other_backends(monkeypatch):
     ("spec", "message"),
     [
         ("gpt5", "unknown VLM backend 'gpt5'"),
-        ("transformers", "transformers needs a model id"),
+        ("transformers", "transformers needs a model: transformers:"),
+        ("trained", "trained needs a model: .*trained:runs/stage1"),
         ("openai:m", "needs VIRA_OPENAI_BASE_URL"),
     ],
 )

@@ -26,11 +26,10 @@ from typing import Any
 
 import torch
 
+from tools.fusion.vlm.checkpoint import assemble, save_trained
 from tools.fusion.vlm.config import CONFIGS, FusionVLMConfig
 from tools.fusion.vlm.data import READERS, Encoder, Example
-from tools.fusion.vlm.language_model import load_language_model
 from tools.fusion.vlm.model import FusionVLM
-from tools.fusion.vlm.vision_tower import create_vision_tower
 
 
 @dataclass
@@ -67,19 +66,7 @@ def examples(config: TrainConfig) -> list[Example]:
 
 
 def build(config: TrainConfig) -> tuple[FusionVLM, Encoder]:
-    model_config = config.model_config()
-    lm, tokenizer = load_language_model(model_config.language_model, Path(config.models_dir))
-    tower = create_vision_tower(model_config.vision)
-    model = FusionVLM(model_config, lm, tower.dim)
-    if model_config.lora_rank:
-        from peft import LoraConfig, get_peft_model
-
-        model.lm = get_peft_model(model.lm, LoraConfig(r=model_config.lora_rank))
-    from knowledge_base.embeddings import SentenceTransformerEmbedding
-
-    text = SentenceTransformerEmbedding()
-    encoder = Encoder(tower, tokenizer, text.encode, model_config.knowledge_dim, config.max_tokens)
-    return model, encoder
+    return assemble(config.model_config(), Path(config.models_dir), config.max_tokens)
 
 
 def train(config: TrainConfig) -> dict[str, float]:
@@ -131,6 +118,8 @@ def train(config: TrainConfig) -> dict[str, float]:
     bar.close()
     if log:
         log.close()
+    if accelerator.is_main_process:  # what serving and evaluation load: VIRA_VLM=trained:DIR
+        save_trained(accelerator.unwrap_model(model), out / "model", config.max_tokens)
     return metrics
 
 

@@ -102,6 +102,13 @@ class Encoder:
         return ids, ([IGNORE] * len(prompt) + answer)[: self.max_tokens]
 
     def batch(self, examples: list[Example], with_answer: bool = True) -> Batch:
+        return self._batch(examples, self.vision([e.image for e in examples]), with_answer)
+
+    def batch_of_images(self, examples: list[Example], images: list[Image.Image]) -> Batch:
+        """Prompts (no answers) about images given as pixels, not files (serving)."""
+        return self._batch(examples, self.tower(images), with_answer=False)
+
+    def _batch(self, examples: list[Example], vision: torch.Tensor, with_answer: bool) -> Batch:
         rows = [self.tokens(e, with_answer) for e in examples]
         width = max(len(ids) for ids, _ in rows)
         pad = self.tokenizer.pad_token_id or 0
@@ -113,7 +120,7 @@ class Encoder:
             labels[i, : len(row_labels)] = torch.tensor(row_labels)
             mask[i, : len(row_ids)] = 1
         knowledge, known = self.knowledge(examples)
-        return Batch(self.vision([e.image for e in examples]), ids, mask, labels, knowledge, known)
+        return Batch(vision, ids, mask, labels, knowledge, known)
 
     def knowledge(self, examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor]:
         most = max(1, max(len(e.passages) for e in examples))

@@ -123,19 +123,18 @@ class FusionVLM(nn.Module):
                 batch.attention_mask[i : i + 1, keep], batch.labels[i : i + 1, keep],
                 batch.knowledge[i : i + 1], batch.knowledge_mask[i : i + 1],
             )  # fmt: skip
-            embeds = self.lm.get_input_embeddings()
-            text = embeds(one.input_ids)
+            text = self.lm.get_input_embeddings()(one.input_ids)
             context = torch.cat([self.prefix(one, text, one.attention_mask.bool()), text], dim=1)
-            tokens: list[int] = []
-            past = None
-            step = context
-            for _ in range(max_new_tokens):
-                out = self.lm(inputs_embeds=step, past_key_values=past, use_cache=True)
-                past = out.past_key_values
-                token = int(out.logits[0, -1].argmax())
-                if token == eos_token_id:
-                    break
-                tokens.append(token)
-                step = embeds(torch.tensor([[token]], device=context.device))
+            out = self.lm.generate(
+                inputs_embeds=context,
+                attention_mask=torch.ones(
+                    context.shape[:2], dtype=torch.long, device=context.device
+                ),
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                eos_token_id=eos_token_id,
+                pad_token_id=eos_token_id,
+            )
+            tokens = [t for t in out[0].tolist() if t != eos_token_id]
             answers.append(tokens)
         return answers

@@ -1,0 +1,67 @@
+"""``VIRA_VLM=trained:<run dir>``: answers from a fusion VLM trained with
+``python -m tools.fusion.train`` (its ``model/`` folder, or that folder itself). It looks at
+the pixels of the turn's first image through its own vision tower and projector, and reads the
+retrieved passages through its knowledge fusion."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tools.fusion.backends.base import Occupancy
+from tools.fusion.errors import BackendUnavailable
+from tools.fusion.prompt import FusionRequest, user_message
+
+MAX_ANSWER_TOKENS = 64
+
+
+class TrainedFusionBackend:
+    sees_pixels = True
+
+    def __init__(self, folder: Path, models_dir: Path) -> None:
+        self.folder = folder / "model" if (folder / "model").is_dir() else folder
+        self.models_dir = models_dir
+        self.key = f"trained-{self.folder.resolve().parent.name}"
+        self._loaded: tuple[Any, Any] | None = None
+        self._lock = threading.Lock()  # one generation at a time on one model
+        self._users = Occupancy()
+
+    @property
+    def in_use(self) -> int:
+        return self._users.count
+
+    def _load(self) -> tuple[Any, Any]:
+        if self._loaded is None:
+            from tools.fusion.vlm.checkpoint import load_trained
+
+            try:
+                self._loaded = load_trained(self.folder, self.models_dir)
+            except (OSError, ValueError, KeyError) as exc:
+                raise BackendUnavailable(f"cannot load {self.folder}: {exc}") from None
+        return self._loaded
+
+    def warm_up(self) -> None:
+        with self._lock:
+            self._load()
+
+    def render(self, request: FusionRequest) -> str:
+        return user_message(request)
+
+    def stream(self, request: FusionRequest) -> Iterator[str]:
+        from PIL import Image
+
+        from tools.fusion.vlm.data import Example
+
+        pixels = next((r.pixels for r in request.images if r.pixels is not None), None)
+        image = pixels or Image.new("RGB", (224, 224), "white")  # a text-only question
+        with self._users, self._lock:
+            model, encoder = self._load()
+            example = Example(
+                Path("-"), request.question, "", tuple(h.text for h in request.passages)
+            )
+            batch = encoder.batch_of_images([example], [image])
+            eos = encoder.tokenizer.eos_token_id
+            tokens = model.generate(batch, MAX_ANSWER_TOKENS, eos)[0]
+        yield encoder.tokenizer.decode(tokens, skip_special_tokens=True).strip()
