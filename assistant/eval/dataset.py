@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.fusion.vlm.vqa_files import VQAFileError, VQAItem, aokvqa_items, okvqa_items
+
 
 class DatasetError(ValueError):
     """The file is not a dataset this reader understands; the message says where."""
@@ -115,38 +117,25 @@ def _conversation(record: dict, root: Path, number: int) -> Conversation:
     return Conversation(str(record.get("id", number)), turns, documents)
 
 
-def _coco_image(folder: Path, image_id: int) -> Path:
-    """COCO names images ``COCO_val2014_000000297147.jpg`` (2014) or ``000000297147.jpg``."""
-    matches = sorted(Path(folder).glob(f"*{image_id:012d}.jpg"))
-    if not matches:
-        raise DatasetError(f"no image for COCO id {image_id} in {folder}")
-    return matches[0]
-
-
-def _vqa_turn(question: str, image: Path, answers: list[str]) -> GoldTurn:
+def _vqa_turn(question: str, image: Path, answers: tuple[str, ...]) -> GoldTurn:
     counts = Counter(a.strip() for a in answers if a.strip())
     return GoldTurn(question, (image,), "vqa", tuple(counts), dict(counts))
 
 
+def _conversations(items: list[VQAItem]) -> list[Conversation]:
+    return [Conversation(i.question_id, (_vqa_turn(i.question, i.image, i.answers),))
+            for i in items]  # fmt: skip
+
+
 def read_okvqa(questions: dict, annotations: dict, images: Path) -> list[Conversation]:
-    answers = {
-        a["question_id"]: [x["answer"] for x in a["answers"]]
-        for a in annotations.get("annotations", [])
-    }
-    conversations = []
-    for q in questions["questions"]:
-        if q["question_id"] in answers:
-            image = _coco_image(images, q["image_id"])
-            turn = _vqa_turn(q["question"], image, answers[q["question_id"]])
-            conversations.append(Conversation(str(q["question_id"]), (turn,)))
-    return conversations
+    try:
+        return _conversations(okvqa_items(questions, annotations, images))
+    except VQAFileError as exc:
+        raise DatasetError(str(exc)) from None
 
 
 def read_aokvqa(records: list[dict], images: Path) -> list[Conversation]:
-    return [
-        Conversation(
-            str(r["question_id"]),
-            (_vqa_turn(r["question"], _coco_image(images, r["image_id"]), r["direct_answers"]),),
-        )
-        for r in records
-    ]
+    try:
+        return _conversations(aokvqa_items(records, images))
+    except VQAFileError as exc:
+        raise DatasetError(str(exc)) from None

@@ -176,3 +176,34 @@ def test_a_transformers_vision_tower_gives_patch_tokens(tmp_path):
     assert features.shape == (2, 17, tower.dim) and tower.dim == 32  # 16 patches + class
     with pytest.raises(ValueError, match="unknown vision tower"):
         create_vision_tower("resnet:x")
+
+
+def test_readers_for_coco_llava_okvqa_and_aokvqa(tmp_path):
+    from tools.fusion.vlm.data import READERS
+
+    for image_id in (139, 285):
+        Image.new("RGB", (8, 8)).save(tmp_path / f"COCO_val2014_{image_id:012d}.jpg")
+    coco = {"images": [{"id": 139, "file_name": "COCO_val2014_000000000139.jpg"}],
+            "annotations": [{"image_id": 139, "caption": " A cat on a mat. "}]}  # fmt: skip
+    llava = [{"image": "COCO_val2014_000000000285.jpg", "conversations": [
+        {"from": "human", "value": "<image>\nWhat is it?"}, {"from": "gpt", "value": "A bear."},
+        {"from": "human", "value": "Where?"}, {"from": "gpt", "value": "In a forest."}]},
+        {"conversations": [{"from": "human", "value": "text only"}]}]  # fmt: skip
+    okq = {"questions": [{"question_id": 1, "image_id": 285, "question": "What animal?"}]}
+    said = [{"answer": a} for a in ["bear", "bear", "grizzly"]]
+    oka = {"annotations": [{"question_id": 1, "answers": said}]}
+    aok = [{"question_id": "a1", "image_id": 139, "question": "Why?", "direct_answers":
+            ["sleep", "rest", "sleep"], "rationales": ["Cats sleep a lot."]}]  # fmt: skip
+    for name, data in [("coco", coco), ("llava", llava), ("okq", okq), ("oka", oka),
+                       ("aok", aok)]:  # fmt: skip
+        (tmp_path / f"{name}.json").write_text(json.dumps(data))
+    got = list(READERS["coco"](annotations=tmp_path / "coco.json", images=tmp_path))
+    assert [(e.question, e.answer) for e in got] == [("Describe the image.", "A cat on a mat.")]
+    got = list(READERS["llava"](conversations=tmp_path / "llava.json", images=tmp_path))
+    assert [(e.question, e.answer) for e in got] == [("What is it?", "A bear."),
+                                                     ("Where?", "In a forest.")]  # fmt: skip
+    got = list(READERS["okvqa"](questions=tmp_path / "okq.json",
+                                annotations=tmp_path / "oka.json", images=tmp_path))  # fmt: skip
+    assert [(e.answer, e.image.name) for e in got] == [("bear", "COCO_val2014_000000000285.jpg")]
+    got = list(READERS["aokvqa"](questions=tmp_path / "aok.json", images=tmp_path))
+    assert [(e.answer, e.passages) for e in got] == [("sleep", ("Cats sleep a lot.",))]

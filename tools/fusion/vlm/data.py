@@ -5,6 +5,7 @@ passage embeddings computed once per image and passage)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from PIL import Image
 
 from tools.fusion.vlm.model import IGNORE, Batch
 from tools.fusion.vlm.vision_tower import VisionTower
+from tools.fusion.vlm.vqa_files import aokvqa_items, okvqa_items
 
 CAPTION_PROMPT = "Describe the image."
 
@@ -61,7 +63,25 @@ def read_vira_jsonl(path: Path) -> Iterator[Example]:
                 yield Example(image, turn["question"], str(answer))
 
 
+def read_okvqa(questions: Path, annotations: Path, images: Path) -> Iterator[Example]:
+    """OK-VQA: each question with its most frequent annotator answer."""
+    data, gold = json.loads(questions.read_text()), json.loads(annotations.read_text())
+    for item in okvqa_items(data, gold, images):
+        yield Example(item.image, item.question, Counter(item.answers).most_common(1)[0][0])
+
+
+def read_aokvqa(questions: Path, images: Path) -> Iterator[Example]:
+    """A-OKVQA: each question with its most frequent direct answer, its rationales as
+    passages (the knowledge the answer rests on)."""
+    records = json.loads(questions.read_text())
+    for item, record in zip(aokvqa_items(records, images), records, strict=True):
+        answer = Counter(item.answers).most_common(1)[0][0]
+        yield Example(item.image, item.question, answer, tuple(record.get("rationales", [])))
+
+
 READERS: dict[str, Callable[..., Iterator[Example]]] = {
+    "okvqa": read_okvqa,
+    "aokvqa": read_aokvqa,
     "coco": read_coco_captions,
     "llava": read_llava,
     "vira": read_vira_jsonl,
