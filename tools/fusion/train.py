@@ -105,7 +105,7 @@ def train(config: TrainConfig) -> dict[str, float]:
             optimizer.step()
             optimizer.zero_grad()
         step += 1
-        metrics = {"step": step, "epoch": step / len(batches), "loss": float(output.loss),
+        metrics = {"step": step, "epoch": step / len(batches), "loss": output.loss.item(),
                    "lm_loss": float(output.lm_loss),
                    "contrastive_loss": float(output.contrastive_loss)}  # fmt: skip
         bar.update(1)

@@ -34,6 +34,11 @@ def load_language_model(spec: str, cache_dir: Path) -> tuple[Any, Any]:
             str(path.parent), gguf_file=path.name, dtype=torch.float32
         )
         tokenizer = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+        # The weights are plain fp32 tensors now; transformers still marks the model as a GGUF
+        # quantisation and refuses to save it unless that mark goes.
+        model.hf_quantizer = None
+        if getattr(model.config, "quantization_config", None) is not None:
+            del model.config.quantization_config
         model.save_pretrained(saved)
         tokenizer.save_pretrained(saved)
     return AutoModelForCausalLM.from_pretrained(saved, dtype=torch.float32), (
