@@ -86,7 +86,10 @@ def test_the_command_resumes_from_its_last_checkpoint(tiny_lm, dataset, tmp_path
     first = config(tiny_lm, dataset, out, epochs=10)
     (tmp_path / "c.json").write_text(json.dumps(vars(first)))
     assert main([str(tmp_path / "c.json")]) == 0
-    assert (out / "checkpoints" / "step-00000010").is_dir()
+    from safetensors.torch import load_file
+
+    saved = load_file(str(out / "checkpoints" / "step-00000010" / "trained.safetensors"))
+    assert saved and not any(k.startswith("lm.") for k in saved)  # the frozen LM is not copied
     (tmp_path / "c.json").write_text(json.dumps({**vars(first), "epochs": 15}))
     assert main([str(tmp_path / "c.json")]) == 0
     steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]

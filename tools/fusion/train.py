@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any
 
 import torch
 
-from tools.fusion.vlm.checkpoint import assemble, save_trained
+from tools.fusion.vlm.checkpoint import WEIGHTS, assemble, save_trained
 from tools.fusion.vlm.config import CONFIGS, FusionVLMConfig
 from tools.fusion.vlm.data import READERS, Encoder, Example
 from tools.fusion.vlm.model import FusionVLM
@@ -91,7 +92,7 @@ def train(config: TrainConfig) -> dict[str, float]:
     optimizer = torch.optim.AdamW(model.trainable(), lr=config.learning_rate)
     model, optimizer = accelerator.prepare(model, optimizer)
     checkpoints = out / "checkpoints"
-    step = _resume(accelerator, checkpoints)
+    step = _resume(accelerator, model, optimizer, checkpoints)
     total = config.epochs * len(batches)
     metrics: dict[str, float] = {}
     log = (out / "metrics.jsonl").open("a") if accelerator.is_main_process else None
@@ -114,7 +115,7 @@ def train(config: TrainConfig) -> dict[str, float]:
             log.write(json.dumps(metrics) + "\n")
             log.flush()
         if step % config.checkpoint_every == 0 or step == total:
-            accelerator.save_state(str(checkpoints / f"step-{step:08d}"))
+            _checkpoint(accelerator, model, optimizer, checkpoints, step, config.max_tokens)
     bar.close()
     if log:
         log.close()
@@ -123,12 +124,34 @@ def train(config: TrainConfig) -> dict[str, float]:
     return metrics
 
 
-def _resume(accelerator: Any, checkpoints: Path) -> int:
+KEEP_CHECKPOINTS = 2
+
+
+def _checkpoint(
+    accelerator: Any, model: Any, optimizer: Any, folder: Path, step: int, max_tokens: int
+) -> None:
+    """What trained and the optimizer's state (not the frozen LM: megabytes, not gigabytes);
+    the oldest checkpoints beyond the newest two are removed."""
+    accelerator.wait_for_everyone()
+    if not accelerator.is_main_process:
+        return
+    target = folder / f"step-{step:08d}"
+    save_trained(accelerator.unwrap_model(model), target, max_tokens)
+    torch.save(optimizer.state_dict(), target / "optimizer.pt")
+    for old in sorted(folder.glob("step-*"))[:-KEEP_CHECKPOINTS]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _resume(accelerator: Any, model: Any, optimizer: Any, folder: Path) -> int:
     """Load the newest checkpoint, if any; the step it was saved at (0 without one)."""
-    saved = sorted(checkpoints.glob("step-*")) if checkpoints.exists() else []
+    from safetensors.torch import load_file
+
+    saved = sorted(p for p in folder.glob("step-*") if (p / "optimizer.pt").exists())
     if not saved:
         return 0
-    accelerator.load_state(str(saved[-1]))
+    weights = load_file(str(saved[-1] / WEIGHTS), device=str(accelerator.device))
+    accelerator.unwrap_model(model).load_state_dict(weights, strict=False)
+    optimizer.load_state_dict(torch.load(saved[-1] / "optimizer.pt", weights_only=True))
     return int(saved[-1].name.removeprefix("step-"))
 
 
