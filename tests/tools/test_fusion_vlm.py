@@ -210,3 +210,35 @@ def test_readers_for_coco_llava_okvqa_and_aokvqa(tmp_path):
     assert [(e.answer, e.image.name) for e in got] == [("bear", "COCO_val2014_000000000285.jpg")]
     got = list(READERS["aokvqa"](questions=tmp_path / "aok.json", images=tmp_path))
     assert [(e.answer, e.passages) for e in got] == [("sleep", ("Cats sleep a lot.",))]
+
+
+def test_the_same_command_runs_under_accelerate_launch_in_bf16(tiny_lm, dataset, tmp_path):
+    import subprocess
+    import sys
+
+    cfg = config(tiny_lm, dataset, tmp_path / "run", epochs=3)
+    cfg.mixed_precision = "bf16"
+    (tmp_path / "c.json").write_text(json.dumps(vars(cfg)))
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "1",
+               "--num_machines", "1", "--dynamo_backend", "no", "--cpu",
+               "-m", "tools.fusion.train", str(tmp_path / "c.json")]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1])["step"] == 3
+    assert (tmp_path / "run" / "model" / "trained.safetensors").exists()
+
+
+def test_stage_two_with_lora_trains_adapters_and_reloads_them(tiny_lm, dataset, tmp_path):
+    from tools.fusion.vlm.checkpoint import load_trained
+
+    out = tmp_path / "run"
+    metrics = train(config(tiny_lm, dataset, out, epochs=10, lora_rank=4))
+    from safetensors.torch import load_file
+
+    saved = load_file(str(out / "model" / "trained.safetensors"))
+    adapters = [k for k in saved if "lora_" in k]
+    assert adapters and not [k for k in saved if k.startswith("lm.") and "lora_" not in k]
+    model, _ = load_trained(out / "model", tmp_path)
+    reloaded = dict(model.named_parameters())
+    assert all(torch.equal(reloaded[k], saved[k]) for k in adapters)
+    assert metrics["step"] == 10
