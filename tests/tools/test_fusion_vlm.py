@@ -242,3 +242,18 @@ def test_stage_two_with_lora_trains_adapters_and_reloads_them(tiny_lm, dataset, 
     reloaded = dict(model.named_parameters())
     assert all(torch.equal(reloaded[k], saved[k]) for k in adapters)
     assert metrics["step"] == 10
+
+
+def test_examples_get_passages_retrieved_through_the_knowledge_base(tiny_lm, dataset, tmp_path):
+    from tools.fusion.train import build, examples
+
+    notes = tmp_path / "shapes.md"
+    notes.write_text("# Shapes\n\nA blue car is a toy.\n\n## Houses\n\nA red house has a roof.\n")
+    cfg = config(tiny_lm, dataset, tmp_path / "run", epochs=1)
+    cfg.knowledge = {"passages": [str(notes)], "k": 2}
+    items = examples(cfg)
+    assert all(item.passages for item in items)
+    assert any("blue car" in p for item in items for p in item.passages)
+    _, encoder = build(cfg)
+    batch = encoder.batch(items)
+    assert batch.knowledge_mask.any(1).all() and batch.knowledge.abs().sum() > 0

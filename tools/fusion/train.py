@@ -21,7 +21,7 @@ import json
 import random
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,9 @@ class TrainConfig:
     checkpoint_every: int = 50
     max_tokens: int = 128
     max_examples: int | None = None
+    #: ``{"passages": ["docs/", ...], "k": 3}``: documents ingested into a knowledge base of
+    #: the run; each example without passages of its own gets the top-k for its question.
+    knowledge: dict[str, Any] | None = None
     seed: int = 0
     models_dir: str = "data/models"
 
@@ -63,7 +66,25 @@ def examples(config: TrainConfig) -> list[Example]:
     reader = READERS[spec.pop("format")]
     found = list(reader(**{k: Path(v) for k, v in spec.items()}))
     random.Random(config.seed).shuffle(found)
-    return found[: config.max_examples] if config.max_examples else found
+    found = found[: config.max_examples] if config.max_examples else found
+    return with_knowledge(found, config) if config.knowledge else found
+
+
+def with_knowledge(items: list[Example], config: TrainConfig) -> list[Example]:
+    """Passages retrieved for each example through Vira's own knowledge base (hybrid search
+    over the documents the config names), as the assistant would retrieve them."""
+    from knowledge_base import KnowledgeBase, KnowledgeSettings
+
+    spec = config.knowledge or {}
+    settings = KnowledgeSettings(data_dir=Path(config.output_dir) / "knowledge")
+    kb = KnowledgeBase(settings)
+    kb.ingest([Path(p) for p in spec.get("passages", [])])
+    k = int(spec.get("k", 3))
+    return [
+        item if item.passages
+        else replace(item, passages=tuple(h.text for h in kb.search(item.question, k=k)))
+        for item in items
+    ]  # fmt: skip
 
 
 def build(config: TrainConfig) -> tuple[FusionVLM, Encoder]:
