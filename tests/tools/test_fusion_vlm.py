@@ -6,6 +6,8 @@ checkpoint, generation, and the fusion module's weights."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -152,7 +154,7 @@ def test_evaluation_reports_vqa_accuracy_and_recall(trained_run, dataset, tmp_pa
 def test_the_assistant_answers_with_the_trained_model_as_its_backend(trained_run, dataset):
     from assistant import Assistant, Settings
 
-    assistant = Assistant(Settings(vlm=f"trained:{trained_run}"))
+    assistant = Assistant(Settings(vlm=f"trained:{trained_run}"))  # the earlier name still works
     answer = assistant.session("s").ask_text("What is it?", images=[dataset.parent / "s1.png"])
     assert "blue car" in answer.text, answer.text
 
@@ -213,9 +215,6 @@ def test_readers_for_coco_llava_okvqa_and_aokvqa(tmp_path):
 
 
 def test_the_same_command_runs_under_accelerate_launch_in_bf16(tiny_lm, dataset, tmp_path):
-    import subprocess
-    import sys
-
     cfg = config(tiny_lm, dataset, tmp_path / "run", epochs=3)
     cfg.mixed_precision = "bf16"
     (tmp_path / "c.json").write_text(json.dumps(vars(cfg)))
@@ -257,3 +256,89 @@ def test_examples_get_passages_retrieved_through_the_knowledge_base(tiny_lm, dat
     _, encoder = build(cfg)
     batch = encoder.batch(items)
     assert batch.knowledge_mask.any(1).all() and batch.knowledge.abs().sum() > 0
+
+
+def test_one_batch_overfits_to_near_zero_loss(tiny_lm, dataset, tmp_path):
+    train(config(tiny_lm, dataset, tmp_path / "run", epochs=120, freeze_language_model=False,
+                 contrastive_weight=0.0))  # fmt: skip
+    seen = losses(tmp_path / "run")
+    assert seen[0] > 2.0 and sum(seen[-5:]) / 5 < 0.05, (seen[0], seen[-5:])
+
+
+def test_a_checkpoint_reloads_to_identical_outputs(tiny_lm, dataset, tmp_path):
+    from tools.fusion.train import build, examples
+    from tools.fusion.vlm.checkpoint import load_trained, save_trained
+
+    cfg = config(tiny_lm, dataset, tmp_path / "run", epochs=1)
+    model, encoder = build(cfg)
+    torch.manual_seed(1)
+    with torch.no_grad():  # weights no fresh model has, so a silent non-load would show
+        for p in model.trainable():
+            p.add_(torch.randn_like(p) * 0.1)
+    save_trained(model, tmp_path / "saved", cfg.max_tokens)
+    again, _ = load_trained(tmp_path / "saved", tmp_path / "models")
+    batch = encoder.batch(examples(cfg))
+    model.eval()
+    with torch.inference_mode():
+        assert torch.equal(model(batch).loss, again(batch).loss)
+        prompts = encoder.batch(examples(cfg), with_answer=False)
+        assert model.generate(prompts, 6) == again.generate(prompts, 6)
+
+
+def test_batched_generation_equals_one_prompt_at_a_time(trained_run, dataset):
+    from tools.fusion.vlm.checkpoint import load_trained
+    from tools.fusion.vlm.data import Example
+
+    model, encoder = load_trained(trained_run / "model", trained_run / "models")
+    questions = ["What is it?", "What is in this picture, please?", "Name it.", "It is?"]
+    prompts = [Example(dataset.parent / f"s{n}.png", q, "") for n, q in enumerate(questions)]
+    eos = encoder.tokenizer.eos_token_id
+    together = model.generate(encoder.batch(prompts, with_answer=False), 8, eos)
+    alone = [model.generate(encoder.batch([p], with_answer=False), 8, eos)[0] for p in prompts]
+    assert together == alone
+
+
+def test_two_processes_match_one_with_the_same_global_batch(tiny_lm, dataset, tmp_path):
+    from safetensors.torch import load_file
+
+    def launch(processes: int) -> dict[str, torch.Tensor]:
+        out = tmp_path / f"run{processes}"
+        cfg = config(tiny_lm, dataset, out, epochs=4, contrastive_weight=0.0)
+        (tmp_path / f"c{processes}.json").write_text(json.dumps(vars(cfg)))
+        command = [sys.executable, "-m", "accelerate.commands.launch",
+                   "--num_processes", str(processes), "--num_machines", "1",
+                   "--dynamo_backend", "no", "--cpu", "--main_process_port", "29517",
+                   "-m", "tools.fusion.train", str(tmp_path / f"c{processes}.json")]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return load_file(str(out / "model" / "trained.safetensors"))
+
+    one, two = launch(1), launch(2)
+    assert one.keys() == two.keys()
+    start = train_start(tiny_lm, dataset, tmp_path)
+    moved = max((one[k] - start[k]).abs().max().item() for k in one)
+    apart = max((one[k] - two[k]).abs().max().item() for k in one)
+    # Each process sees half of every batch and DDP averages the gradients: the weights move
+    # the same way; per-process token means differ slightly from the global mean.
+    assert moved > 0.01 and apart < 0.1 * moved, (moved, apart)
+
+
+def train_start(tiny_lm, dataset, tmp_path) -> dict[str, torch.Tensor]:
+    """The trainable weights as a run with seed 0 initialises them."""
+    from accelerate.utils import set_seed
+
+    from tools.fusion.train import build
+
+    set_seed(0)
+    model, _ = build(config(tiny_lm, dataset, tmp_path / "init", epochs=1))
+    return {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+
+
+def test_the_fusion_backend_streams_an_answer_in_the_assistant(trained_run, dataset):
+    from assistant import Assistant, Settings
+
+    assistant = Assistant(Settings(vlm=f"fusion:{trained_run}"))
+    events = list(assistant.session("s").ask("What is it?", images=[dataset.parent / "s1.png"]))
+    tokens = [e.text for e in events if e.kind == "token"]
+    assert len(tokens) >= 2 and "".join(tokens) == events[-1].answer.text
+    assert "blue car" in events[-1].answer.text

@@ -35,7 +35,8 @@ def test_other_backends(monkeypatch):
     [
         ("gpt5", "unknown VLM backend 'gpt5'"),
         ("transformers", "transformers needs a model: transformers:"),
-        ("trained", "trained needs a model: .*trained:runs/stage1"),
+        ("fusion", "fusion needs a model: .*fusion:runs/stage1"),
+        ("trained", "trained needs a model: .*fusion:runs/stage1"),
         ("openai:m", "needs VIRA_OPENAI_BASE_URL"),
     ],
 )

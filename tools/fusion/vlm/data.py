@@ -79,13 +79,49 @@ def read_aokvqa(questions: Path, images: Path) -> Iterator[Example]:
         yield Example(item.image, item.question, answer, tuple(record.get("rationales", [])))
 
 
+#: easy-VQA's train images from this id on are held out of training as a validation slice.
+EASY_VQA_VALIDATION_FROM = 3600
+
+
+def read_easy_vqa(split: str) -> Iterator[Example]:
+    """easy-VQA (the ``easy-vqa`` package: 64x64 images of one coloured shape, 13 answers).
+    ``train`` is the package's train split without its last 400 images, which form
+    ``validation``; ``test`` is the package's test split (report on it, never tune on it)."""
+    import easy_vqa
+
+    if split not in ("train", "validation", "test"):
+        raise ValueError(f"easy-VQA has no split {split!r}: use train, validation or test")
+    source = "test" if split == "test" else "train"
+    questions, answers, image_ids = getattr(easy_vqa, f"get_{source}_questions")()
+    paths = getattr(easy_vqa, f"get_{source}_image_paths")()
+    for question, answer, image_id in zip(questions, answers, image_ids, strict=True):
+        held_out = image_id >= EASY_VQA_VALIDATION_FROM
+        if source == "test" or held_out == (split == "validation"):
+            yield Example(Path(paths[image_id]), question, answer)
+
+
 READERS: dict[str, Callable[..., Iterator[Example]]] = {
+    "easy_vqa": read_easy_vqa,
     "okvqa": read_okvqa,
     "aokvqa": read_aokvqa,
     "coco": read_coco_captions,
     "llava": read_llava,
     "vira": read_vira_jsonl,
 }
+
+
+#: Reader arguments that are not file paths.
+_NOT_PATHS = {"split"}
+
+
+def read_examples(spec: dict[str, Any]) -> list[Example]:
+    """The examples a config's ``data`` names: ``{"format": ..., <reader arguments>}``."""
+    spec = dict(spec)
+    fmt = spec.pop("format", None)
+    if fmt not in READERS:
+        raise ValueError(f"unknown data format {fmt!r}: use {', '.join(READERS)}")
+    args = {k: v if k in _NOT_PATHS else Path(v) for k, v in spec.items()}
+    return list(READERS[fmt](**args))
 
 
 class Encoder:

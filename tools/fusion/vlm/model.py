@@ -111,30 +111,37 @@ class FusionVLM(nn.Module):
 
     @torch.inference_mode()
     def generate(
-        self, batch: Batch, max_new_tokens: int = 32, eos_token_id: int | None = None
+        self,
+        batch: Batch,
+        max_new_tokens: int = 32,
+        eos_token_id: int | None = None,
+        streamer: Any = None,
     ) -> list[list[int]]:
-        """Greedy answers for prompts (``batch.labels`` all IGNORE), one example at a time
-        (prompts differ in length; left padding is not worth it for evaluation sizes)."""
-        answers = []
-        for i in range(len(batch.input_ids)):
-            keep = batch.attention_mask[i].bool()
-            one = Batch(
-                batch.vision[i : i + 1], batch.input_ids[i : i + 1, keep],
-                batch.attention_mask[i : i + 1, keep], batch.labels[i : i + 1, keep],
-                batch.knowledge[i : i + 1], batch.knowledge_mask[i : i + 1],
-            )  # fmt: skip
-            text = self.lm.get_input_embeddings()(one.input_ids)
-            context = torch.cat([self.prefix(one, text, one.attention_mask.bool()), text], dim=1)
-            out = self.lm.generate(
-                inputs_embeds=context,
-                attention_mask=torch.ones(
-                    context.shape[:2], dtype=torch.long, device=context.device
-                ),
-                max_new_tokens=max_new_tokens,
-                do_sample=False,
-                eos_token_id=eos_token_id,
-                pad_token_id=eos_token_id,
-            )
-            tokens = [t for t in out[0].tolist() if t != eos_token_id]
-            answers.append(tokens)
-        return answers
+        """Greedy answers for prompts (``batch.labels`` all IGNORE), the whole batch at once:
+        each row's prefix and prompt are left-padded so that every answer starts at the same
+        position. ``streamer`` (a transformers streamer) gets the tokens as they come."""
+        text = self.lm.get_input_embeddings()(batch.input_ids)
+        mask = batch.attention_mask.bool()
+        prefix = self.prefix(batch, text, mask)
+        rows = [torch.cat([prefix[i], text[i, mask[i]]]) for i in range(len(text))]
+        width = max(len(r) for r in rows)
+        context = text.new_zeros((len(rows), width, text.shape[-1]))
+        attention = torch.zeros((len(rows), width), dtype=torch.long, device=text.device)
+        for i, row in enumerate(rows):
+            context[i, width - len(row) :] = row
+            attention[i, width - len(row) :] = 1
+        out = self.lm.generate(
+            inputs_embeds=context,
+            attention_mask=attention,
+            max_new_tokens=max_new_tokens,
+            do_sample=False,
+            eos_token_id=eos_token_id,
+            pad_token_id=eos_token_id,
+            streamer=streamer,
+        )
+        return [_until(tokens, eos_token_id) for tokens in out.tolist()]
+
+
+def _until(tokens: list[int], eos: int | None) -> list[int]:
+    """The answer's tokens before its first end-of-sequence (the rest is padding)."""
+    return tokens[: tokens.index(eos)] if eos in tokens else tokens

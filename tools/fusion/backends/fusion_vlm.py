@@ -1,4 +1,4 @@
-"""``VIRA_VLM=trained:<run dir>``: answers from a fusion VLM trained with
+"""``VIRA_VLM=fusion:<run dir>``: answers from a fusion VLM trained with
 ``python -m tools.fusion.train`` (its ``model/`` folder, or that folder itself). It looks at
 the pixels of the turn's first image through its own vision tower and projector, and reads the
 retrieved passages through its knowledge fusion."""
@@ -17,13 +17,13 @@ from tools.fusion.prompt import FusionRequest, user_message
 MAX_ANSWER_TOKENS = 64
 
 
-class TrainedFusionBackend:
+class FusionVLMBackend:
     sees_pixels = True
 
     def __init__(self, folder: Path, models_dir: Path) -> None:
         self.folder = folder / "model" if (folder / "model").is_dir() else folder
         self.models_dir = models_dir
-        self.key = f"trained-{self.folder.resolve().parent.name}"
+        self.key = f"fusion-{self.folder.resolve().parent.name}"
         self._loaded: tuple[Any, Any] | None = None
         self._lock = threading.Lock()  # one generation at a time on one model
         self._users = Occupancy()
@@ -50,7 +50,10 @@ class TrainedFusionBackend:
         return user_message(request)
 
     def stream(self, request: FusionRequest) -> Iterator[str]:
+        """The answer's words as the model produces them (generation runs in a thread that
+        feeds a transformers streamer)."""
         from PIL import Image
+        from transformers import TextIteratorStreamer
 
         from tools.fusion.vlm.data import Example
 
@@ -62,6 +65,15 @@ class TrainedFusionBackend:
                 Path("-"), request.question, "", tuple(h.text for h in request.passages)
             )
             batch = encoder.batch_of_images([example], [image])
+            streamer = TextIteratorStreamer(encoder.tokenizer, skip_special_tokens=True)
             eos = encoder.tokenizer.eos_token_id
-            tokens = model.generate(batch, MAX_ANSWER_TOKENS, eos)[0]
-        yield encoder.tokenizer.decode(tokens, skip_special_tokens=True).strip()
+            worker = threading.Thread(
+                target=model.generate,
+                args=(batch, MAX_ANSWER_TOKENS, eos, streamer),
+                daemon=True,
+            )
+            worker.start()
+            try:
+                yield from (text for text in streamer if text)
+            finally:
+                worker.join()
