@@ -16,8 +16,8 @@ from pathlib import Path
 
 from tools.fusion.backends.base import FusionBackend
 from tools.fusion.backends.composed import ComposedBackend
-from tools.fusion.backends.openai_compat import OpenAIBackend
 from tools.fusion.backends.fusion_vlm import FusionVLMBackend
+from tools.fusion.backends.openai_compat import OpenAIBackend
 from tools.fusion.backends.transformers_vlm import TransformersBackend
 from tools.fusion.gguf import QWEN_CODER_0_5B, QWEN_CODER_1_5B
 from tools.settings import ToolSettings
