@@ -13,12 +13,26 @@ import json
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from tools.fusion.vlm.checkpoint import load_trained
 from tools.fusion.vlm.data import CAPTION_PROMPT, Example, read_examples
 from tools.fusion.vlm.metrics import caption_scores, recall_at_k, vqa_accuracy
+
+
+def predict(
+    model: Any, encoder: Any, prompts: list[Example], batch_size: int = 32, max_new_tokens: int = 32
+) -> list[str]:
+    """The model's greedy answer to each prompt (its image and question), in batches."""
+    said = []
+    eos = encoder.tokenizer.eos_token_id
+    for start in range(0, len(prompts), batch_size):
+        batch = encoder.batch(prompts[start : start + batch_size], with_answer=False)
+        tokens = model.generate(batch, max_new_tokens, eos)
+        said += [encoder.tokenizer.decode(t, skip_special_tokens=True).strip() for t in tokens]
+    return said
 
 
 def evaluate(run: Path, data: dict, models_dir: Path, batch_size: int = 8) -> dict[str, float]:
@@ -29,12 +43,7 @@ def evaluate(run: Path, data: dict, models_dir: Path, batch_size: int = 8) -> di
     for item in items:  # one prediction per (image, question), against all its answers
         grouped[(item.image, item.question)].append(item.answer)
     keys = list(grouped)
-    said = []
-    eos = encoder.tokenizer.eos_token_id
-    for start in range(0, len(keys), batch_size):
-        prompts = [Example(img, q, "") for img, q in keys[start : start + batch_size]]
-        tokens = model.generate(encoder.batch(prompts, with_answer=False), 32, eos)
-        said += [encoder.tokenizer.decode(t, skip_special_tokens=True).strip() for t in tokens]
+    said = predict(model, encoder, [Example(img, q, "") for img, q in keys], batch_size)
     scores: dict[str, float] = {"examples": float(len(keys))}
     captions = [i for i, (_, q) in enumerate(keys) if q == CAPTION_PROMPT]
     questions = [i for i, (_, q) in enumerate(keys) if q != CAPTION_PROMPT]

@@ -47,6 +47,7 @@ class TrainConfig:
     checkpoint_every: int = 50
     max_tokens: int = 128
     max_examples: int | None = None
+    max_steps: int | None = None  # stop early (a time budget on a CPU demo)
     #: ``{"passages": ["docs/", ...], "k": 3}``: documents ingested into a knowledge base of
     #: the run; each example without passages of its own gets the top-k for its question.
     knowledge: dict[str, Any] | None = None
@@ -105,29 +106,31 @@ def train(config: TrainConfig) -> dict[str, float]:
     set_seed(config.seed)
     model, encoder = build(config)
     items = examples(config)
-    # The frozen tower runs once per image, before training (not once per epoch). batch_size
-    # is the global batch: each process takes its share of every batch (data parallel).
+    # batch_size is the global batch: each process takes its share of every batch (data
+    # parallel). The encoder keeps each image's tower features: the tower runs once per image.
     share = slice(accelerator.process_index, None, accelerator.num_processes)
-    batches = [encoder.batch(items[i : i + config.batch_size][share])
-               for i in range(0, len(items), config.batch_size)]  # fmt: skip
+    starts = range(0, len(items), config.batch_size)
     optimizer = torch.optim.AdamW(model.trainable(), lr=config.learning_rate)
     model, optimizer = accelerator.prepare(model, optimizer)
     checkpoints = out / "checkpoints"
     step = _resume(accelerator, model, optimizer, checkpoints)
-    total = config.epochs * len(batches)
+    total = config.epochs * len(starts)
+    total = min(total, config.max_steps) if config.max_steps else total
     metrics: dict[str, float] = {}
     log = (out / "metrics.jsonl").open("a") if accelerator.is_main_process else None
     bar = tqdm(total=total, initial=step, disable=not accelerator.is_local_main_process)
     model.train()
     while step < total:
-        batch = batches[step % len(batches)].to(accelerator.device)
+        first = starts[step % len(starts)]
+        batch = encoder.batch(items[first : first + config.batch_size][share])
+        batch = batch.to(accelerator.device)
         with accelerator.accumulate(model):
             output = model(batch)
             accelerator.backward(output.loss)
             optimizer.step()
             optimizer.zero_grad()
         step += 1
-        metrics = {"step": step, "epoch": step / len(batches), "loss": output.loss.item(),
+        metrics = {"step": step, "epoch": step / len(starts), "loss": output.loss.item(),
                    "lm_loss": float(output.lm_loss),
                    "contrastive_loss": float(output.contrastive_loss)}  # fmt: skip
         bar.update(1)

@@ -100,8 +100,16 @@ def read_easy_vqa(split: str) -> Iterator[Example]:
             yield Example(Path(paths[image_id]), question, answer)
 
 
+def read_scenes(path: Path, knowledge: str = "fusion") -> Iterator[Example]:
+    """CLEVR-style scenes from ``python -m tools.fusion.vlm.scenes`` (see there)."""
+    from tools.fusion.vlm.scenes import read_scenes as read
+
+    return read(path, knowledge)
+
+
 READERS: dict[str, Callable[..., Iterator[Example]]] = {
     "easy_vqa": read_easy_vqa,
+    "scenes": read_scenes,
     "okvqa": read_okvqa,
     "aokvqa": read_aokvqa,
     "coco": read_coco_captions,
@@ -111,7 +119,7 @@ READERS: dict[str, Callable[..., Iterator[Example]]] = {
 
 
 #: Reader arguments that are not file paths.
-_NOT_PATHS = {"split"}
+_NOT_PATHS = {"split", "knowledge"}
 
 
 def read_examples(spec: dict[str, Any]) -> list[Example]:

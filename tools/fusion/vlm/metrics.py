@@ -5,6 +5,7 @@ recall@k from the contrastive heads."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import torch
 
@@ -39,6 +40,25 @@ def vqa_accuracy(answers: list[list[str]], predictions: list[str]) -> float:
         matches = sum(_tokens(g) == _tokens(said) for g in gold)
         total += min(1.0, matches / 3) if len(gold) >= 3 else float(matches > 0)
     return total / max(1, len(answers))
+
+
+#: Spellings that name the same answer.
+SAME = {"grey": "gray", "0": "zero", "1": "one", "2": "two", "3": "three", "4": "four"}
+
+
+def closed_set_right(
+    said: str, gold: str, groups: Sequence[Sequence[str]], same: dict[str, str] | None = None
+) -> bool:
+    """Whether a free-text answer gives ``gold`` of a closed set: yes/no by its first yes or
+    no; otherwise it names ``gold`` and no rival from gold's group (colours, shapes, numbers):
+    "The shape is red." is right for red, "red or blue" is not, "2 red objects" is right for
+    two. Lets a sentence be scored like a one-word answer."""
+    same = SAME | (same or {})
+    words = [same.get(w, w) for w in _tokens(said).split()]
+    if gold in ("yes", "no"):
+        return next((w for w in words if w in ("yes", "no")), None) == gold
+    rivals = next((g for g in groups if gold in g), (gold,))
+    return {c for c in rivals if c in words} == {gold}
 
 
 def recall_at_k(images: torch.Tensor, texts: torch.Tensor, ks: tuple[int, ...] = (1, 5, 10)

@@ -1,0 +1,94 @@
+"""The fusion VLM's demonstration data: easy-VQA's splits (the packaged dataset), the CLEVR-style
+scene generator and its inventory notes, and the closed-set scoring of free-text answers."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import pytest
+from PIL import Image
+
+from tools.fusion.vlm.data import read_examples
+from tools.fusion.vlm.metrics import closed_set_right
+from tools.fusion.vlm.scenes import COLOURS, NUMBERS, generate, kinds
+
+
+def test_easy_vqa_splits_hold_validation_images_out_of_training():
+    train = read_examples({"format": "easy_vqa", "split": "train"})
+    validation = read_examples({"format": "easy_vqa", "split": "validation"})
+    test = read_examples({"format": "easy_vqa", "split": "test"})
+    assert len(train) + len(validation) == 38_575 and len(test) == 9_673
+    assert not {e.image for e in train} & {e.image for e in validation}
+    assert len({e.image for e in validation}) == 400
+    assert {e.answer for e in test} <= {"circle", "rectangle", "triangle", "yes", "no", "red",
+                                        "green", "blue", "black", "gray", "teal", "brown",
+                                        "yellow"}  # fmt: skip
+    with pytest.raises(ValueError, match="no split 'dev'"):
+        read_examples({"format": "easy_vqa", "split": "dev"})
+
+
+@pytest.fixture(scope="module")
+def scenes(tmp_path_factory):
+    out = tmp_path_factory.mktemp("scenes")
+    return generate(out, "train", 40, seed=3)
+
+
+def test_scene_answers_agree_with_the_pixels_and_the_captions(scenes):
+    rows = [json.loads(line) for line in scenes.read_text().splitlines()]
+    by_image = defaultdict(list)
+    for row in rows:
+        by_image[row["image"]].append(row)
+    assert len(by_image) == 40
+    for image, questions in by_image.items():
+        pixels = set(Image.open(scenes.parent / image).convert("RGB").getdata())
+        caption = next(q["answer"] for q in questions if q["kind"] == "caption")
+        for q in questions:
+            if q["kind"] == "colour":
+                assert COLOURS[q["answer"]] in pixels  # the colour is really drawn
+            if q["question"].startswith("How many") and q["question"].split()[2] in COLOURS:
+                colour = q["question"].split()[2]
+                assert caption.count(f" {colour} ") == NUMBERS.index(q["answer"])
+    assert set(kinds(scenes)) == {"caption", "count", "colour", "position", "knowledge"}
+
+
+def test_owners_come_only_from_each_scenes_note(scenes):
+    """The same kind of object belongs to different people in different scenes, so the
+    picture alone cannot tell whose it is; the scene's note always can."""
+    owners = defaultdict(set)
+    for row in map(json.loads, scenes.read_text().splitlines()):
+        if row["kind"] == "knowledge":
+            assert any(row["answer"] in p for p in row["passages"])
+            for passage in row["passages"]:
+                words = passage.rstrip(".").split()
+                owners[(words[1], words[2])].add(words[-1])
+    assert max(len(v) for v in owners.values()) >= 2
+
+
+def test_the_note_goes_to_fusion_to_the_text_or_nowhere(scenes):
+    def knowledge_item(mode):
+        found = read_examples({"format": "scenes", "path": str(scenes), "knowledge": mode})
+        return next(e for e in found if "Whose" in e.question)
+
+    fused, text, none = (knowledge_item(m) for m in ("fusion", "text", "none"))
+    assert fused.passages and fused.question.startswith("Whose")
+    assert not text.passages and text.question.startswith("The ") and "belongs to" in text.question
+    assert not none.passages and none.question == fused.question
+
+
+@pytest.mark.parametrize(
+    ("said", "gold", "right"),
+    [
+        ("red", "red", True),
+        ("The shape is red.", "red", True),
+        ("red or blue", "red", False),
+        ("Yes, it is a circle.", "yes", True),
+        ("No.", "yes", False),
+        ("It is grey.", "gray", True),
+        ("There are 2 red objects.", "two", True),
+        ("I don't know.", "red", False),
+    ],
+)
+def test_closed_set_scoring_of_free_text_answers(said, gold, right):
+    groups = [("red", "blue", "gray"), ("circle", "square"), ("one", "two")]
+    assert closed_set_right(said, gold, groups) is right
