@@ -59,17 +59,20 @@ def composed_answers(items: list[Example]) -> tuple[list[str], float]:
     return said, (time.perf_counter() - start) / max(1, len(items))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--config", type=Path, default=CONFIG, help="a training config")
     parser.add_argument("--steps", type=int, default=None, help="training steps (config's)")
-    parser.add_argument("--composed", type=int, default=200, help="test questions for composed")
+    parser.add_argument("--composed", type=int, default=150, help="test questions for composed")
     parser.add_argument("--test", type=int, default=0, help="test questions (0: all)")
     parser.add_argument("--reuse", action="store_true", help="evaluate the run already trained")
-    args = parser.parse_args()
+    return parser
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
     import easy_vqa
 
     choices = easy_vqa.get_answers()
-    config = TrainConfig.read(CONFIG)
+    config = TrainConfig.read(args.config)
     config.max_steps = args.steps or config.max_steps
     run = Path(config.output_dir)
     report: dict[str, object] = {"config": config.model, "steps": config.max_steps,
@@ -109,7 +112,12 @@ def main() -> int:
                                        for i, a in shown]  # fmt: skip
     report["sample_questions"] = len(items)
     report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    print(json.dumps(report, indent=2))
+    return report
+
+
+def main() -> int:
+    args = arguments(argparse.ArgumentParser(description=__doc__)).parse_args()
+    print(json.dumps(run(args), indent=2))
     return 0
 
 

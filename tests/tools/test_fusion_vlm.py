@@ -342,3 +342,13 @@ def test_the_fusion_backend_streams_an_answer_in_the_assistant(trained_run, data
     tokens = [e.text for e in events if e.kind == "token"]
     assert len(tokens) >= 2 and "".join(tokens) == events[-1].answer.text
     assert "blue car" in events[-1].answer.text
+
+
+def test_stage_two_starts_from_stage_ones_weights(tiny_lm, dataset, trained_run, tmp_path):
+    fresh = config(tiny_lm, dataset, tmp_path / "fresh", epochs=1, freeze_language_model=False)
+    train(fresh)
+    started = config(tiny_lm, dataset, tmp_path / "next", epochs=1, freeze_language_model=False)
+    started.init_from = str(trained_run)
+    train(started)
+    # The trained run already knows the four captions: its first loss is far below a fresh one.
+    assert losses(tmp_path / "next")[0] < 0.3 * losses(tmp_path / "fresh")[0]

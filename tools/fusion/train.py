@@ -53,6 +53,9 @@ class TrainConfig:
     knowledge: dict[str, Any] | None = None
     seed: int = 0
     models_dir: str = "data/models"
+    #: A finished run (its ``model/``) whose trained weights start this one: stage 2 begins
+    #: from stage 1's projector and fusion, as LLaVA's second stage does.
+    init_from: str | None = None
 
     @classmethod
     def read(cls, path: Path) -> TrainConfig:
@@ -105,6 +108,8 @@ def train(config: TrainConfig) -> dict[str, float]:
     )
     set_seed(config.seed)
     model, encoder = build(config)
+    if config.init_from:
+        _start_from(model, Path(config.init_from))
     items = examples(config)
     # batch_size is the global batch: each process takes its share of every batch (data
     # parallel). The encoder keeps each image's tower features: the tower runs once per image.
@@ -164,6 +169,17 @@ def _checkpoint(
     torch.save(optimizer.state_dict(), target / "optimizer.pt")
     for old in sorted(folder.glob("step-*"))[:-KEEP_CHECKPOINTS]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _start_from(model: FusionVLM, run: Path) -> None:
+    from safetensors.torch import load_file
+
+    folder = run / "model" if (run / "model").is_dir() else run
+    weights = load_file(str(folder / WEIGHTS))
+    unknown = set(weights) - set(dict(model.named_parameters()))
+    if unknown:
+        raise ValueError(f"{folder} has weights this model lacks: {sorted(unknown)[:3]}")
+    model.load_state_dict(weights, strict=False)
 
 
 def _resume(accelerator: Any, model: Any, optimizer: Any, folder: Path) -> int:
