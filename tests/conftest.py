@@ -12,6 +12,8 @@ from knowledge_base import KnowledgeBase, KnowledgeSettings
 from knowledge_base.embeddings import ImageEmbedding, SentenceTransformerEmbedding
 from tests.servers import free_port
 from tools.fusion.backends.composed import ComposedBackend
+from tools.fusion.backends.llama_server import ServerOptions, installed_binary
+from tools.fusion.backends.served import ServedBackend
 from tools.fusion.gguf import QWEN_CODER_1_5B
 from ui import build_ui, launch
 
@@ -77,18 +79,32 @@ def composed_vlm(gguf_path) -> ComposedBackend:
     return ComposedBackend(gguf_path)
 
 
+@pytest.fixture(scope="session")
+def served_vlm(composed_vlm, tmp_path_factory) -> ServedBackend:
+    """The same model served by a real llama-server (4 slots), as the app runs it by default;
+    ``composed_vlm`` is its in-process fallback."""
+    binary = installed_binary()
+    assert binary is not None, "llama-server is missing: scripts/setup.sh installs it"
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    vlm = ServedBackend(composed_vlm, binary, ServerOptions(slots=4), log)
+    yield vlm
+    vlm.close()
+
+
 @pytest.fixture(scope="module")
-def launched(tmp_path_factory, embedding, ocr, image_embedding, composed_vlm):
+def launched(tmp_path_factory, embedding, ocr, image_embedding, served_vlm):
     """A real app on a free port (as ``python app.py`` serves it): (url, its Assistant)."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("app-data"))
     knowledge = KnowledgeBase(
         settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding
     )
-    vlm = composed_vlm
-    assistant = Assistant(settings, knowledge=knowledge, vlm=vlm)
+    assistant = Assistant(settings, knowledge=knowledge, vlm=served_vlm)
     demo = build_ui(assistant)
     port = free_port()
-    launch(demo, "127.0.0.1", port, settings.max_upload_bytes, block=False)
+    launch(
+        demo, "127.0.0.1", port, settings.max_upload_bytes, block=False,
+        concurrency=assistant.concurrency,
+    )  # fmt: skip
     yield f"http://127.0.0.1:{port}/", assistant
     demo.close()
 

@@ -20,7 +20,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running(command: list[str], ready_url: str, log: Path, timeout_s: float) -> Iterator[None]:
+def running(
+    command: list[str], ready_url: str, log: Path, timeout_s: float
+) -> Iterator[subprocess.Popen]:
     """Run ``command`` until ``ready_url`` answers; stop it afterwards."""
     with log.open("w") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
@@ -35,7 +37,7 @@ def running(command: list[str], ready_url: str, log: Path, timeout_s: float) -> 
                 pytest.fail(f"{command[0]} did not start: {log.read_text()[-2000:]}")
             time.sleep(0.3)
     try:
-        yield
+        yield proc
     finally:
         proc.terminate()
         proc.wait(timeout=30)

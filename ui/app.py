@@ -65,11 +65,14 @@ def launch(
     max_upload_bytes: int,
     block: bool = True,
     auth: Callable[[str, str], bool] | None = None,
+    concurrency: int = 4,
 ) -> None:
     """Serve the app; files in Gradio's cache go only to the client they were sent to.
-    ``auth`` (name, password -> ok) turns on Gradio's own sign-in page."""
+    ``auth`` (name, password -> ok) turns on Gradio's own sign-in page. ``concurrency``
+    events run at once (the answering engine's slots); later ones wait in Gradio's queue,
+    which shows them their place."""
     guard = Middleware(PrivateFiles, cache_dir=demo.GRADIO_CACHE)
-    demo.queue(default_concurrency_limit=4).launch(
+    demo.queue(default_concurrency_limit=concurrency).launch(
         server_name=host,
         server_port=port,
         allowed_paths=[],

@@ -1,6 +1,8 @@
 """Answering backends by name (``VIRA_VLM``):
 
-- ``composed`` (offline default): the packaged Qwen2.5-Coder-1.5B reads image facts.
+- ``composed`` (offline default): the packaged Qwen2.5-Coder-1.5B reads image facts; served by
+  llama.cpp's ``llama-server`` for many users at once when it is installed
+  (``VIRA_LLAMA_SERVER``), else in-process.
 - ``composed:small``: the packaged 0.5B for small machines, with citations added in code.
 - ``composed:/path/model.gguf``: any chat GGUF.
 - ``transformers:<model id or path>``: an image-text-to-text model (GPU when present).
@@ -15,9 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tools.fusion.backends.base import FusionBackend
-from tools.fusion.backends.composed import ComposedBackend
+from tools.fusion.backends.composed import CONTEXT_TOKENS, ComposedBackend
 from tools.fusion.backends.fusion_vlm import FusionVLMBackend
+from tools.fusion.backends.llama_server import ServerOptions, installed_binary, split_args
 from tools.fusion.backends.openai_compat import OpenAIBackend
+from tools.fusion.backends.served import ServedBackend
 from tools.fusion.backends.transformers_vlm import TransformersBackend
 from tools.fusion.gguf import QWEN_CODER_0_5B, QWEN_CODER_1_5B
 from tools.settings import ToolSettings
@@ -28,10 +32,32 @@ Factory = Callable[[str, ToolSettings], FusionBackend]
 def _composed(model: str, settings: ToolSettings) -> FusionBackend:
     models_dir = settings.data_dir / "models"
     if model in ("", "default"):
-        return ComposedBackend(QWEN_CODER_1_5B, models_dir)
-    if model == "small":
-        return ComposedBackend(QWEN_CODER_0_5B, models_dir, rules_again=True)
-    return ComposedBackend(Path(model), models_dir)
+        in_process = ComposedBackend(QWEN_CODER_1_5B, models_dir)
+    elif model == "small":
+        in_process = ComposedBackend(QWEN_CODER_0_5B, models_dir, rules_again=True)
+    else:
+        in_process = ComposedBackend(Path(model), models_dir)
+    binary = _server_binary(settings.llama_server)
+    if binary is None:
+        return in_process
+    options = ServerOptions(
+        slots=settings.server_slots,
+        context_per_slot=CONTEXT_TOKENS,
+        mmproj=settings.server_mmproj,
+        extra_args=split_args(settings.server_args),
+    )
+    return ServedBackend(in_process, binary, options, settings.data_dir / "logs/llama-server.log")
+
+
+def _server_binary(choice: str) -> Path | None:
+    if choice.strip().lower() in ("off", "no", "false", "0", "in-process"):
+        return None
+    if choice.strip().lower() in ("auto", ""):
+        return installed_binary()
+    path = Path(choice).expanduser()
+    if not path.is_file():
+        raise ValueError(f"VIRA_LLAMA_SERVER: no llama-server binary at {path}")
+    return path
 
 
 def _openai(model: str, settings: ToolSettings) -> FusionBackend:

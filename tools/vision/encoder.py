@@ -11,6 +11,7 @@ from PIL import Image
 from imaging import Ocr, TextLine, open_image
 from knowledge_base.embeddings.image_backend import ImageBackend
 from knowledge_base.embeddings.kinds import KIND_TOP_K, kinds
+from tools.vision.batching import Coalescer
 from tools.vision.cache import FactsCache
 from tools.vision.colors import dominant_colors, object_colors
 from tools.vision.facts import ImageFacts
@@ -46,6 +47,8 @@ class ImageEncoder:
         self.cache = FactsCache(cache_dir, key)
         self.top_k = top_k
         self.model_calls = 0  # images that went through the backend (cache misses)
+        # Several users' uploads at the same moment share one pass through the classifier.
+        self.classify = Coalescer(self._classify)
 
     def encode(self, source: ImageSource) -> ImageFacts:
         return self.encode_many([source])[0]
@@ -68,8 +71,7 @@ class ImageEncoder:
 
     def _run(self, images: dict[str, Image.Image]) -> list[ImageFacts]:
         ids, pixels = list(images), list(images.values())
-        vectors, labels = self.backend.embed_and_label(pixels, max(self.top_k, KIND_TOP_K))
-        self.model_calls += len(pixels)
+        vectors, labels = zip(*self.classify(pixels), strict=True)
         return [
             ImageFacts(
                 sha256=sha256,
@@ -88,6 +90,11 @@ class ImageEncoder:
                 ids, pixels, vectors, labels, strict=True
             )
         ]
+
+    def _classify(self, pixels: list[Image.Image]) -> list[tuple[list[float], list]]:
+        vectors, labels = self.backend.embed_and_label(pixels, max(self.top_k, KIND_TOP_K))
+        self.model_calls += len(pixels)
+        return list(zip(vectors, labels, strict=True))
 
     def _text(self, image: Image.Image) -> list[TextLine]:
         return self.ocr.lines(image) if self.ocr else []

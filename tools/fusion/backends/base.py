@@ -13,9 +13,10 @@ class FusionBackend(Protocol):
     key: str
     #: True when the backend looks at pixels itself; False when it reads image facts as text.
     sees_pixels: bool
-    #: Generations running or waiting now, for backends that run one at a time (0 for servers
-    #: that batch: they never make an answer wait for another).
+    #: Answers that must finish before a new one can start (0 when it would start at once).
     in_use: int
+    #: Answers generated at once (1 for one in-process context; a server's slots).
+    parallel: int
 
     def render(self, request: FusionRequest) -> str:
         """This turn's user message exactly as the model gets it (kept with the turn, so the

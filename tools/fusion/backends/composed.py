@@ -25,6 +25,7 @@ PROMPT_CACHE_BYTES = 512 * 2**20
 
 class ComposedBackend:
     sees_pixels = False
+    parallel = 1  # one llama.cpp context: answers wait for one another
 
     def __init__(
         self,
@@ -43,6 +44,12 @@ class ComposedBackend:
         self._lock = threading.Lock()  # one llama.cpp context: one generation at a time
         self._users = Occupancy()  # generations running or waiting (for a "busy" note)
 
+    def model_path(self) -> Path:
+        """The GGUF file (a packaged model is assembled from its packages the first time)."""
+        if isinstance(self.model, PackagedGguf):
+            return self.model.assemble(self.models_dir)
+        return Path(self.model)
+
     def _load(self):
         if self._llm is None:
             from llama_cpp import Llama
@@ -50,11 +57,7 @@ class ComposedBackend:
             from tools.fusion.backends.prompt_cache import PromptStateCache
 
             try:
-                path = (
-                    self.model.assemble(self.models_dir)
-                    if isinstance(self.model, PackagedGguf)
-                    else Path(self.model)
-                )
+                path = self.model_path()
                 llm = Llama(
                     model_path=str(path),
                     n_ctx=CONTEXT_TOKENS,

@@ -19,6 +19,7 @@ MAX_ANSWER_TOKENS = 64
 
 class FusionVLMBackend:
     sees_pixels = True
+    parallel = 1
 
     def __init__(self, folder: Path, models_dir: Path) -> None:
         self.folder = folder / "model" if (folder / "model").is_dir() else folder

