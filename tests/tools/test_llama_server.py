@@ -32,6 +32,7 @@ from tools.fusion.backends.llama_server import (
     server_command,
 )
 from tools.fusion.backends.served import ServedBackend
+from tools.fusion.backends.slots import SlotPool, conversation_key
 from tools.fusion.errors import BackendUnavailable
 from tools.fusion.prompt import FusionRequest, ImageRef, Turn, chat_messages, user_message
 from tools.fusion.registry import create_vlm
@@ -82,13 +83,54 @@ def test_the_command_listens_on_loopback_with_slots_and_passes_settings(tmp_path
         slots=6, context_per_slot=2048, mmproj=tmp_path / "mmproj.gguf",
         extra_args=("--n-gpu-layers", "99"),
     )  # fmt: skip
-    command = server_command(Path("/bin/llama-server"), tmp_path / "m.gguf", 8123, "k", options)
+    binary, model = Path("/bin/llama-server"), tmp_path / "m.gguf"
+    command = server_command(binary, model, 8123, "k", options, tmp_path / "slots")
     assert command[command.index("--host") + 1] == "127.0.0.1"
     assert command[command.index("--parallel") + 1] == "6"
     assert command[command.index("--ctx-size") + 1] == str(6 * 2048)
     assert "--cont-batching" in command and command[command.index("--api-key") + 1] == "k"
     assert command[command.index("--mmproj") + 1] == str(tmp_path / "mmproj.gguf")
+    assert command[command.index("--slot-save-path") + 1] == f"{tmp_path / 'slots'}/"
     assert command[-2:] == ["--n-gpu-layers", "99"]
+
+
+def test_the_slot_pool_keeps_each_conversation_where_it_can_find_it(tmp_path):
+    pool = SlotPool(2, tmp_path)
+    a = pool.acquire("conv-a")
+    assert (a.save, a.restore) == (None, None)
+    pool.release(a)
+    again = pool.acquire("conv-a")  # its own slot, nothing to move
+    assert again.slot == a.slot and (again.save, again.restore) == (None, None)
+    b = pool.acquire("conv-b")  # the other, empty slot
+    assert b.slot != a.slot and b.save is None
+    pool.release(again)
+    pool.release(b)
+    c = pool.acquire("conv-c")  # both taken: the least recently used is saved first
+    assert c.slot == a.slot and c.save == "conv-a" and c.restore is None
+    pool.file("conv-a").write_bytes(b"state")  # what the server wrote
+    pool.release(c)
+    back = pool.acquire("conv-a")
+    assert back.slot == b.slot and back.save == "conv-b" and back.restore == "conv-a"
+    pool.release(back, holds=False)  # a failed answer: the slot's contents are unknown
+    assert pool.acquire("conv-a").restore == "conv-a"
+
+
+def test_a_full_pool_makes_the_next_one_wait_and_says_how_many_are_ahead(tmp_path):
+    import threading
+
+    pool = SlotPool(1, tmp_path)
+    first = pool.acquire("conv-a")
+    got: list = []
+    waiter = threading.Thread(target=lambda: got.append(pool.acquire("conv-b")))
+    waiter.start()
+    deadline = time.monotonic() + 5
+    while pool.waiting == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert not got and pool.busy == 1
+    pool.release(first)
+    waiter.join(5)
+    assert got and got[0].slot == first.slot and got[0].save == "conv-a"
 
 
 def test_settings_choose_the_server_its_slots_and_its_arguments(binary, tmp_path):
@@ -111,15 +153,16 @@ def test_temperature_zero_answers_are_those_of_the_in_process_model(served_vlm, 
     assert not served_vlm.fell_back and served_vlm.server.running
 
 
-def test_a_follow_up_reuses_its_conversation_prefix_after_other_users_took_the_slots(
+def test_a_follow_up_resumes_its_own_conversation_after_other_users_took_every_slot(
     served_vlm, refs
 ):
-    """The server's own counters: the follow-up's prompt tokens come from the cache, even
-    after more other conversations than there are slots ran in between."""
+    """The server's own counters: the follow-up reads only its new turn, although more other
+    conversations than there are slots (sharing its system prompt and first facts) ran in
+    between."""
     url = served_vlm.server.ensure()
     first = FusionRequest("What is the locker code?", [refs(factories.text_image(["Code 9"]))])
     answer = _answer(served_vlm, first)
-    for n in range(served_vlm.parallel + 1):  # every slot is taken by someone else
+    for n in range(served_vlm.parallel + 1):
         other = refs(factories.text_image([f"Other sign {n}: gate {n}"]))
         _answer(served_vlm, FusionRequest("What does it say?", [other]))
     history = [
@@ -127,12 +170,22 @@ def test_a_follow_up_reuses_its_conversation_prefix_after_other_users_took_the_s
         Turn("assistant", answer, images=("img-1",)),
     ]
     follow_up = FusionRequest("And which floor is it on?", first.images, history=history)
-    timings = _completion(url, served_vlm.server.api_key, chat_messages(follow_up))["timings"]
+    lease = served_vlm.pool.acquire(conversation_key(follow_up))
+    try:
+        assert lease.restore == conversation_key(first)  # its own, saved when evicted
+        served_vlm.prepare(lease)
+        messages = chat_messages(follow_up)
+        timings = _completion(url, served_vlm.server.api_key, messages, lease.slot)["timings"]
+    finally:
+        served_vlm.pool.release(lease)
     assert timings["cache_n"] > 5 * timings["prompt_n"], timings
 
 
-def _completion(url: str, key: str, messages: list[dict]) -> dict:
-    body = {"messages": messages, "max_tokens": 8, "temperature": 0, "cache_prompt": True}
+def _completion(url: str, key: str, messages: list[dict], slot: int) -> dict:
+    body = {
+        "messages": messages, "max_tokens": 8, "temperature": 0, "cache_prompt": True,
+        "id_slot": slot,
+    }  # fmt: skip
     request = urllib.request.Request(
         f"{url}/chat/completions",
         json.dumps(body).encode(),
@@ -161,8 +214,8 @@ def test_a_dead_server_is_started_again(served_vlm):
     server.ensure()
     before, starts = server.pid, server.starts
     os.kill(before, signal.SIGKILL)
-    psutil.Process(before).wait(10)
-    text = _answer(served_vlm, FusionRequest("Say hello in one word."))
+    _wait_gone(before)
+    text = _answer(served_vlm, FusionRequest("Greet me in one short sentence."))
     assert text.strip() and server.starts == starts + 1 and server.pid != before
     assert not served_vlm.fell_back
 
@@ -175,7 +228,7 @@ def test_a_server_that_cannot_start_falls_back_in_process_with_a_log_line(
     broken.chmod(0o755)
     vlm = ServedBackend(composed_vlm, broken, ServerOptions(slots=2), tmp_path / "server.log")
     with caplog.at_level(logging.WARNING):
-        text = _answer(vlm, FusionRequest("Say hello in one word."))
+        text = _answer(vlm, FusionRequest("Greet me in one short sentence."))
     assert text.strip() and vlm.fell_back and vlm.parallel == 1
     assert "this build is broken" in caplog.text and "in-process" in caplog.text
 
@@ -217,3 +270,10 @@ def test_the_server_dies_with_the_app_even_on_kill_9(binary, gguf_path, tmp_path
     app.wait()
     gone, _ = psutil.wait_procs([psutil.Process(pid)], timeout=15)
     assert gone, "llama-server outlived the app"
+
+
+def _wait_gone(pid: int) -> None:
+    deadline = time.monotonic() + 10
+    while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, "the killed server is still running"
+        time.sleep(0.05)

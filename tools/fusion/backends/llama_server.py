@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import json
 import logging
 import os
 import queue
@@ -31,6 +32,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tools.fusion.errors import BackendUnavailable
 
@@ -56,15 +58,13 @@ class ServerOptions:
     slots: int = 4
     context_per_slot: int = 4096
     threads: int = field(default_factory=lambda: max(1, min(8, os.cpu_count() or 1)))
-    #: Prompt states of idle conversations kept in RAM (MiB), restored by prefix similarity.
-    cache_ram_mib: int = 512
     #: A multimodal projector GGUF: the server then reads images itself.
     mmproj: Path | None = None
     extra_args: tuple[str, ...] = ()
 
 
 def server_command(
-    binary: Path, model: Path, port: int, api_key: str, options: ServerOptions
+    binary: Path, model: Path, port: int, api_key: str, options: ServerOptions, slot_dir: Path
 ) -> list[str]:
     command = [
         str(binary),
@@ -75,7 +75,10 @@ def server_command(
         "--parallel", str(options.slots),
         "--ctx-size", str(options.slots * options.context_per_slot),
         "--cont-batching",
-        "--cache-ram", str(options.cache_ram_mib),
+        # The app chooses each request's slot and keeps conversations in files (slots.py);
+        # the server's RAM prompt cache would hand one conversation's state to another.
+        "--cache-ram", "0",
+        "--slot-save-path", f"{slot_dir}/",
         "--threads", str(options.threads),
         "--threads-batch", str(options.threads),
         "--batch-size", "512",
@@ -119,6 +122,8 @@ class LlamaServer:
         self.model = model
         self.options = options
         self.log_path = log_path
+        #: Where conversations' KV states are saved between their turns.
+        self.slot_dir = log_path.parent / "llama-slots"
         self.start_timeout_s = start_timeout_s
         self.api_key = secrets.token_urlsafe(24)
         self.starts = 0  # how many times a server process was started
@@ -176,7 +181,10 @@ class LlamaServer:
 
     def _start(self) -> None:
         self._port = _free_port()
-        command = server_command(self.binary, self.model, self._port, self.api_key, self.options)
+        self.slot_dir.mkdir(parents=True, exist_ok=True)
+        command = server_command(
+            self.binary, self.model, self._port, self.api_key, self.options, self.slot_dir
+        )
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("wb") as out:
             try:
@@ -219,13 +227,26 @@ class LlamaServer:
 
     def slots(self) -> list[dict]:
         """The server's slots (``GET /slots``): which are busy, and with how many tokens."""
-        import json
+        return self._call("GET", "/slots")
 
+    def save_slot(self, slot: int, filename: str) -> dict:
+        """Write the slot's conversation (tokens and KV state) to ``slot_dir/filename``."""
+        return self._call("POST", f"/slots/{slot}?action=save", {"filename": filename})
+
+    def restore_slot(self, slot: int, filename: str) -> dict:
+        """Load a saved conversation into the slot; the next request on it reads only what
+        follows the saved tokens."""
+        return self._call("POST", f"/slots/{slot}?action=restore", {"filename": filename})
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
-            f"http://{HOST}:{self._port}/slots",
-            headers={"Authorization": f"Bearer {self.api_key}"},
+            f"http://{HOST}:{self._port}{path}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
 
     def _last_log_line(self) -> str:

@@ -82,7 +82,8 @@ class OpenAIBackend:
             ]
         return messages
 
-    def stream(self, request: FusionRequest) -> Iterator[str]:
+    def stream(self, request: FusionRequest, **overrides: Any) -> Iterator[str]:
+        """``overrides`` replace ``request_options`` for this request only."""
         import openai
 
         try:
@@ -91,7 +92,7 @@ class OpenAIBackend:
                 messages=self.messages(request),
                 stream=True,
                 temperature=0.0,
-                **self.request_options,
+                **{**self.request_options, **overrides},
             )
             completions = 0
             # Leaving the block closes the connection, also when the reader stops early (the

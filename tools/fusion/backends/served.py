@@ -3,45 +3,49 @@
 Same prompt, same model, same greedy decoding as the in-process ``ComposedBackend``; the
 difference is who runs it. The app starts the server on first use (or at warm-up), restarts it
 if it has died, and falls back to the in-process backend with a log line when it cannot start.
+Each request goes to a slot the app chose (``slots.SlotPool``), with its conversation's saved
+state restored there when another conversation had the slot meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import urllib.error
 from collections.abc import Iterator
 from pathlib import Path
 
-from tools.fusion.backends.base import Occupancy
 from tools.fusion.backends.composed import MAX_ANSWER_TOKENS, ComposedBackend
 from tools.fusion.backends.llama_server import LlamaServer, ServerOptions
 from tools.fusion.backends.openai_compat import OpenAIBackend
+from tools.fusion.backends.slots import Lease, SlotPool, conversation_key
 from tools.fusion.errors import BackendUnavailable
 from tools.fusion.prompt import FusionRequest, user_message
 
 log = logging.getLogger(__name__)
 
 STOP = ["<|im_end|>", "<|endoftext|>"]
+SYSTEM_STATE = "system-prompt.bin"
 
 
 class ServedBackend:
     def __init__(
-        self,
-        fallback: ComposedBackend,
-        binary: Path,
-        options: ServerOptions,
-        log_path: Path,
+        self, fallback: ComposedBackend, binary: Path, options: ServerOptions, log_path: Path
     ) -> None:
         self.fallback = fallback
+        self.binary = binary
         self.options = options
+        self.log_path = log_path
         self.sees_pixels = options.mmproj is not None
         self.key = f"served-{fallback.key}"
         self.rules_again = fallback.rules_again
-        self.binary = binary
-        self.log_path = log_path
         self.server: LlamaServer | None = None
         self.fell_back = False
+        self.pool = SlotPool(options.slots, log_path.parent / "llama-slots")
+        self.restored = 0  # conversations brought back into a slot from their file
         self._client: OpenAIBackend | None = None
-        self._active = Occupancy()
+        self._server_starts = 0
+        self._starting = threading.Lock()
 
     @property
     def parallel(self) -> int:
@@ -53,42 +57,73 @@ class ServedBackend:
         """Answers that must finish before a new one gets a slot."""
         if self.fell_back:
             return self.fallback.in_use
-        return max(0, self._active.count - self.options.slots + 1)
+        return max(0, self.pool.busy + self.pool.waiting - self.options.slots + 1)
 
     def render(self, request: FusionRequest) -> str:
         return user_message(request, self.rules_again)
 
     def warm_up(self) -> None:
         """Start the server and compute the system prompt's state, which every chat starts
-        with (or warm up the in-process model when the server cannot start)."""
-        client = self._ready()
-        if client is None:
+        with, in every slot (or warm up the in-process model when the server cannot start)."""
+        if self._ready() is None:
             self.fallback.warm_up()
-            return
-        for _ in client.stream(FusionRequest("Hello")):
-            break
 
     def stream(self, request: FusionRequest) -> Iterator[str]:
         client = self._ready()
         if client is None:
             yield from self.fallback.stream(request)
             return
-        with self._active:
+        lease = self.pool.acquire(conversation_key(request, self.rules_again))
+        holds = False
+        try:
+            self.prepare(lease)
             streamed = False
             try:
-                for piece in client.stream(request):
+                for piece in client.stream(request, **self._options(lease.slot)):
                     streamed = True
                     yield piece
+                holds = True
             except BackendUnavailable:
                 if streamed or self.server is None or self.server.running:
                     raise
                 # The server died before answering: start it again and ask once more.
                 log.warning("llama-server died during a request; starting it again")
                 client = self._ready()
-                yield from (client or self.fallback).stream(request)
+                if client is None:
+                    yield from self.fallback.stream(request)
+                else:
+                    yield from client.stream(request, **self._options(lease.slot))
+        finally:
+            self.pool.release(lease, holds)
+
+    def prepare(self, lease: Lease) -> None:
+        """Save the slot's previous conversation, then restore this one's (when it has a
+        file). A failure costs only speed: the server then reads the whole prompt."""
+        server = self.server
+        assert server is not None
+        try:
+            if lease.save:
+                server.save_slot(lease.slot, self.pool.file(lease.save).name)
+                self.pool.prune()
+            if lease.restore:
+                server.restore_slot(lease.slot, self.pool.file(lease.restore).name)
+                self.restored += 1
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            log.warning("moving a conversation into slot %d failed: %s", lease.slot, exc)
+
+    def _options(self, slot: int) -> dict:
+        return {
+            "max_tokens": MAX_ANSWER_TOKENS,
+            "stop": STOP,
+            "extra_body": {"cache_prompt": True, "repeat_penalty": 1.0, "id_slot": slot},
+        }
 
     def _ready(self) -> OpenAIBackend | None:
         """A client of a healthy server, or None when answering in-process instead."""
+        with self._starting:  # the first questions may arrive together
+            return self._ready_locked()
+
+    def _ready_locked(self) -> OpenAIBackend | None:
         if self.fell_back:
             return None
         try:
@@ -100,7 +135,9 @@ class ServedBackend:
             log.warning("llama-server is unavailable (%s); answering in-process instead", exc)
             self.fell_back = True
             return None
-        if self._client is None or self._client.base_url != url:
+        if self.server.starts != self._server_starts:  # a new process: empty slots
+            self._server_starts = self.server.starts
+            self.pool.reset()
             self._client = OpenAIBackend(
                 "default",
                 url,
@@ -109,14 +146,21 @@ class ServedBackend:
                 timeout_s=600.0,  # a long queue is not a dead server
                 retries=0,
                 rules_again=self.rules_again,
-                request_options={
-                    "max_tokens": MAX_ANSWER_TOKENS,
-                    "stop": STOP,
-                    # The slot's prompt cache is what makes a follow-up cheap.
-                    "extra_body": {"cache_prompt": True, "repeat_penalty": 1.0},
-                },
             )
+            self._prime(self._client)
         return self._client
+
+    def _prime(self, client: OpenAIBackend) -> None:
+        """Every conversation starts with the system prompt: compute its state once and copy
+        it into every slot."""
+        try:
+            for _ in client.stream(FusionRequest("Hello"), **{**self._options(0), "max_tokens": 1}):
+                pass
+            self.server.save_slot(0, SYSTEM_STATE)
+            for slot in range(1, self.options.slots):
+                self.server.restore_slot(slot, SYSTEM_STATE)
+        except (BackendUnavailable, urllib.error.URLError, OSError, ValueError) as exc:
+            log.warning("could not prepare llama-server's slots: %s", exc)
 
     def close(self) -> None:
         """Stop the server (it is stopped at exit anyway)."""
