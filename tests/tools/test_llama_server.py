@@ -115,6 +115,16 @@ def test_the_slot_pool_keeps_each_conversation_where_it_can_find_it(tmp_path):
     assert pool.acquire("conv-a").restore == "conv-a"
 
 
+def test_saved_conversations_keep_to_their_disk_budget(tmp_path):
+    pool = SlotPool(1, tmp_path, max_bytes=250)
+    for n in range(5):
+        path = pool.file(f"conv-{n}")
+        path.write_bytes(b"x" * 100)
+        os.utime(path, (1000 + n, 1000 + n))
+    pool.prune()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["conv-3.bin", "conv-4.bin"]
+
+
 def test_a_full_pool_makes_the_next_one_wait_and_says_how_many_are_ahead(tmp_path):
     import threading
 
@@ -193,6 +203,27 @@ def _completion(url: str, key: str, messages: list[dict], slot: int) -> dict:
     )
     with urllib.request.urlopen(request, timeout=120) as response:
         return json.loads(response.read())
+
+
+def test_a_restarted_app_resumes_a_conversation_from_its_saved_state(
+    composed_vlm, binary, refs, tmp_path
+):
+    def backend() -> ServedBackend:
+        return ServedBackend(composed_vlm, binary, ServerOptions(slots=1), tmp_path / "s.log")
+
+    before = backend()
+    first = FusionRequest("What is the locker code?", [refs(factories.text_image(["Code 31"]))])
+    answer = _answer(before, first)
+    before.close()  # what the app does at exit
+    assert before.pool.file(conversation_key(first)).is_file()
+    after = backend()
+    history = [
+        Turn("user", first.question, user_message(first), ("img-1",), ("img-1",)),
+        Turn("assistant", answer, images=("img-1",)),
+    ]
+    follow_up = FusionRequest("Is there anything else written?", first.images, history=history)
+    assert _answer(after, follow_up).strip() and after.restored == 1
+    after.close()
 
 
 def test_stop_frees_the_slot_at_once(served_vlm):

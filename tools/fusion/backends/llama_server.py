@@ -117,13 +117,14 @@ class LlamaServer:
         options: ServerOptions,
         log_path: Path,
         start_timeout_s: float = START_TIMEOUT_S,
+        slot_dir: Path | None = None,
     ) -> None:
         self.binary = binary
         self.model = model
         self.options = options
         self.log_path = log_path
         #: Where conversations' KV states are saved between their turns.
-        self.slot_dir = log_path.parent / "llama-slots"
+        self.slot_dir = slot_dir or log_path.parent / "llama-slots"
         self.start_timeout_s = start_timeout_s
         self.api_key = secrets.token_urlsafe(24)
         self.starts = 0  # how many times a server process was started

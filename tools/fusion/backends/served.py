@@ -9,6 +9,7 @@ state restored there when another conversation had the slot meanwhile.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import urllib.error
@@ -41,7 +42,8 @@ class ServedBackend:
         self.rules_again = fallback.rules_again
         self.server: LlamaServer | None = None
         self.fell_back = False
-        self.pool = SlotPool(options.slots, log_path.parent / "llama-slots")
+        # Per model: a saved state only means something to the model that computed it.
+        self.pool = SlotPool(options.slots, log_path.parent / "llama-slots" / fallback.key)
         self.restored = 0  # conversations brought back into a slot from their file
         self._client: OpenAIBackend | None = None
         self._server_starts = 0
@@ -129,8 +131,12 @@ class ServedBackend:
         try:
             if self.server is None:
                 model = self.fallback.model_path()
-                self.server = LlamaServer(self.binary, model, self.options, self.log_path)
+                self.server = LlamaServer(
+                    self.binary, model, self.options, self.log_path, slot_dir=self.pool.folder
+                )
             url = self.server.ensure()
+            if self.server.starts == 1 and self._server_starts == 0:
+                atexit.register(self.close)  # runs before the server's own stop
         except (BackendUnavailable, OSError, ValueError) as exc:
             log.warning("llama-server is unavailable (%s); answering in-process instead", exc)
             self.fell_back = True
@@ -163,6 +169,15 @@ class ServedBackend:
             log.warning("could not prepare llama-server's slots: %s", exc)
 
     def close(self) -> None:
-        """Stop the server (it is stopped at exit anyway)."""
-        if self.server is not None:
-            self.server.stop()
+        """Save the conversations the slots hold (a restarted app resumes them), then stop
+        the server (it is stopped at exit anyway, without saving)."""
+        if self.server is None:
+            return
+        if self.server.running:
+            for slot, key in self.pool.unsaved():
+                try:
+                    self.server.save_slot(slot, self.pool.file(key).name)
+                    self.pool.saved(key)
+                except (urllib.error.URLError, OSError, ValueError) as exc:
+                    log.warning("saving slot %d failed: %s", slot, exc)
+        self.server.stop()

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from tools.fusion.prompt import FusionRequest, user_message
 
-MAX_FILES = 256  # saved conversations kept on disk (the oldest go first)
+#: Disk given to saved conversations (a short chat's state is ~8 MB; the oldest go first).
+MAX_BYTES = 2 * 2**30
 
 
 def conversation_key(request: FusionRequest, rules_again: bool = False) -> str:
@@ -41,9 +42,9 @@ class Lease:
 
 
 class SlotPool:
-    def __init__(self, slots: int, folder: Path, max_files: int = MAX_FILES) -> None:
+    def __init__(self, slots: int, folder: Path, max_bytes: int = MAX_BYTES) -> None:
         self.folder = folder
-        self.max_files = max_files
+        self.max_bytes = max_bytes
         self._holds: list[str | None] = [None] * slots
         self._unsaved: set[str] = set()  # conversations in a slot whose newest turn has no file
         self._busy = [False] * slots
@@ -98,6 +99,19 @@ class SlotPool:
                 self._unsaved.add(lease.key)
             self._cond.notify()
 
+    def unsaved(self) -> list[tuple[int, str]]:
+        """(slot, conversation) for idle slots whose conversation has no up-to-date file."""
+        with self._cond:
+            return [
+                (n, key)
+                for n, key in enumerate(self._holds)
+                if key in self._unsaved and not self._busy[n]
+            ]
+
+    def saved(self, key: str) -> None:
+        with self._cond:
+            self._unsaved.discard(key)
+
     def reset(self) -> None:
         """A new server process: its slots hold nothing."""
         with self._cond:
@@ -108,7 +122,10 @@ class SlotPool:
         return self.folder / f"{key}.bin"
 
     def prune(self) -> None:
-        """Keep the newest ``max_files`` saved conversations."""
-        files = sorted(self.folder.glob("conv-*.bin"), key=lambda p: p.stat().st_mtime)
-        for old in files[: max(0, len(files) - self.max_files)]:
-            old.unlink(missing_ok=True)
+        """Keep the newest saved conversations that fit in ``max_bytes``."""
+        files = [(p.stat().st_mtime, p.stat().st_size, p) for p in self.folder.glob("conv-*.bin")]
+        kept = 0
+        for _, size, path in sorted(files, reverse=True):
+            kept += size
+            if kept > self.max_bytes:
+                path.unlink(missing_ok=True)
