@@ -69,6 +69,12 @@ class Assistant:
             settings.audit_lines,
         )  # fmt: skip
         self.library.expire(settings.session_ttl_hours * 3600)
+        self._warm_up: threading.Thread | None = None
+
+    @property
+    def warming_up(self) -> bool:
+        """True while ``warm_up`` is still loading the models (the UI says so)."""
+        return self._warm_up is not None and self._warm_up.is_alive()
 
     def session(self, session_id: str, user: User | None = None) -> Session:
         """The conversation ``session_id`` of ``user`` (by default, whoever this machine's
@@ -97,6 +103,7 @@ class Assistant:
                 log.exception("warming up the models failed")
 
         thread = threading.Thread(target=run, name="vira-warm-up", daemon=True)
+        self._warm_up = thread
         thread.start()
         return thread
 

@@ -19,6 +19,10 @@ from ui.private_files import PrivateFiles
 from ui.render import document_rows
 from ui.sessions import user_of
 
+WARMING_UP = (
+    "⏳ **Warming up the models** (a minute on a first start). You can ask already: the "
+    "answer comes once they are ready."
+)
 INTRO = (
     "Drop in photos, screenshots or scanned pages and ask about them; follow-ups keep the "
     "images in view (*the first one*, *image 2*, *both*). Answers cite your documents from "
@@ -32,6 +36,13 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
     # every hour so uploads do not outlive their use.
     with gr.Blocks(title="Vira", delete_cache=(3600, 24 * 3600)) as demo:
         gr.Markdown(f"# Vira\n{INTRO}")
+        # Shown by the page's load event while the models load, hidden by the clock after.
+        warming = gr.Markdown(WARMING_UP, elem_id="warming", visible=False)
+        clock = gr.Timer(1.0, active=False)
+        clock.tick(
+            lambda: _warming(assistant), None, [warming, clock], api_name=False,
+            show_progress="hidden",
+        )  # fmt: skip
         with gr.Row():
             who = gr.Markdown(elem_id="who")
             if access.sign_in == "huggingface":
@@ -42,10 +53,18 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         def page(request: gr.Request, profile: gr.OAuthProfile | None) -> list:
             user = user_of(access, request, profile)
             shown = [gr.update(visible=user.is_admin) for _ in tab.admin_only]
-            return [_who(user), document_rows(assistant.library.list(user)), *shown]
+            rows = document_rows(assistant.library.list(user))
+            return [_who(user), rows, *shown, *_warming(assistant)]
 
-        demo.load(page, None, [who, tab.docs, *tab.admin_only], api_name=False)
+        outputs = [who, tab.docs, *tab.admin_only, warming, clock]
+        demo.load(page, None, outputs, api_name=False)
     return demo
+
+
+def _warming(assistant: Assistant) -> list:
+    """The warming-up note and its polling clock: both on until the models are ready."""
+    busy = assistant.warming_up
+    return [gr.update(visible=busy), gr.Timer(active=busy)]
 
 
 def _who(user: User) -> str:
