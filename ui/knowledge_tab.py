@@ -23,6 +23,9 @@ from ui.render import (
 from ui.sessions import user_of
 
 MINE, SHARED = "only me", "everyone (shared)"
+# Runs in the browser before /kb_delete: a cancelled confirmation sends no id.
+CONFIRM_DELETE = """(doc_id) => (doc_id && window.confirm(
+    'Delete this document and everything found in it from the knowledge base?')) ? doc_id : ''"""
 
 
 @dataclass
@@ -66,12 +69,25 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
         doc_id: str, request: gr.Request, profile: gr.OAuthProfile | None
     ) -> tuple[str, list[list]]:
         user = user_of(access, request, profile)
+        if not (doc_id or "").strip():
+            return "Nothing deleted: pick a document in the table, then confirm.", listed(
+                request, profile
+            )
         try:
             info = library.delete(user, doc_id or "")
             message = f"Deleted {info.source} ({info.chunks} chunks)."
         except (KnowledgeBaseError, PermissionDenied) as exc:
             message = f"⚠️ {exc}"
         return message, document_rows(library.list(user))
+
+    def picked(rows: Any, event: gr.SelectData) -> tuple[str, str]:
+        """A click on a row of the documents table chooses that document for deleting."""
+        table = rows.values.tolist() if hasattr(rows, "values") else list(rows or [])
+        row = event.index[0] if isinstance(event.index, list | tuple) else event.index
+        if not table or row is None or row >= len(table) or not table[row][0]:
+            return "", ""
+        doc_id, source = str(table[row][0]), str(table[row][1])
+        return doc_id, f"Selected **{source}**: press Delete to remove it."
 
     def search(query: str, k: float, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
         try:
@@ -100,11 +116,14 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
                     elem_id="kb-status",
                 )
             with gr.Column():
-                docs = gr.Dataframe(headers=DOCUMENT_HEADERS, label="Documents")
+                docs = gr.Dataframe(
+                    headers=DOCUMENT_HEADERS, label="Documents (click one to delete it)",
+                    interactive=False, elem_id="kb-docs",
+                )  # fmt: skip
                 with gr.Row():
-                    doc_id = gr.Textbox(label="Document id to delete", scale=3)
-                    delete_btn = gr.Button("Delete", variant="stop", scale=1)
-                deleted = gr.Markdown()
+                    doc_id = gr.Textbox(label="Document to delete", scale=3, elem_id="kb-pick")
+                    delete_btn = gr.Button("Delete", variant="stop", scale=1, elem_id="kb-delete")
+                deleted = gr.Markdown(elem_id="kb-deleted")
         with gr.Row():
             query = gr.Textbox(label="Search the knowledge base", scale=4)
             k = gr.Number(value=5, label="results", minimum=1, maximum=20, scale=1)
@@ -113,7 +132,8 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
             entries = gr.Dataframe(headers=AUDIT_HEADERS, label="Changes to the shared base")
             audit_btn = gr.Button("Refresh audit log", size="sm")
         add_btn.click(ingest, [uploads, shelf], [statuses, docs], api_name="ingest")
-        delete_btn.click(delete, doc_id, [deleted, docs], api_name="kb_delete")
+        docs.select(picked, docs, [doc_id, deleted], api_name=False)
+        delete_btn.click(delete, doc_id, [deleted, docs], api_name="kb_delete", js=CONFIRM_DELETE)
         query.submit(search, [query, k], results, api_name="kb_search")
         refresh = gr.Button("Refresh list", size="sm")
         refresh.click(listed, None, docs, api_name="kb_list")

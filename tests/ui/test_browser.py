@@ -95,3 +95,42 @@ def test_add_a_document_in_the_knowledge_tab(page, tmp_path):
     )
     status = page.locator("#kb-status").inner_text()
     assert "router.md" in status and "added" in status
+
+
+KB_DOCS_HAVE = """(name) => document.querySelector('#kb-docs')?.innerText.includes(name)"""
+
+
+def test_delete_a_document_by_picking_it_and_confirming(page, launched, tmp_path):
+    """No id to copy: a click on the row, then the browser's confirmation; a dismissed
+    confirmation deletes nothing."""
+    keep, drop = tmp_path / "keep-me.md", tmp_path / "drop-me.md"
+    keep.write_text("# Keep\n\nThe spare key is in the blue box.")
+    drop.write_text("# Drop\n\nThe old wifi password was hunter2.")
+    launched[1].knowledge.ingest([keep, drop])
+    page.get_by_role("tab", name="Knowledge").click()
+    page.get_by_role("button", name="Refresh list").click()
+    page.wait_for_function(KB_DOCS_HAVE, arg="drop-me.md", timeout=30_000)
+    page.locator("#kb-docs [role=gridcell]", has_text="drop-me.md").first.click()
+    page.wait_for_function(
+        "() => document.querySelector('#kb-deleted')?.innerText.includes('drop-me.md')",
+        timeout=30_000,
+    )
+    picked = page.locator("#kb-pick textarea, #kb-pick input").first.input_value()
+    assert picked and picked != "drop-me.md"  # the document's id, filled in for the user
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.locator("#kb-delete").click()
+    page.wait_for_function(
+        "() => document.querySelector('#kb-deleted')?.innerText.includes('Nothing deleted')",
+        timeout=30_000,
+    )
+    assert any(d.source.endswith("drop-me.md") for d in launched[1].knowledge.list())
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#kb-delete").click()
+    page.wait_for_function(
+        "() => document.querySelector('#kb-deleted')?.innerText.includes('Deleted drop-me.md')",
+        timeout=30_000,
+    )
+    sources = [d.source for d in launched[1].knowledge.list()]
+    assert not any(s.endswith("drop-me.md") for s in sources)
+    assert any(s.endswith("keep-me.md") for s in sources)
+    assert not page.locator("#kb-docs").inner_text().count("drop-me.md")
