@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -12,6 +13,17 @@ from ui.render import source_cards, source_images, trace_entry
 from ui.sessions import session_id, user_of
 
 ChatUpdate = tuple[list[dict], str, list[dict], list, list]
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+# What a first visitor can try: each answerable offline by the packaged models.
+EXAMPLES = [
+    ("What is the total on this receipt?", "receipt.png"),
+    ("What does the sign say?", "sign.png"),
+    ("What is in this picture?", "coffee.jpg"),
+]
+OFFLINE = (
+    "Everything here runs on this server with packaged models (image labels, text in images, "
+    "your documents): no picture or document is sent to another service."
+)
 
 
 def _gallery(session: Session) -> list[tuple[str, str]]:
@@ -82,6 +94,13 @@ def chat_tab(assistant: Assistant) -> None:
                     show_label=False,
                     stop_btn=True,
                 )
+                gr.Examples(
+                    [[{"text": q, "files": [str(EXAMPLES_DIR / f)]}] for q, f in EXAMPLES],
+                    inputs=[box],
+                    label="Try one",
+                    elem_id="examples",
+                )
+                gr.Markdown(OFFLINE, elem_id="offline-note")
                 cards = gr.Markdown(elem_id="sources")
                 pictures = gr.Gallery(
                     label="Image sources", columns=4, height=160, elem_id="image-sources"

@@ -134,3 +134,17 @@ def test_delete_a_document_by_picking_it_and_confirming(page, launched, tmp_path
     assert not any(s.endswith("drop-me.md") for s in sources)
     assert any(s.endswith("keep-me.md") for s in sources)
     assert not page.locator("#kb-docs").inner_text().count("drop-me.md")
+
+
+def test_a_first_visitor_can_try_a_shipped_example(page):
+    page.get_by_role("tab", name="Chat").click()
+    assert "packaged models" in page.locator("#offline-note").inner_text()
+    page.locator("#examples").get_by_text("What is the total on this receipt?").first.click()
+    box = page.get_by_placeholder("Ask about an image")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('textarea')].some("
+        "(t) => t.value.includes('total on this receipt'))",
+        timeout=30_000,
+    )
+    box.press("Enter")
+    page.wait_for_function(LAST_ANSWER_HAS, arg="6.90", timeout=120_000)
