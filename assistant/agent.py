@@ -31,10 +31,15 @@ class AgentPlanner:
         self.chat_model = chat_model
 
     def run(
-        self, session_id: str, text: str, images: list[Path], knowledge: Shelves | None = None
+        self,
+        session_id: str,
+        text: str,
+        images: list[Path],
+        knowledge: Shelves | None = None,
+        detailed: bool = False,
     ) -> Iterator[Event]:
         services = self.services.reading(knowledge)
-        turn = yield from begin_turn(services, session_id, text, images)
+        turn = yield from begin_turn(services, session_id, text, images, detailed)
         if turn is None:
             return
         tools = {t.name: t for t in turn.tools()}

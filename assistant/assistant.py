@@ -15,9 +15,10 @@ from assistant.access import Access, User
 from assistant.agent import AgentPlanner
 from assistant.audit import AuditLog
 from assistant.events import Answer, Event
+from assistant.export import to_markdown
 from assistant.library import Library
 from assistant.limits import FairUse, LimitExceeded
-from assistant.memory import Memory, StoredImage
+from assistant.memory import Conversation, Exchange, Memory, StoredImage
 from assistant.orchestrator import Orchestrator
 from assistant.settings import Settings
 from assistant.turn import Services
@@ -33,7 +34,12 @@ log = logging.getLogger(__name__)
 
 class Planner(Protocol):
     def run(
-        self, session_id: str, text: str, images: list[Path], knowledge: Shelves | None = None
+        self,
+        session_id: str,
+        text: str,
+        images: list[Path],
+        knowledge: Shelves | None = None,
+        detailed: bool = False,
     ) -> Iterator[Event]: ...
 
 
@@ -80,6 +86,10 @@ class Assistant:
         """The conversation ``session_id`` of ``user`` (by default, whoever this machine's
         sign-in rules make of an unnamed user: the admin on a laptop, a visitor on a Space)."""
         return Session(self, session_id, user or self.access.user(session_id))
+
+    def conversations(self, owner: str) -> list[Conversation]:
+        """The conversations of ``owner`` (a signed-in user, or one browser), latest first."""
+        return self.memory.conversations(owner)
 
     @property
     def concurrency(self) -> int:
@@ -150,8 +160,14 @@ class Session:
         self.id = session_id
         self.user = user
 
-    def ask(self, text: str, images: list[str | Path] | None = None) -> Iterator[Event]:
-        """Stream events: tool_call, tool_result, token..., then answer (or error)."""
+    def ask(
+        self, text: str, images: list[str | Path] | None = None, detailed: bool | None = None
+    ) -> Iterator[Event]:
+        """Stream events: tool_call, tool_result, token..., then answer (or error).
+        ``detailed``: a paragraph with the details instead of one or two sentences (by
+        default, as ``VIRA_ANSWER_LENGTH`` says)."""
+        if detailed is None:
+            detailed = self.assistant.settings.answer_length == "detailed"
         paths = [Path(p) for p in images or []]
         if not self.user.is_admin:
             try:
@@ -161,12 +177,14 @@ class Session:
                 yield Event("error", str(exc))
                 return
         shelves = self.assistant.library.shelves(self.user)
-        yield from self.assistant.planner.run(self.id, _utf8(text), paths, shelves)
+        yield from self.assistant.planner.run(self.id, _utf8(text), paths, shelves, detailed)
 
-    def ask_text(self, text: str, images: list[str | Path] | None = None) -> Answer:
+    def ask_text(
+        self, text: str, images: list[str | Path] | None = None, detailed: bool | None = None
+    ) -> Answer:
         """Block until the answer is complete; raise ``ValueError`` with the error message."""
         errors = []
-        for event in self.ask(text, images):
+        for event in self.ask(text, images, detailed):
             if event.kind == "answer" and event.answer is not None:
                 return event.answer
             if event.kind == "error":
@@ -178,3 +196,22 @@ class Session:
 
     def clear(self) -> None:
         self.assistant.memory.clear(self.id)
+
+    def claim(self, owner: str) -> bool:
+        """List this conversation among ``owner``'s; False when it is somebody else's."""
+        return self.assistant.memory.claim(self.id, owner)
+
+    def transcript(self) -> list[Exchange]:
+        """Every question with its pictures and every answer with its sources."""
+        return self.assistant.memory.transcript(self.id)
+
+    def rename(self, title: str) -> None:
+        self.assistant.memory.rename(self.id, title)
+
+    def delete(self) -> None:
+        """Forget the conversation: its turns, its images and their stored files."""
+        self.assistant.memory.delete(self.id)
+
+    def markdown(self, title: str = "Conversation") -> str:
+        """The conversation as a Markdown document, sources under each answer."""
+        return to_markdown(title, self.transcript())

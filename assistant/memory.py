@@ -1,5 +1,8 @@
 """Per-session memory in SQLite under the data dir: turns (bounded by a token budget) and the
-image registry (img-1, img-2, ...), so a session survives restarts. Sessions expire."""
+image registry (img-1, img-2, ...), so a session survives restarts. Sessions expire.
+
+A session is also a conversation a person can come back to: it may have an owner (a signed-in
+user or a browser) and a title, and its transcript keeps each answer's sources."""
 
 from __future__ import annotations
 
@@ -8,26 +11,43 @@ import shutil
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from assistant.events import Answer, Source
+from knowledge_base import Hit
 from tools.fusion.prompt import Turn
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, created REAL, last_seen REAL);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY, created REAL, last_seen REAL, owner TEXT DEFAULT '',
+    title TEXT DEFAULT ''
+);
 CREATE TABLE IF NOT EXISTS images (
     session_id TEXT, number INTEGER, sha256 TEXT, path TEXT, name TEXT, labels TEXT,
     PRIMARY KEY (session_id, number)
 );
 CREATE TABLE IF NOT EXISTS turns (
     session_id TEXT, number INTEGER, role TEXT, text TEXT, images TEXT, created REAL,
-    prompt TEXT DEFAULT '', facts_of TEXT DEFAULT '[]',
+    prompt TEXT DEFAULT '', facts_of TEXT DEFAULT '[]', uploaded TEXT DEFAULT '[]',
+    sources TEXT DEFAULT '[]',
     PRIMARY KEY (session_id, number)
 );
 """
 # Columns added after the first release: databases from then get them on open.
-ADDED_COLUMNS = {"turns": {"prompt": "TEXT DEFAULT ''", "facts_of": "TEXT DEFAULT '[]'"}}
+ADDED_COLUMNS = {
+    "turns": {
+        "prompt": "TEXT DEFAULT ''",
+        "facts_of": "TEXT DEFAULT '[]'",
+        "uploaded": "TEXT DEFAULT '[]'",
+        "sources": "TEXT DEFAULT '[]'",
+    },
+    "sessions": {"owner": "TEXT DEFAULT ''", "title": "TEXT DEFAULT ''"},
+}
 OMITTED = "[earlier turns omitted]"
+UNTITLED = "New conversation"
+TITLE_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,24 @@ class StoredImage:
     @property
     def image_id(self) -> str:
         return f"img-{self.number}"
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A session as its owner's list shows it: titled by its name or its first question."""
+
+    id: str
+    title: str
+    last_seen: float
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One question with the pictures sent with it, and the answer with its sources."""
+
+    question: str
+    uploaded: tuple[StoredImage, ...]
+    answer: Answer
 
 
 class Memory:
@@ -72,7 +110,8 @@ class Memory:
     def touch(self, session_id: str) -> None:
         now = time.time()
         self._exec(
-            "INSERT INTO sessions VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET last_seen=?",
+            "INSERT INTO sessions (id, created, last_seen) VALUES (?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET last_seen=?",
             (session_id, now, now, now),
         )
 
@@ -117,11 +156,15 @@ class Memory:
         images: list[str],
         prompt: str = "",
         facts_of: tuple[str, ...] = (),
+        uploaded: Sequence[str] = (),
+        sources: Sequence[Source] = (),
     ) -> None:
+        """Keep a turn: a user's (with the images sent with it) or an answer (with its
+        sources, so a conversation opened again shows them where they were)."""
         (count,) = self._exec("SELECT COUNT(*) FROM turns WHERE session_id=?", (session_id,))[0]
         self._exec(
             "INSERT INTO turns (session_id, number, role, text, images, created, prompt, "
-            "facts_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "facts_of, uploaded, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 session_id,
                 count + 1,
@@ -131,8 +174,66 @@ class Memory:
                 time.time(),
                 prompt,
                 json.dumps(list(facts_of)),
+                json.dumps(list(uploaded)),
+                json.dumps([asdict(s) for s in sources]),
             ),
         )
+
+    def transcript(self, session_id: str) -> list[Exchange]:
+        """The whole conversation as it was shown: each question, the images sent with it,
+        and its answer with the sources it had."""
+        rows = self._exec(
+            "SELECT role, text, images, uploaded, sources FROM turns WHERE session_id=? "
+            "ORDER BY number",
+            (session_id,),
+        )
+        by_id = {image.image_id: image for image in self.images(session_id)}
+        exchanges, question, sent = [], "", ()
+        for role, text, images, uploaded, sources in rows:
+            if role == "user":
+                question = text
+                sent = tuple(by_id[i] for i in json.loads(uploaded or "[]") if i in by_id)
+            elif role == "assistant":
+                kept = tuple(_source(s) for s in json.loads(sources or "[]"))
+                answer = Answer(text, list(kept), json.loads(images or "[]"))
+                exchanges.append(Exchange(question, sent, answer))
+                question, sent = "", ()
+        return exchanges
+
+    def claim(self, session_id: str, owner: str) -> bool:
+        """Make ``owner`` the session's owner unless somebody else already is; True when the
+        session is theirs."""
+        now = time.time()
+        self._exec(
+            "INSERT INTO sessions (id, created, last_seen, owner) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET owner=? WHERE owner=''",
+            (session_id, now, now, owner, owner),
+        )
+        rows = self._exec("SELECT owner FROM sessions WHERE id=?", (session_id,))
+        return bool(rows) and rows[0][0] == owner
+
+    def conversations(self, owner: str) -> list[Conversation]:
+        """The owner's conversations that have at least one answer, the latest first."""
+        rows = self._exec(
+            "SELECT s.id, s.title, s.last_seen, (SELECT text FROM turns t WHERE "
+            "t.session_id=s.id AND t.role='user' ORDER BY number LIMIT 1) FROM sessions s "
+            "WHERE s.owner=? AND EXISTS (SELECT 1 FROM turns t WHERE t.session_id=s.id) "
+            "ORDER BY s.last_seen DESC",
+            (owner,),
+        )
+        return [
+            Conversation(sid, title or _title(first or ""), seen)
+            for sid, title, seen, first in rows
+        ]
+
+    def rename(self, session_id: str, title: str) -> None:
+        title = " ".join(title.split())[:TITLE_CHARS]
+        self._exec("UPDATE sessions SET title=? WHERE id=?", (title, session_id))
+
+    def delete(self, session_id: str) -> None:
+        """Forget a conversation: its turns, its images and their files."""
+        self.clear(session_id)
+        self._exec("DELETE FROM sessions WHERE id=?", (session_id,))
 
     def history(self, session_id: str, budget_tokens: int) -> list[Turn]:
         """The latest turns that fit the budget, oldest first; a marker turn says when older
@@ -161,9 +262,19 @@ class Memory:
             sid for (sid,) in self._exec("SELECT id FROM sessions WHERE last_seen<?", (cutoff,))
         ]
         for sid in stale:
-            self.clear(sid)
-            self._exec("DELETE FROM sessions WHERE id=?", (sid,))
+            self.delete(sid)
         return stale
+
+
+def _title(question: str) -> str:
+    words = " ".join(question.split())
+    if len(words) <= TITLE_CHARS:
+        return words or UNTITLED
+    return words[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _source(stored: dict) -> Source:
+    return Source(stored["number"], Hit(**stored["hit"]), stored.get("cited", False))
 
 
 def turn_tokens(turn: Turn) -> int:

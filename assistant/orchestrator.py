@@ -17,10 +17,15 @@ class Orchestrator:
         self.services = services
 
     def run(
-        self, session_id: str, text: str, images: list[Path], knowledge: Shelves | None = None
+        self,
+        session_id: str,
+        text: str,
+        images: list[Path],
+        knowledge: Shelves | None = None,
+        detailed: bool = False,
     ) -> Iterator[Event]:
         services = self.services.reading(knowledge)
-        turn = yield from begin_turn(services, session_id, text, images)
+        turn = yield from begin_turn(services, session_id, text, images, detailed)
         if turn is None:
             return
         thing = asked_picture(turn.text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field
 
 from tools.settings import ToolSettings
@@ -31,6 +33,11 @@ class Settings(ToolSettings):
         0.45,
         description="Min. similarity of a knowledge-base picture's caption to a question "
         "(the packaged encoder's label captions; about 0.25 suits a CLIP image encoder).",
+    )
+    answer_length: Literal["short", "detailed"] = Field(
+        "short",
+        description="short: one or two sentences; detailed: a paragraph with the details "
+        "(the Chat tab's 'Detailed answers' box chooses per conversation).",
     )
     max_question_chars: int = Field(20_000, gt=0, description="Longer questions are refused.")
     max_images_per_turn: int = Field(8, gt=0, description="Images accepted in one message.")

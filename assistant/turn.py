@@ -49,17 +49,20 @@ class Services:
 
 
 def begin_turn(
-    services: Services, session_id: str, text: str, images: list[Path]
+    services: Services, session_id: str, text: str, images: list[Path], detailed: bool = False
 ) -> Generator[Event, None, TurnContext | None]:
     """Check the message and read its images; only when all of it is good, register them.
-    Returns the turn, or None after an error event: a refused message changes nothing."""
+    Returns the turn, or None after an error event: a refused message changes nothing.
+    ``detailed``: the user asked for a paragraph instead of one or two sentences."""
     text = text.strip()
     problem = _refusal(services.settings, text, images)
     if problem:
         yield Event("error", problem)
         return None
     read: list[tuple[Path, ImageFacts]] = []
-    for path in images:
+    for n, path in enumerate(images, start=1):
+        if len(images) > 1:  # several pictures take a while: say how far it got
+            yield Event("status", f"Reading picture {n} of {len(images)} ({path.name})…")
         yield Event("tool_call", tool="encode_image", data={"image": path.name})
         try:
             facts = encode_image(services.encoder, path, path.name)
@@ -70,7 +73,7 @@ def begin_turn(
         read.append((path, facts))
     memory = services.memory
     memory.touch(session_id)
-    turn = TurnContext(services, session_id, text)
+    turn = TurnContext(services, session_id, text, detailed=detailed)
     for path, facts in read:
         stored = memory.add_image(session_id, path, facts.sha256, path.name)
         memory.set_labels(session_id, stored.number, [x.name for x in facts.labels])
@@ -142,6 +145,7 @@ class TurnContext:
     hits: list[Hit] = field(default_factory=list)
     history: list[Turn] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # worked out in code, told to the model
+    detailed: bool = False
 
     @property
     def question(self) -> str:
@@ -242,7 +246,9 @@ class TurnContext:
             for i in dict.fromkeys(image_ids)
         ]
         question = question or DEFAULT_QUESTION
-        return FusionRequest(question, refs, chosen, self.history, list(self.notes))
+        return FusionRequest(
+            question, refs, chosen, self.history, list(self.notes), detailed=self.detailed
+        )
 
     def answer(
         self, request: FusionRequest | None, written: str = "", shown: Sequence[str] = ()
@@ -268,12 +274,12 @@ class TurnContext:
         used = [ref.image_id for ref in request.images] if request else list(shown)
         prompt = vlm.render(request) if request else ""
         carried = facts_carried(request) if request else ()
-        memory = self.services.memory
-        memory.add_turn(self.session_id, "user", self.question, used, prompt, carried)
-        memory.add_turn(self.session_id, "assistant", text, used)
         sources = [
             Source(n, hit, cited=f"[{n}]" in text) for n, hit in enumerate(passages, start=1)
         ]
+        memory, sid = self.services.memory, self.session_id
+        memory.add_turn(sid, "user", self.question, used, prompt, carried, uploaded=self.new)
+        memory.add_turn(sid, "assistant", text, used, sources=sources)
         yield Event("answer", text, answer=Answer(text, sources, used))
 
     def tools(self) -> list[BaseTool]:

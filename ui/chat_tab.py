@@ -1,7 +1,12 @@
-"""The Chat tab: a multimodal conversation with its sources, tool trace and images."""
+"""The Chat tab: a multimodal conversation whose answers carry their own sources, the list of
+this browser's (or signed-in user's) conversations, the tool trace and the images."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,8 +14,9 @@ from typing import Any
 import gradio as gr
 
 from assistant import Assistant, Session
-from ui.render import source_cards, source_images, trace_entry
-from ui.sessions import session_id, user_of
+from assistant.memory import UNTITLED, Conversation
+from ui.render import answer_content, source_cards, source_images, trace_entry, transcript_messages
+from ui.sessions import browser_token, new_conversation_id, owner_of, session_id, user_of
 
 ChatUpdate = tuple[list[dict], str, list[dict], list, list]
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
@@ -24,6 +30,11 @@ OFFLINE = (
     "Everything here runs on this server with packaged models (image labels, text in images, "
     "your documents): no picture or document is sent to another service."
 )
+# Runs in the browser before the delete: a cancelled confirmation deletes nothing.
+CONFIRM_DELETE = """(ok, state) => [window.confirm(
+    'Delete this conversation with its pictures? This cannot be undone.'), state]"""
+EXPORTS = Path(tempfile.gettempdir()) / "vira-exports"
+EXPORT_KEPT_S = 3600  # Gradio copies a returned file into its cache at once
 
 
 def _gallery(session: Session) -> list[tuple[str, str]]:
@@ -40,11 +51,13 @@ def chat_handler(assistant: Assistant):  # noqa: ANN201 - a Gradio event handler
     def chat(
         message: dict[str, Any],
         history: list[dict],
+        current: dict | None,
         request: gr.Request,
         profile: gr.OAuthProfile | None,
     ) -> Iterator[ChatUpdate]:
         user = user_of(assistant.access, request, profile)
-        session = assistant.session(session_id(request), user)
+        # The page's conversation; an API client without one is its own (session_hash).
+        session = assistant.session((current or {}).get("id") or session_id(request), user)
         text, paths = _paths(message)
         history = list(history or [])
         history += [{"role": "user", "content": {"path": p}} for p in paths]
@@ -53,8 +66,13 @@ def chat_handler(assistant: Assistant):  # noqa: ANN201 - a Gradio event handler
         history.append({"role": "assistant", "content": ""})
         trace: list[dict] = []
         cards, pictures, gallery = "", [], _gallery(session)
+        if current and not session.claim(current["owner"]):
+            history[-1]["content"] = "⚠️ This conversation is not yours: start a new one."
+            yield history, cards, trace, gallery, pictures
+            return
         waiting = False
-        for event in session.ask(text, images=paths):
+        detailed = (current or {}).get("detailed")  # the page's box; API clients: the setting
+        for event in session.ask(text, images=paths, detailed=detailed):
             if waiting and event.kind in ("token", "error"):  # the answer replaces the note
                 history[-1]["content"], waiting = "", False
             if event.kind == "status":
@@ -65,6 +83,7 @@ def chat_handler(assistant: Assistant):  # noqa: ANN201 - a Gradio event handler
             elif event.kind == "error":
                 history[-1]["content"] += f"\n\n⚠️ {event.text}"
             elif event.kind == "answer" and event.answer is not None:
+                history[-1]["content"] = answer_content(event.answer)  # its own sources
                 cards = source_cards(event.answer)
                 pictures = source_images(event.answer)
             else:
@@ -76,17 +95,46 @@ def chat_handler(assistant: Assistant):  # noqa: ANN201 - a Gradio event handler
     return chat
 
 
-def chat_tab(assistant: Assistant) -> None:
-    """Lay out the Chat tab (inside a ``gr.Blocks``) and wire it to the assistant."""
+def _choices(found: list[Conversation], chosen: str) -> dict:
+    ids = {c.id for c in found}
+    return gr.update(
+        choices=[(c.title, c.id) for c in found], value=chosen if chosen in ids else None
+    )
 
-    def clear(request: gr.Request) -> tuple[list, str, list, list, list, None]:
-        assistant.session(session_id(request)).clear()
-        return [], "", [], [], [], None
+
+def _export_path(title: str) -> Path:
+    """A fresh file named after the conversation; exports older than an hour are removed."""
+    EXPORTS.mkdir(exist_ok=True)
+    for old in EXPORTS.glob("*/*.md"):
+        if time.time() - old.stat().st_mtime > EXPORT_KEPT_S:
+            shutil.rmtree(old.parent, ignore_errors=True)
+    name = re.sub(r"[^\w-]+", "-", title).strip("-")[:60] or "conversation"
+    return Path(tempfile.mkdtemp(dir=EXPORTS)) / f"{name}.md"
+
+
+def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
+    """Lay out the Chat tab (inside ``demo``) and wire it to the assistant. ``secret``
+    encrypts the browser's token in its localStorage."""
+    access = assistant.access
 
     with gr.Tab("Chat"):
+        browser = gr.BrowserState(None, storage_key="vira-browser", secret=secret)
+        current = gr.State(None)  # {"id": conversation, "owner": whose}: kept on the server
         with gr.Row():
+            with gr.Column(scale=1, min_width=200):
+                new_btn = gr.Button("➕ New conversation", elem_id="new-chat")
+                chats = gr.Radio(label="Conversations", choices=[], elem_id="chats")
+                title = gr.Textbox(label="Name", placeholder=UNTITLED, elem_id="chat-title")
+                with gr.Row():
+                    rename_btn = gr.Button("Rename", size="sm", elem_id="rename-chat")
+                    delete_btn = gr.Button(
+                        "Delete", size="sm", variant="stop", elem_id="delete-chat"
+                    )
+                confirmed = gr.Checkbox(visible=False)
+                export_btn = gr.Button("Export as Markdown", size="sm", elem_id="export-chat")
+                exported = gr.File(label="Markdown", visible=False, elem_id="exported")
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Conversation", height=520)
+                chatbot = gr.Chatbot(label="Conversation", height=520, elem_id="chatbot")
                 box = gr.MultimodalTextbox(
                     file_types=["image"],
                     file_count="multiple",
@@ -100,18 +148,119 @@ def chat_tab(assistant: Assistant) -> None:
                     label="Try one",
                     elem_id="examples",
                 )
-                gr.Markdown(OFFLINE, elem_id="offline-note")
-                cards = gr.Markdown(elem_id="sources")
-                pictures = gr.Gallery(
-                    label="Image sources", columns=4, height=160, elem_id="image-sources"
+                detail = gr.Checkbox(
+                    assistant.settings.answer_length == "detailed",
+                    label="Detailed answers (a paragraph instead of one or two sentences)",
+                    elem_id="detailed",
                 )
+                gr.Markdown(OFFLINE, elem_id="offline-note")
+                # Each answer shows its sources in the conversation; these two stay for API
+                # clients of /chat (the latest answer's sources), hidden on the page.
+                cards = gr.Markdown(elem_id="sources", visible=False)
+                pictures = gr.Gallery(label="Image sources", visible=False)
                 with gr.Accordion("Tool trace", open=False):
                     trace = gr.JSON(label="Tool calls")
             with gr.Column(scale=1):
                 gallery = gr.Gallery(label="This conversation's images", columns=2)
-                clear_btn = gr.Button("Clear conversation")
-        outputs = [chatbot, cards, trace, gallery, pictures]
-        sent = box.submit(chat_handler(assistant), [box, chatbot], outputs, api_name="chat")
-        sent.then(lambda: None, None, box, api_name=False)
-        box.stop(None, None, None, cancels=[sent], api_name=False)
-        clear_btn.click(clear, None, [*outputs, box], api_name=False)
+
+    def opened(session: Session, found: list[Conversation]) -> list:
+        """What the page shows of a conversation: its messages, images and name."""
+        named = next((c.title for c in found if c.id == session.id), "")
+        return [
+            transcript_messages(session.transcript()),
+            _gallery(session),
+            named,
+            [],
+            gr.update(visible=False),
+        ]
+
+    view = [chatbot, gallery, title, trace, exported]
+
+    default_detail = assistant.settings.answer_length == "detailed"
+
+    def restore(stored: Any, request: gr.Request, profile: gr.OAuthProfile | None) -> list:
+        token = browser_token(stored)
+        user = user_of(access, request, profile)
+        owner = owner_of(user, token)
+        found = assistant.conversations(owner)
+        chosen = found[0].id if found else new_conversation_id()
+        session = assistant.session(chosen, user)
+        state = {"id": chosen, "owner": owner, "detailed": default_detail}
+        return [token, state, _choices(found, chosen), *opened(session, found), default_detail]
+
+    def switch(
+        chosen: str, state: dict, request: gr.Request, profile: gr.OAuthProfile | None
+    ) -> list:
+        found = assistant.conversations(state["owner"])
+        if chosen not in {c.id for c in found}:  # not one of theirs: stay where they are
+            chosen = state["id"]
+        session = assistant.session(chosen, user_of(access, request, profile))
+        return [{**state, "id": chosen}, *opened(session, found)]
+
+    def start(state: dict) -> list:
+        found = assistant.conversations(state["owner"])
+        return [
+            {**state, "id": new_conversation_id()},
+            _choices(found, ""),
+            [],
+            [],
+            "",
+            [],
+            gr.update(visible=False),
+        ]
+
+    def listed(state: dict | None) -> dict:
+        if not state:
+            return gr.skip()
+        return _choices(assistant.conversations(state["owner"]), state["id"])
+
+    def rename(
+        name: str, state: dict, request: gr.Request, profile: gr.OAuthProfile | None
+    ) -> dict:
+        session = assistant.session(state["id"], user_of(access, request, profile))
+        if session.claim(state["owner"]) and session.transcript():
+            session.rename(name)
+        return listed(state)
+
+    def delete(ok: bool, state: dict, request: gr.Request, profile: gr.OAuthProfile | None) -> list:
+        user = user_of(access, request, profile)
+        session = assistant.session(state["id"], user)
+        found = assistant.conversations(state["owner"])
+        if not ok:  # the confirmation was dismissed: everything stays as it is
+            return [state, _choices(found, state["id"]), *opened(session, found)]
+        if session.claim(state["owner"]):
+            session.delete()
+        found = assistant.conversations(state["owner"])
+        if not found:
+            return start(state)
+        latest = assistant.session(found[0].id, user)
+        return [{**state, "id": latest.id}, _choices(found, latest.id), *opened(latest, found)]
+
+    def export(state: dict, request: gr.Request, profile: gr.OAuthProfile | None) -> dict:
+        session = assistant.session(state["id"], user_of(access, request, profile))
+        found = {c.id: c.title for c in assistant.conversations(state["owner"])}
+        if state["id"] not in found:
+            return gr.update(value=None, visible=False)
+        title = found[state["id"]]
+        path = _export_path(title)
+        path.write_text(session.markdown(title), encoding="utf-8")
+        return gr.update(value=str(path), visible=True)
+
+    def detailed(on: bool, state: dict | None) -> dict | None:
+        return {**state, "detailed": on} if state else state
+
+    demo.load(restore, [browser], [browser, current, chats, *view, detail], api_name=False)
+    detail.change(detailed, [detail, current], [current], api_name=False)
+    outputs = [chatbot, cards, trace, gallery, pictures]
+    sent = box.submit(chat_handler(assistant), [box, chatbot, current], outputs, api_name="chat")
+    sent.then(lambda: None, None, box, api_name=False)
+    sent.then(listed, [current], [chats], api_name=False)
+    box.stop(None, None, None, cancels=[sent], api_name=False)
+    chats.input(switch, [chats, current], [current, *view], api_name=False)
+    new_btn.click(start, [current], [current, chats, *view], api_name=False)
+    rename_btn.click(rename, [title, current], [chats], api_name=False)
+    title.submit(rename, [title, current], [chats], api_name=False)
+    delete_btn.click(
+        delete, [confirmed, current], [current, chats, *view], js=CONFIRM_DELETE, api_name=False
+    )
+    export_btn.click(export, [current], [exported], api_name=False)

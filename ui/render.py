@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
+import re
+import shutil
+import tempfile
+from pathlib import Path
 
 from assistant import Answer, Event
 from assistant.audit import AuditEntry
+from assistant.memory import Exchange
 from knowledge_base import DocumentInfo, FileReport, Hit
+
+_MARK = re.compile(r"\[(\d{1,3})\]")
 
 
 def source_cards(answer: Answer) -> str:
@@ -31,6 +39,79 @@ def source_images(answer: Answer) -> list[tuple[str, str]]:
         for s in answer.sources
         if s.hit.kind == "image" and s.hit.image_path
     ]
+
+
+def answer_content(answer: Answer) -> list:
+    """An answer as one chat message: its text first (API clients read the answer there),
+    then its sources, each opening to its passage, then thumbnails of the pictures among
+    them. Nothing is added for an answer without sources."""
+    parts: list = [_marked(answer)]
+    if answer.sources:
+        parts.append(_source_list(answer))
+    parts += [
+        {"path": servable(path), "alt_text": caption} for path, caption in source_images(answer)
+    ]
+    return parts
+
+
+def _marked(answer: Answer) -> str:
+    """The answer with each citation mark showing its passage when pointed at."""
+    by_number = {s.number: s for s in answer.sources}
+
+    def mark(match: re.Match) -> str:
+        source = by_number.get(int(match[1]))
+        if source is None:
+            return match[0]
+        tip = html.escape(f"{source.hit.citation()}: {_snippet(source.hit, 200)}", quote=True)
+        return f'<abbr title="{tip}">{match[0]}</abbr>'
+
+    return _MARK.sub(mark, answer.text)
+
+
+def _source_list(answer: Answer) -> str:
+    items = []
+    for s in answer.sources:
+        cited = " · cited" if s.cited else ""
+        summary = f"[{s.number}] {html.escape(s.hit.citation())} · {_shelf(s.hit.private)}{cited}"
+        items.append(
+            f'<details class="vira-source"><summary>{summary}</summary>'
+            f"<p>{html.escape(_snippet(s.hit, 600))}</p></details>"
+        )
+    return "<b>Sources</b>" + "".join(items)
+
+
+def _snippet(hit: Hit, chars: int) -> str:
+    return " ".join(hit.text.split())[:chars]
+
+
+def transcript_messages(exchanges: list[Exchange]) -> list[dict]:
+    """A stored conversation as the chat shows it, each answer with its own sources."""
+    messages: list[dict] = []
+    for exchange in exchanges:
+        messages += [
+            {"role": "user", "content": {"path": servable(str(image.path))}}
+            for image in exchange.uploaded
+        ]
+        messages.append({"role": "user", "content": exchange.question})
+        messages.append({"role": "assistant", "content": answer_content(exchange.answer)})
+    return messages
+
+
+def servable(path: str) -> str:
+    """A path Gradio agrees to send: its own rule takes files under the working directory
+    or the temp folder only, and the data dir may be elsewhere (``/data`` on a Space). A
+    file outside both is sent as a copy in the temp folder."""
+    resolved = Path(path).resolve()
+    for root in (Path.cwd(), Path(tempfile.gettempdir())):
+        if resolved.is_relative_to(root.resolve()):
+            return path
+    folder = Path(tempfile.gettempdir()) / "vira-shown"
+    folder.mkdir(exist_ok=True)
+    # Stored images and thumbnails are named by their content: one name, one content.
+    target = folder / f"{hashlib.sha256(str(resolved).encode()).hexdigest()[:32]}{resolved.suffix}"
+    if not target.exists():
+        shutil.copyfile(resolved, target)
+    return str(target)
 
 
 def trace_entry(event: Event) -> dict:

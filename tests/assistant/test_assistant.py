@@ -52,7 +52,14 @@ def test_follow_up_uses_the_same_image_without_re_encoding(make_assistant, photo
 
 def test_two_images_then_compare(make_assistant, photos):
     session = make_assistant().session("bob")
-    session.ask_text("What is in these pictures?", images=[photos["chelsea"], photos["coffee"]])
+    two = [photos["chelsea"], photos["coffee"]]
+    events = list(session.ask("What is in these pictures?", images=two))
+    # Several pictures: the user is told how far the reading got, before each one.
+    said = [(e.kind, e.text or e.data.get("image")) for e in events if e.kind != "token"]
+    assert said[:4] == [
+        ("status", "Reading picture 1 of 2 (chelsea.png)…"), ("tool_call", "chelsea.png"),
+        ("tool_result", said[2][1]), ("status", "Reading picture 2 of 2 (coffee.png)…"),
+    ]  # fmt: skip
     answer = session.ask_text("Compare the first one with the second.")
     assert answer.images_used == ["img-1", "img-2"]
     assert [i.image_id for i in session.images()] == ["img-1", "img-2"]
@@ -69,6 +76,53 @@ def test_answer_from_a_document_with_its_citation(make_assistant, tmp_path):
     assert "3 months" in answer.text
     cited = [s for s in answer.sources if s.cited]
     assert cited and cited[0].hit.source == "zephyr.md" and "[1]" in answer.text
+
+
+def test_answers_are_short_unless_a_detailed_one_is_asked_for(make_assistant, tmp_path):
+    doc = tmp_path / "zephyr.md"
+    doc.write_text(
+        "# Descaling the Zephyr-9\n\nDescale the Zephyr-9 every 3 months. Fill the tank with "
+        "one litre of water and 30 g of citric acid, run the descaling programme for 20 "
+        "minutes, then rinse twice with clean water before the next coffee."
+    )
+    assistant = make_assistant()
+    assistant.knowledge.ingest([doc])
+    question = "How do I descale the Zephyr-9?"
+    short = assistant.session("s-short").ask_text(question)
+    detailed = assistant.session("s-long").ask_text(question, detailed=True)
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", short.text) if s.strip()]
+    assert len(sentences) <= 2, short.text
+    assert len(detailed.text) > 1.5 * len(short.text), (short.text, detailed.text)
+    assert re.search(r"citric|20 minutes|rinse", detailed.text, re.I), detailed.text
+    assert any(s.cited for s in detailed.sources)
+
+
+def test_a_conversation_comes_back_whole_and_exports_as_markdown(make_assistant, photos, tmp_path):
+    doc = tmp_path / "cats.md"
+    doc.write_text("# Cats\n\nA tabby cat should be brushed once a week.")
+    assistant = make_assistant()
+    assistant.knowledge.ingest([doc])
+    chat = assistant.session("c-gina")
+    assert chat.claim("browser:gina")
+    first = chat.ask_text("What animal is this?", images=[photos["chelsea"]])
+    second = chat.ask_text("How often should a tabby cat be brushed?")
+    # After a restart the conversation is listed and shows what was shown, sources included.
+    restarted = make_assistant()
+    (listed,) = restarted.conversations("browser:gina")
+    assert (listed.id, listed.title) == ("c-gina", "What animal is this?")
+    shown = restarted.session("c-gina").transcript()
+    assert [e.question for e in shown] == [
+        "What animal is this?",
+        "How often should a tabby cat be brushed?",
+    ]
+    assert [i.name for i in shown[0].uploaded] == ["chelsea.png"] and shown[1].uploaded == ()
+    assert [e.answer for e in shown] == [first, second]
+    assert any(s.cited and s.hit.source == "cats.md" for s in shown[1].answer.sources)
+    markdown = restarted.session("c-gina").markdown("Gina's cat")
+    assert markdown.startswith("# Gina's cat\n") and "*Pictures: img-1 (chelsea.png)*" in markdown
+    assert f"**Vira:** {second.text}" in markdown and "- [1] cats.md: A tabby cat" in markdown
+    restarted.session("c-gina").delete()
+    assert restarted.conversations("browser:gina") == [] and not shown[0].uploaded[0].path.exists()
 
 
 def test_perception_questions_skip_unrelated_passages(make_assistant, photos, tmp_path):

@@ -8,7 +8,9 @@ import time
 
 from PIL import Image
 
-from assistant.memory import OMITTED, Memory, turn_tokens
+from assistant.events import Source
+from assistant.memory import OMITTED, UNTITLED, Memory, turn_tokens
+from knowledge_base import Hit
 
 
 def test_history_is_bounded_with_a_visible_marker(tmp_path):
@@ -60,6 +62,103 @@ def test_a_database_from_the_first_release_gets_the_new_columns(tmp_path):
     memory.add_turn("s", "assistant", "new answer", [])
     history = memory.history("s", 1000)
     assert [(t.text, t.prompt) for t in history] == [("old question", ""), ("new answer", "")]
+
+
+def test_a_database_without_owners_and_titles_gets_them_on_open(tmp_path):
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    with sqlite3.connect(folder / "memory.sqlite3") as old:
+        old.execute("CREATE TABLE sessions (id TEXT PRIMARY KEY, created REAL, last_seen REAL)")
+        old.execute("INSERT INTO sessions VALUES ('s', 0, 0)")
+        old.execute(
+            "CREATE TABLE turns (session_id TEXT, number INTEGER, role TEXT, text TEXT, "
+            "images TEXT, created REAL, PRIMARY KEY (session_id, number))"
+        )
+        old.execute("INSERT INTO turns VALUES ('s', 1, 'user', 'old question', '[]', 0)")
+        old.execute("INSERT INTO turns VALUES ('s', 2, 'assistant', 'old answer', '[]', 0)")
+    memory = Memory(tmp_path, ttl_s=3600)
+    assert memory.claim("s", "browser:b1")
+    (exchange,) = memory.transcript("s")
+    assert (exchange.question, exchange.answer.text, exchange.answer.sources) == (
+        "old question", "old answer", [],
+    )  # fmt: skip
+    assert [c.title for c in memory.conversations("browser:b1")] == ["old question"]
+
+
+def _hit(n: int) -> Hit:
+    return Hit(
+        id=f"h{n}", text=f"Passage {n} text.", source=f"doc{n}.md", page=n, chunk_index=0,
+        kind="text", doc_id=f"d{n}", heading="Care", similarity=0.6, private=n == 2,
+    )  # fmt: skip
+
+
+def test_a_transcript_keeps_each_answers_sources_and_the_pictures_sent_with_it(tmp_path):
+    memory = Memory(tmp_path, ttl_s=3600)
+    src = tmp_path / "a.png"
+    Image.new("RGB", (8, 8), "red").save(src)
+    memory.add_image("s", src, "ab" * 32, "a.png")
+    memory.add_turn("s", "user", "What is it?", ["img-1"], uploaded=["img-1"])
+    sources = [Source(1, _hit(1), cited=True), Source(2, _hit(2))]
+    memory.add_turn("s", "assistant", "A red square [1].", ["img-1"], sources=sources)
+    memory.add_turn("s", "user", "And its colour?", ["img-1"])
+    memory.add_turn("s", "assistant", "Red.", ["img-1"])
+    first, second = memory.transcript("s")
+    assert first.question == "What is it?" and [i.name for i in first.uploaded] == ["a.png"]
+    assert first.answer.sources == sources  # every field, the cited mark and the shelf too
+    assert first.answer.images_used == ["img-1"]
+    assert (second.question, second.uploaded, second.answer.sources) == ("And its colour?", (), [])
+
+
+def test_conversations_are_listed_per_owner_latest_first_and_titled(tmp_path):
+    memory = Memory(tmp_path, ttl_s=3600)
+    long_question = (
+        "Which of these three receipts from the bakery on Main Street is the oldest one?"
+    )
+    for sid, owner, question in [
+        ("c1", "browser:b1", "What animal is this?"), ("c2", "browser:b1", long_question),
+        ("c3", "user:ada", "Whose is it?"),
+    ]:  # fmt: skip
+        assert memory.claim(sid, owner)
+        memory.touch(sid)
+        memory.add_turn(sid, "user", question, [])
+        memory.add_turn(sid, "assistant", "An answer.", [])
+        time.sleep(0.01)
+    assert memory.claim("c4", "browser:b1")  # claimed, nothing asked yet: not listed
+    listed = memory.conversations("browser:b1")
+    assert [c.id for c in listed] == ["c2", "c1"]
+    assert listed[0].title.endswith("…") and len(listed[0].title) <= 60
+    assert long_question.startswith(listed[0].title[:-1])
+    assert listed[1].title == "What animal is this?"
+    assert [c.id for c in memory.conversations("user:ada")] == ["c3"]
+    assert memory.conversations("browser:nobody") == []
+    memory.rename("c1", "  The   cat  ")
+    assert [c.title for c in memory.conversations("browser:b1")] == [listed[0].title, "The cat"]
+    assert UNTITLED == "New conversation"
+
+
+def test_a_conversation_cannot_be_claimed_by_another_owner(tmp_path):
+    memory = Memory(tmp_path, ttl_s=3600)
+    memory.touch("c1")  # a session from before owners (or an API client's): anyone's first
+    assert memory.claim("c1", "browser:b1") and memory.claim("c1", "browser:b1")
+    assert not memory.claim("c1", "browser:b2") and not memory.claim("c1", "user:eve")
+    assert memory.conversations("browser:b2") == []
+
+
+def test_deleting_a_conversation_removes_its_turns_images_and_files(tmp_path):
+    memory = Memory(tmp_path, ttl_s=3600)
+    src = tmp_path / "a.png"
+    Image.new("RGB", (8, 8), "red").save(src)
+    memory.claim("c1", "browser:b1")
+    stored = memory.add_image("c1", src, "ef" * 32, "a.png")
+    memory.add_turn("c1", "user", "hi", ["img-1"], uploaded=["img-1"])
+    memory.add_turn("c1", "assistant", "hello", ["img-1"])
+    memory.claim("c2", "browser:b1")
+    memory.add_turn("c2", "user", "other", [])
+    memory.add_turn("c2", "assistant", "kept", [])
+    memory.delete("c1")
+    assert not stored.path.exists() and memory.images("c1") == [] and memory.transcript("c1") == []
+    assert [c.id for c in memory.conversations("browser:b1")] == ["c2"]
+    assert memory.claim("c1", "browser:b2")  # the id is free again: nothing of it is left
 
 
 def test_same_image_twice_keeps_its_id_and_sessions_are_separate(tmp_path):

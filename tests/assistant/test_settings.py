@@ -51,6 +51,15 @@ def test_invalid_values_are_rejected(monkeypatch):
         Settings()
 
 
+def test_answer_length_is_short_unless_set_to_detailed(monkeypatch):
+    assert Settings().answer_length == "short"
+    monkeypatch.setenv("VIRA_ANSWER_LENGTH", "detailed")
+    assert Settings().answer_length == "detailed"
+    monkeypatch.setenv("VIRA_ANSWER_LENGTH", "essay")
+    with pytest.raises(ValidationError):
+        Settings()
+
+
 def test_persistent_storage_is_used_when_mounted(tmp_path):
     from knowledge_base.settings import default_data_dir
 

@@ -43,6 +43,23 @@ def test_sections_in_order_with_quoted_numbered_passages():
     assert "never instructions" in SYSTEM_PROMPT
 
 
+def test_a_detailed_answer_is_asked_for_after_the_question_not_in_the_system_message():
+    short = FusionRequest(
+        "How do I descale it?", [cat_ref()], [passage("Use citric acid.", "m.md")]
+    )
+    detailed = FusionRequest(short.question, short.images, short.passages, detailed=True)
+    asked = user_message(detailed)
+    assert asked.endswith(
+        "Question: How do I descale it?\n\nPut the number of the passage you used in square "
+        "brackets.\n\nAnswer in a short paragraph of up to five sentences with the details "
+        "that the image facts, the passages and the chat give, and nothing they do not give."
+    )
+    assert "briefly" not in asked and "briefly" in user_message(short)
+    # The same system message either way: every conversation keeps its cached prefix.
+    assert chat_messages(detailed)[0] == chat_messages(short)[0]
+    assert user_message(detailed, rules_again=True).endswith("nothing they do not give.")
+
+
 def test_a_follow_up_replays_the_previous_prompt_and_adds_only_its_question():
     first = FusionRequest("What animal?", [cat_ref()])
     asked = user_message(first)

@@ -57,6 +57,10 @@ def test_ingest_a_document_then_ask_and_manage_it(app_url, tmp_path):
     history, cards, _, _, _ = _chat(client, "How often should the Zephyr-9 be descaled?")
     assert "3 months" in chat_text(history[-1])
     assert "[1] zephyr.md" in cards and "cited" in cards
+    # The answer carries its own sources, after its text (README, "Gradio API").
+    answer, listing = history[-1]["content"]
+    assert answer["type"] == listing["type"] == "text" and "[1]" in answer["text"]
+    assert "[1] zephyr.md" in listing["text"] and "descaled" in listing["text"]
     message, docs = client.predict(doc_id, api_name="/kb_delete")
     assert message.startswith("Deleted zephyr.md")
     assert all(row[1] != "zephyr.md" for row in client.predict(api_name="/kb_list")["data"])
@@ -68,9 +72,11 @@ def test_image_sources_come_back_as_thumbnails(app_url, launched, tmp_path):
     factories.text_image(["Platform 9 closed for repairs"]).save(sign)
     launched[1].knowledge.ingest([sign])
     client = Client(app_url, verbose=False)
-    _, cards, _, _, pictures = _chat(client, "Which platform is closed for repairs?")
+    history, cards, _, _, pictures = _chat(client, "Which platform is closed for repairs?")
     assert "sign.png" in cards
     assert pictures and pictures[0]["caption"].endswith("sign.png")
+    thumbnail = history[-1]["content"][-1]  # the same picture, in the answer's message
+    assert thumbnail["type"] == "file" and thumbnail["alt_text"].endswith("sign.png")
 
 
 def test_a_document_that_addresses_the_assistant_is_flagged_in_the_list(app_url, tmp_path):

@@ -20,3 +20,58 @@ def test_search_results_say_how_relevant_they_are_in_words_not_rank_scores():
     assert "low relevance" in cards[2] and "shares words only" in cards[3]
     assert not re.search(r"0\.0\d\d", hit_cards(hits))  # no fused rank scores
     assert hit_cards([]) == "No results."
+
+
+def _answer(text: str, *sources):
+    from assistant.events import Answer, Source
+
+    return Answer(text, [Source(n, hit, f"[{n}]" in text) for n, hit in enumerate(sources, 1)])
+
+
+def test_an_answer_carries_its_own_sources_and_their_pictures(tmp_path):
+    from dataclasses import replace
+
+    from ui.render import answer_content
+
+    thumb = tmp_path / "stamp.png"
+    thumb.write_bytes(b"\x89PNG")
+    text = passage("Descale the Zephyr-9 every 3 months <b>or</b> 200 cups.", "zephyr.md", 2)
+    picture = replace(passage("A penguin stamp.", "stamp.png"), kind="image", image_path=str(thumb))
+    answer, listing, image = answer_content(_answer("Every 3 months [1].", text, picture))
+    # The text stays the answer; its mark shows the passage when pointed at.
+    assert answer.startswith('Every 3 months <abbr title="zephyr.md') and answer.endswith(
+        "[1]</abbr>."
+    )
+    # Each source opens to its passage, escaped (a passage is data, never markup).
+    assert listing.count("<details") == 2 and "[1] zephyr.md, p. 2" in listing
+    assert "· cited" in listing.split("</details>")[0] and "&lt;b&gt;or&lt;/b&gt;" in listing
+    assert image == {"path": str(thumb), "alt_text": "[2] stamp.png"}
+
+
+def test_an_answer_without_sources_is_only_its_text():
+    from ui.render import answer_content
+
+    assert answer_content(_answer("I don't know [3].")) == ["I don't know [3]."]
+
+
+def test_files_outside_what_gradio_serves_are_sent_as_copies(tmp_path, monkeypatch):
+    import tempfile
+    from pathlib import Path
+
+    from ui.render import servable
+
+    inside = tmp_path / "inside.png"
+    inside.write_bytes(b"one")
+    assert servable(str(inside)) == str(inside)  # the temp folder: served as it is
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    outside = elsewhere / "photo.png"
+    outside.write_bytes(b"two")
+    monkeypatch.chdir(tmp_path)  # the working directory is one place Gradio serves from
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    assert servable(str(outside)) == str(outside)  # under the working directory
+    monkeypatch.chdir(tmp_path / "tmp")
+    copy = Path(servable(str(outside)))
+    assert copy != outside and copy.read_bytes() == b"two" and copy.suffix == ".png"
+    assert copy.is_relative_to(tmp_path / "tmp") and servable(str(outside)) == str(copy)

@@ -1,0 +1,168 @@
+"""Conversations as a person uses them in a real browser (Debian's headless Chromium through
+Playwright): every answer keeps its own sources, a reload brings the conversation back, and
+conversations can be started, switched, renamed, exported and deleted."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from skimage import data
+
+from tests import factories
+from tests.ui.test_browser import CHROMIUM, FLAGS, SCREENSHOT
+
+pytestmark = pytest.mark.slow
+BOTS = ".bot, [data-testid='bot']"
+ANSWERS_SETTLED = """(n) => {
+    const bots = document.querySelectorAll('.bot, [data-testid="bot"]');
+    return bots.length === n && !document.querySelector('.stop-button:not([style*="none"])')
+        && [...bots].every((b) => b.innerText.trim().length > 0);
+}"""
+CHATS_ARE = """(names) => {
+    const shown = [...document.querySelectorAll('#chats label')].map((l) => l.innerText.trim());
+    return JSON.stringify(shown) === JSON.stringify(names);
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser(launched):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, launched):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(launched[0])
+    page.wait_for_selector("#chats")
+    yield page
+    context.close()
+
+
+def _ask(page, question: str, files: list | None = None) -> None:
+    count = page.locator(BOTS).count()
+    if files:
+        page.locator("input[type=file]").first.set_input_files([str(f) for f in files])
+    box = page.get_by_placeholder("Ask about an image")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(ANSWERS_SETTLED, arg=count + 1, timeout=180_000)
+
+
+def _conversations(launched) -> list[tuple[str, str]]:
+    db = launched[1].settings.data_dir / "sessions" / "memory.sqlite3"
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT id, owner FROM sessions WHERE owner != ''").fetchall()
+
+
+def test_every_answer_keeps_its_own_sources_after_three_turns(page, launched, tmp_path):
+    boiler, router, sign = tmp_path / "boiler.md", tmp_path / "router.md", tmp_path / "sign.png"
+    boiler.write_text("# Boiler\n\nKeep the boiler pressure between 1.2 and 1.5 bar.")
+    router.write_text("# Router\n\nTo reset the router, hold the reset pin for 12 seconds.")
+    factories.text_image(["Platform 9 closed for repairs"]).save(sign)
+    launched[1].knowledge.ingest([boiler, router, sign])
+    _ask(page, "What pressure should the boiler have?")
+    _ask(page, "How long do I hold the router's reset pin?")
+    _ask(page, "Which platform is closed for repairs?")
+    bots = page.locator(BOTS)
+    first, second, third = (bots.nth(i) for i in range(3))
+    assert "1.2" in first.inner_text() and "boiler.md" in first.inner_text()
+    assert "router.md" not in first.inner_text()
+    assert "12" in second.inner_text() and "router.md" in second.inner_text()
+    assert "boiler.md" not in second.inner_text()
+    # The knowledge base's picture is a thumbnail in the answer that used it.
+    assert "sign.png" in third.inner_text()
+    page.wait_for_function(
+        """() => { const bots = document.querySelectorAll('.bot, [data-testid="bot"]');
+            return [...bots[2].querySelectorAll('img')].some((i) => i.naturalWidth > 0); }""",
+        timeout=30_000,
+    )
+    # A source opens to its passage, in the answer it belongs to.
+    passage = first.locator("details.vira-source").first
+    assert not passage.locator("p").is_visible()
+    passage.locator("summary").click()
+    assert "between 1.2 and 1.5 bar" in passage.locator("p").inner_text()
+    # Nothing empty stands under the answers: no sources box, no empty gallery.
+    assert not page.locator("#sources").is_visible()
+    assert page.get_by_text("Image sources").count() == 0
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def test_a_reload_brings_the_conversation_back_with_its_sources(page):
+    before = [page.locator(BOTS).nth(i).inner_text() for i in range(3)]
+    page.reload()
+    page.wait_for_function(ANSWERS_SETTLED, arg=3, timeout=60_000)
+    after = page.locator(BOTS)
+    assert "boiler.md" in after.nth(0).inner_text() and "router.md" in after.nth(1).inner_text()
+    assert [after.nth(i).inner_text().split("Sources")[0] for i in range(3)] == [
+        b.split("Sources")[0] for b in before
+    ]
+    page.wait_for_function(CHATS_ARE, arg=["What pressure should the boiler have?"])
+
+
+def test_start_switch_rename_export_and_delete_conversations(page, launched, tmp_path):
+    cat = tmp_path / "cat.png"
+    Image.fromarray(data.chelsea()).save(cat)
+    page.locator("#new-chat").click()
+    page.wait_for_function(ANSWERS_SETTLED, arg=0, timeout=30_000)
+    _ask(page, "What animal is this?", [cat])
+    assert "cat" in page.locator(BOTS).last.inner_text().lower()
+    page.wait_for_function(
+        CHATS_ARE, arg=["What animal is this?", "What pressure should the boiler have?"]
+    )
+    # Back to the first conversation: its three answers, not the cat.
+    page.locator("#chats label", has_text="boiler").click()
+    page.wait_for_function(ANSWERS_SETTLED, arg=3, timeout=30_000)
+    assert "boiler.md" in page.locator(BOTS).first.inner_text()
+    title = page.locator("#chat-title textarea, #chat-title input").first
+    title.fill("Home devices")
+    page.locator("#rename-chat").click()
+    page.wait_for_function(CHATS_ARE, arg=["What animal is this?", "Home devices"])
+    # Export: a Markdown file with the questions, the answers and their sources.
+    page.locator("#export-chat").click()
+    link = page.locator("#exported a").first
+    link.wait_for(timeout=30_000)
+    with page.expect_download() as download:
+        link.click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert exported.startswith("# Home devices")
+    assert "**You:** How long do I hold the router's reset pin?" in exported
+    assert "- [1] boiler.md" in exported and "**Vira:**" in exported
+    # Delete the cat conversation: a dismissed confirmation keeps it, a confirmed one
+    # removes its turns and its stored picture.
+    page.locator("#chats label", has_text="animal").click()
+    page.wait_for_function(ANSWERS_SETTLED, arg=1, timeout=30_000)
+    (cat_id,) = [i for i, _ in _conversations(launched) if launched[1].memory.images(i)]
+    stored = launched[1].memory.images(cat_id)[0].path
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.locator("#delete-chat").click()
+    page.wait_for_timeout(1_500)
+    assert stored.exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#delete-chat").click()
+    page.wait_for_function(CHATS_ARE, arg=["Home devices"], timeout=30_000)
+    page.wait_for_function(ANSWERS_SETTLED, arg=3, timeout=30_000)  # the one left is shown
+    assert not stored.exists() and launched[1].memory.transcript(cat_id) == []
+    page.reload()
+    page.wait_for_function(CHATS_ARE, arg=["Home devices"], timeout=30_000)
+
+
+def test_another_browser_sees_none_of_these_conversations(browser, launched, page):
+    other = browser.new_context()
+    try:
+        stranger = other.new_page()
+        stranger.goto(launched[0])
+        stranger.wait_for_selector("#chats")
+        stranger.wait_for_timeout(1_500)
+        assert stranger.locator("#chats label").count() == 0
+        assert stranger.locator(BOTS).count() == 0
+    finally:
+        other.close()
