@@ -85,6 +85,11 @@ class KnowledgeBase:
             return self._store
 
     @property
+    def images_dir(self) -> Path:
+        """Where the thumbnails of image items live: a folder per document (0.png, ...)."""
+        return self.settings.data_dir / "kb_images" / self.scope
+
+    @property
     def ingestor(self) -> Ingestor:
         store = self.store
         with self._open_lock:
@@ -101,7 +106,7 @@ class KnowledgeBase:
                     ),
                     LoadContext(max_pages=self.settings.max_pages, ocr=self.ocr),
                     self.settings.max_upload_bytes,
-                    self.settings.data_dir / "kb_images" / self.scope,
+                    self.images_dir,
                 )
             return self._ingestor
 
@@ -286,6 +291,7 @@ class KnowledgeBase:
                     r.size_bytes,
                     r.flagged,
                     private=bool(self.scope),
+                    thumbnail=self._thumbnail(r.doc_id) if r.images else None,
                 )
                 for r in records
                 if r.status == "committed"
@@ -293,6 +299,10 @@ class KnowledgeBase:
             key=lambda d: d.ingested_at,
             reverse=True,
         )
+
+    def _thumbnail(self, doc_id: str) -> str | None:
+        first = self.images_dir / doc_id / "0.png"
+        return str(first) if first.is_file() else None
 
     def delete(self, doc_id: str) -> DocumentInfo:
         """Remove every chunk and image item of a document (a unique id prefix is enough)."""

@@ -141,6 +141,7 @@ class DocumentInfo:
     #: left out of what the answering model reads.
     flagged: int = 0
     private: bool = False  # one user's own document, not the shared knowledge base
+    thumbnail: str | None = None  # the file of its first picture's thumbnail, if it has one
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -122,7 +122,7 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
         current = gr.State(None)  # {"id": conversation, "owner": whose}: kept on the server
         with gr.Row():
             with gr.Column(scale=1, min_width=200):
-                new_btn = gr.Button("➕ New conversation", elem_id="new-chat")
+                new_btn = gr.Button("+ New conversation", elem_id="new-chat")
                 chats = gr.Radio(label="Conversations", choices=[], elem_id="chats")
                 title = gr.Textbox(label="Name", placeholder=UNTITLED, elem_id="chat-title")
                 with gr.Row():
@@ -134,7 +134,7 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
                 export_btn = gr.Button("Export as Markdown", size="sm", elem_id="export-chat")
                 exported = gr.File(label="Markdown", visible=False, elem_id="exported")
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Conversation", height=520, elem_id="chatbot")
+                chatbot = gr.Chatbot(label="Conversation", height=640, elem_id="chatbot")
                 box = gr.MultimodalTextbox(
                     file_types=["image"],
                     file_count="multiple",

@@ -15,6 +15,7 @@ from knowledge_base import KnowledgeBaseError
 from ui.render import (
     AUDIT_HEADERS,
     DOCUMENT_HEADERS,
+    DOCUMENT_TYPES,
     audit_rows,
     document_rows,
     hit_cards,
@@ -117,8 +118,9 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
                 )
             with gr.Column():
                 docs = gr.Dataframe(
-                    headers=DOCUMENT_HEADERS, label="Documents (click one to delete it)",
-                    interactive=False, elem_id="kb-docs",
+                    headers=DOCUMENT_HEADERS, datatype=DOCUMENT_TYPES,
+                    label="Documents (click one to delete it)", interactive=False,
+                    elem_id="kb-docs",
                 )  # fmt: skip
                 with gr.Row():
                     doc_id = gr.Textbox(label="Document to delete", scale=3, elem_id="kb-pick")

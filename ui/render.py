@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
 import html
+import io
 import re
 import shutil
 import tempfile
 from pathlib import Path
+
+from PIL import Image
 
 from assistant import Answer, Event
 from assistant.audit import AuditEntry
@@ -77,7 +82,7 @@ def _source_list(answer: Answer) -> str:
             f'<details class="vira-source"><summary>{summary}</summary>'
             f"<p>{html.escape(_snippet(s.hit, 600))}</p></details>"
         )
-    return "<b>Sources</b>" + "".join(items)
+    return "Sources:" + "".join(items)
 
 
 def _snippet(hit: Hit, chars: int) -> str:
@@ -125,11 +130,37 @@ def report_rows(files: list[FileReport]) -> list[list[str]]:
 
 
 def document_rows(docs: list[DocumentInfo]) -> list[list]:
-    return [[d.doc_id, d.source, _shelf(d.private), d.chunks, d.images, d.pages or "", _flag(d)]
-            for d in docs]  # fmt: skip
+    return [[d.doc_id, d.source, _shelf(d.private), d.chunks, d.images, d.pages or "", _flag(d),
+             picture_cell(d.thumbnail)] for d in docs]  # fmt: skip
 
 
-DOCUMENT_HEADERS = ["id", "document", "shelf", "chunks", "images", "pages", "warning"]
+# "picture" comes last so that API clients reading the columns by position keep working.
+DOCUMENT_HEADERS = ["id", "document", "shelf", "chunks", "images", "pages", "warning", "picture"]
+DOCUMENT_TYPES = ["str"] * 7 + ["html"]
+PICTURE_CELL_PX = 48
+
+
+def picture_cell(thumbnail: str | None) -> str:
+    """A small inline copy of a document's first picture (a data URI: the table needs no
+    file route, and the picture goes only to whoever is shown the row)."""
+    if not thumbnail:
+        return ""
+    try:
+        stat = Path(thumbnail).stat()
+    except OSError:
+        return ""
+    return _inline_picture(thumbnail, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1024)
+def _inline_picture(path: str, _mtime_ns: int) -> str:
+    with Image.open(path) as image:
+        small = image.convert("RGB")
+        small.thumbnail((PICTURE_CELL_PX * 2, PICTURE_CELL_PX))
+        buffer = io.BytesIO()
+        small.save(buffer, "JPEG", quality=80)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img src="data:image/jpeg;base64,{data}" alt="" height="{PICTURE_CELL_PX}">'
 
 
 def _shelf(private: bool) -> str:

@@ -78,23 +78,18 @@ def test_answer_from_a_document_with_its_citation(make_assistant, tmp_path):
     assert cited and cited[0].hit.source == "zephyr.md" and "[1]" in answer.text
 
 
-def test_answers_are_short_unless_a_detailed_one_is_asked_for(make_assistant, tmp_path):
-    doc = tmp_path / "zephyr.md"
-    doc.write_text(
-        "# Descaling the Zephyr-9\n\nDescale the Zephyr-9 every 3 months. Fill the tank with "
-        "one litre of water and 30 g of citric acid, run the descaling programme for 20 "
-        "minutes, then rinse twice with clean water before the next coffee."
-    )
+def test_answers_are_short_unless_a_detailed_one_is_asked_for(make_assistant, photos):
     assistant = make_assistant()
-    assistant.knowledge.ingest([doc])
-    question = "How do I descale the Zephyr-9?"
-    short = assistant.session("s-short").ask_text(question)
-    detailed = assistant.session("s-long").ask_text(question, detailed=True)
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", short.text) if s.strip()]
-    assert len(sentences) <= 2, short.text
-    assert len(detailed.text) > 1.5 * len(short.text), (short.text, detailed.text)
-    assert re.search(r"citric|20 minutes|rinse", detailed.text, re.I), detailed.text
-    assert any(s.cited for s in detailed.sources)
+
+    def sentences(text: str) -> list[str]:
+        return [s for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+
+    question, cat = "What is in this picture?", [photos["chelsea"]]
+    short = assistant.session("s-short").ask_text(question, images=cat)
+    detailed = assistant.session("s-long").ask_text(question, images=cat, detailed=True)
+    assert len(sentences(short.text)) <= 2 and "cat" in short.text.lower(), short.text
+    assert len(sentences(detailed.text)) >= 3, detailed.text
+    assert "cat" in detailed.text.lower() and len(detailed.text) > 1.5 * len(short.text)
 
 
 def test_a_conversation_comes_back_whole_and_exports_as_markdown(make_assistant, photos, tmp_path):

@@ -30,6 +30,17 @@ def test_image_to_image_search(kb, tmp_path: Path):
     assert Path(hits[0].image_path).is_file()
 
 
+def test_a_picture_document_is_listed_with_its_thumbnail(kb, tmp_path: Path):
+    (tmp_path / "notes.md").write_text("# Notes\n\nNo picture here.")
+    kb.ingest([_photos(tmp_path / "photos"), tmp_path / "notes.md"])
+    listed = {d.source: d for d in kb.list()}
+    with Image.open(listed["cat.png"].thumbnail) as thumb:
+        assert max(thumb.size) <= 768 and thumb.size[0] > thumb.size[1]  # the cat, scaled
+    assert listed["notes.md"].thumbnail is None
+    kb.delete(listed["cat.png"].doc_id)
+    assert not Path(listed["cat.png"].thumbnail).exists()
+
+
 def test_photos_without_text_are_found_by_their_labels(kb, tmp_path: Path):
     kb.ingest([_photos(tmp_path / "photos")])
     (cup,) = [d for d in kb.list() if d.source == "espresso.jpg"]

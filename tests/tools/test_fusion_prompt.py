@@ -51,8 +51,9 @@ def test_a_detailed_answer_is_asked_for_after_the_question_not_in_the_system_mes
     asked = user_message(detailed)
     assert asked.endswith(
         "Question: How do I descale it?\n\nPut the number of the passage you used in square "
-        "brackets.\n\nAnswer in a short paragraph of up to five sentences with the details "
-        "that the image facts, the passages and the chat give, and nothing they do not give."
+        "brackets.\n\nGive a detailed answer of three to five sentences: say everything the "
+        "image facts, the passages and the chat give that bears on the question, and nothing "
+        "they do not give."
     )
     assert "briefly" not in asked and "briefly" in user_message(short)
     # The same system message either way: every conversation keeps its cached prefix.

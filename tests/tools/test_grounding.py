@@ -58,6 +58,15 @@ def test_supported_specifics_pass_unchanged():
     assert run(["She is Anna Berg."], follow) == "She is Anna Berg."
 
 
+def test_an_answer_addressing_the_user_is_not_taken_for_a_name():
+    router = passage("To reset the router, hold the reset pin for 12 seconds.", "router.md")
+    asked = FusionRequest("How long do I hold the router's reset pin?", passages=[router])
+    said = "You hold the router's reset pin for 12 seconds. [1]"  # the 1.5B's own words
+    assert run([said], asked) == said
+    assert run(["We think 15 seconds [1]."], asked) == UNSUPPORTED  # the number still counts
+    assert run(["Your Netgear router needs 12 seconds."], asked) == UNSUPPORTED  # and names
+
+
 def test_a_later_unsupported_sentence_is_cut_and_said_so():
     garden = FusionRequest("Who planted bed 3?", passages=[GARDEN])
     text = run(["Maria Lopez planted it [1]. She ", "did so in 1998."], garden)

@@ -5,6 +5,7 @@ conversations can be started, switched, renamed, exported and deleted."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,11 @@ from tests import factories
 from tests.ui.test_browser import CHROMIUM, FLAGS, SCREENSHOT
 
 pytestmark = pytest.mark.slow
-BOTS = ".bot, [data-testid='bot']"
-ANSWERS_SETTLED = """(n) => {
-    const bots = document.querySelectorAll('.bot, [data-testid="bot"]');
-    return bots.length === n && !document.querySelector('.stop-button:not([style*="none"])')
-        && [...bots].every((b) => b.innerText.trim().length > 0);
+BOTS = "div.bot"  # one per answer: its text, then its sources, then its pictures
+ANSWERS_SHOWN = """(n) => {
+    const bots = [...document.querySelectorAll('div.bot')];
+    return bots.length === n
+        && bots.every((b) => b.innerText.trim().length > 0 && !b.innerText.includes('⏳'));
 }"""
 CHATS_ARE = """(names) => {
     const shown = [...document.querySelectorAll('#chats label')].map((l) => l.innerText.trim());
@@ -47,14 +48,36 @@ def page(browser, launched):
     context.close()
 
 
-def _ask(page, question: str, files: list | None = None) -> None:
+LAST_ANSWER_SAYS = """(text) => {
+    const bots = document.querySelectorAll('div.bot');
+    return bots.length > 0 && bots[bots.length - 1].innerText.includes(text);
+}"""
+
+
+def _settled(page, answers: int, timeout_s: float = 180) -> None:
+    """Wait until the chat shows ``answers`` answers and the last one stopped changing."""
+    page.wait_for_function(ANSWERS_SHOWN, arg=answers, timeout=timeout_s * 1000)
+    last, deadline = None, time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = page.locator(BOTS).last.inner_text() if answers else ""
+        if now == last:
+            return
+        last = now
+        page.wait_for_timeout(1_500)
+    raise AssertionError(f"the last answer kept changing: {last!r}")
+
+
+def _ask(page, question: str, files: list | None = None, meanwhile: str | None = None) -> None:
+    """Ask and wait for the answer; ``meanwhile``: a note that must show before it."""
     count = page.locator(BOTS).count()
     if files:
         page.locator("input[type=file]").first.set_input_files([str(f) for f in files])
     box = page.get_by_placeholder("Ask about an image")
     box.fill(question)
     box.press("Enter")
-    page.wait_for_function(ANSWERS_SETTLED, arg=count + 1, timeout=180_000)
+    if meanwhile:
+        page.wait_for_function(LAST_ANSWER_SAYS, arg=meanwhile, timeout=60_000, polling=50)
+    _settled(page, count + 1)
 
 
 def _conversations(launched) -> list[tuple[str, str]]:
@@ -81,7 +104,7 @@ def test_every_answer_keeps_its_own_sources_after_three_turns(page, launched, tm
     # The knowledge base's picture is a thumbnail in the answer that used it.
     assert "sign.png" in third.inner_text()
     page.wait_for_function(
-        """() => { const bots = document.querySelectorAll('.bot, [data-testid="bot"]');
+        """() => { const bots = document.querySelectorAll('div.bot');
             return [...bots[2].querySelectorAll('img')].some((i) => i.naturalWidth > 0); }""",
         timeout=30_000,
     )
@@ -93,13 +116,15 @@ def test_every_answer_keeps_its_own_sources_after_three_turns(page, launched, tm
     # Nothing empty stands under the answers: no sources box, no empty gallery.
     assert not page.locator("#sources").is_visible()
     assert page.get_by_text("Image sources").count() == 0
+    third.locator("summary").first.click()  # the latest turns, one source open, for the README
+    page.wait_for_timeout(500)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
 
 def test_a_reload_brings_the_conversation_back_with_its_sources(page):
     before = [page.locator(BOTS).nth(i).inner_text() for i in range(3)]
     page.reload()
-    page.wait_for_function(ANSWERS_SETTLED, arg=3, timeout=60_000)
+    _settled(page, 3)
     after = page.locator(BOTS)
     assert "boiler.md" in after.nth(0).inner_text() and "router.md" in after.nth(1).inner_text()
     assert [after.nth(i).inner_text().split("Sources")[0] for i in range(3)] == [
@@ -109,18 +134,20 @@ def test_a_reload_brings_the_conversation_back_with_its_sources(page):
 
 
 def test_start_switch_rename_export_and_delete_conversations(page, launched, tmp_path):
-    cat = tmp_path / "cat.png"
+    cat, cup = tmp_path / "cat.png", tmp_path / "cup.png"
     Image.fromarray(data.chelsea()).save(cat)
+    Image.fromarray(data.coffee()).save(cup)
     page.locator("#new-chat").click()
-    page.wait_for_function(ANSWERS_SETTLED, arg=0, timeout=30_000)
-    _ask(page, "What animal is this?", [cat])
+    _settled(page, 0)
+    # Several pictures take a while: the answer's place says how far the reading got.
+    _ask(page, "What animal is this?", [cat, cup], meanwhile="Reading picture 2 of 2 (cup.png)")
     assert "cat" in page.locator(BOTS).last.inner_text().lower()
     page.wait_for_function(
         CHATS_ARE, arg=["What animal is this?", "What pressure should the boiler have?"]
     )
     # Back to the first conversation: its three answers, not the cat.
     page.locator("#chats label", has_text="boiler").click()
-    page.wait_for_function(ANSWERS_SETTLED, arg=3, timeout=30_000)
+    _settled(page, 3)
     assert "boiler.md" in page.locator(BOTS).first.inner_text()
     title = page.locator("#chat-title textarea, #chat-title input").first
     title.fill("Home devices")
@@ -139,7 +166,7 @@ def test_start_switch_rename_export_and_delete_conversations(page, launched, tmp
     # Delete the cat conversation: a dismissed confirmation keeps it, a confirmed one
     # removes its turns and its stored picture.
     page.locator("#chats label", has_text="animal").click()
-    page.wait_for_function(ANSWERS_SETTLED, arg=1, timeout=30_000)
+    _settled(page, 1)
     (cat_id,) = [i for i, _ in _conversations(launched) if launched[1].memory.images(i)]
     stored = launched[1].memory.images(cat_id)[0].path
     page.once("dialog", lambda dialog: dialog.dismiss())
@@ -149,7 +176,7 @@ def test_start_switch_rename_export_and_delete_conversations(page, launched, tmp
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#delete-chat").click()
     page.wait_for_function(CHATS_ARE, arg=["Home devices"], timeout=30_000)
-    page.wait_for_function(ANSWERS_SETTLED, arg=3, timeout=30_000)  # the one left is shown
+    _settled(page, 3)  # the one left is shown
     assert not stored.exists() and launched[1].memory.transcript(cat_id) == []
     page.reload()
     page.wait_for_function(CHATS_ARE, arg=["Home devices"], timeout=30_000)
@@ -166,3 +193,17 @@ def test_another_browser_sees_none_of_these_conversations(browser, launched, pag
         assert stranger.locator(BOTS).count() == 0
     finally:
         other.close()
+
+
+def test_the_knowledge_tab_shows_pictures_as_thumbnails(page):
+    page.get_by_role("tab", name="Knowledge").click()
+    page.get_by_role("button", name="Refresh list").click()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('#kb-docs [role=row]')].some((row) =>
+            row.innerText.includes('sign.png') && [...row.querySelectorAll('img')].some(
+                (img) => img.src.startsWith('data:image/jpeg') && img.naturalWidth > 0))""",
+        timeout=30_000,
+    )
+    boiler = page.locator("#kb-docs [role=row]", has_text="boiler.md").first
+    assert boiler.locator("img").count() == 0  # a text document has no picture
+    page.get_by_role("tab", name="Chat").click()

@@ -75,3 +75,22 @@ def test_files_outside_what_gradio_serves_are_sent_as_copies(tmp_path, monkeypat
     copy = Path(servable(str(outside)))
     assert copy != outside and copy.read_bytes() == b"two" and copy.suffix == ".png"
     assert copy.is_relative_to(tmp_path / "tmp") and servable(str(outside)) == str(copy)
+
+
+def test_the_documents_table_shows_a_small_inline_copy_of_a_picture(tmp_path):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from ui.render import DOCUMENT_HEADERS, picture_cell
+
+    thumb = tmp_path / "0.png"
+    Image.new("RGB", (768, 384), "red").save(thumb)
+    cell = picture_cell(str(thumb))
+    match = re.fullmatch(r'<img src="data:image/jpeg;base64,([^"]+)" alt="" height="48">', cell)
+    assert match, cell
+    with Image.open(io.BytesIO(base64.b64decode(match[1]))) as small:
+        assert small.size == (96, 48) and small.getpixel((48, 24))[0] > 200
+    assert picture_cell(None) == "" and picture_cell(str(tmp_path / "gone.png")) == ""
+    assert DOCUMENT_HEADERS[:2] == ["id", "document"] and DOCUMENT_HEADERS[-1] == "picture"

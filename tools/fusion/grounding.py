@@ -46,6 +46,7 @@ _DONT_KNOW = re.compile(
 # Capitalised at the start of a sentence, not names.
 _STARTS = (
     "the a an this that these those it its it's there they their he she his her i i'm i'd "
+    "you you're you'll you've your we we're our my me us "
     "yes no in on at of for from to with by as and or but so if based according however "
     "image picture photo photograph receipt document passage what which who when where "
     "one two both first second third neither nothing unfortunately sorry"

@@ -44,8 +44,8 @@ RULES_AGAIN = (
 # system message's "one or two short sentences" (the system message, and so the cached
 # prefix of every conversation, stays the same).
 DETAILED = (
-    "Answer in a short paragraph of up to five sentences with the details that the image "
-    "facts, the passages and the chat give, and nothing they do not give."
+    "Give a detailed answer of three to five sentences: say everything the image facts, the "
+    "passages and the chat give that bears on the question, and nothing they do not give."
 )
 MAX_PASSAGE_CHARS = 700
 MAX_QUESTION_CHARS = 2000
