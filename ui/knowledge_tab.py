@@ -129,7 +129,7 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
         with gr.Row():
             query = gr.Textbox(label="Search the knowledge base", scale=4)
             k = gr.Number(value=5, label="results", minimum=1, maximum=20, scale=1)
-        results = gr.Markdown()
+        results = gr.Markdown(elem_id="kb-results")
         with gr.Accordion("Audit log (admins)", open=False, visible=False) as audit_box:
             entries = gr.Dataframe(headers=AUDIT_HEADERS, label="Changes to the shared base")
             audit_btn = gr.Button("Refresh audit log", size="sm")

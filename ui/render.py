@@ -18,6 +18,7 @@ from assistant import Answer, Event
 from assistant.audit import AuditEntry
 from assistant.memory import Exchange
 from knowledge_base import DocumentInfo, FileReport, Hit
+from knowledge_base.instructions import inert
 
 _MARK = re.compile(r"\[(\d{1,3})\]")
 
@@ -86,7 +87,9 @@ def _source_list(answer: Answer) -> str:
 
 
 def _snippet(hit: Hit, chars: int) -> str:
-    return " ".join(hit.text.split())[:chars]
+    """The passage as the answering model read it: a sentence that addresses the assistant is
+    shown as left out (the Knowledge tab flags its document), never repeated in the chat."""
+    return " ".join(inert(hit.text).split())[:chars]
 
 
 def transcript_messages(exchanges: list[Exchange]) -> list[dict]:
