@@ -278,15 +278,24 @@ def test_vision_projector_arguments_reach_the_server(binary, gguf_path, tmp_path
     assert "mmproj-fake.gguf" in log and "mmproj" in log.lower(), log[-2000:]
 
 
-def test_the_server_dies_with_the_app_even_on_kill_9(binary, gguf_path, tmp_path):
+@pytest.mark.parametrize("blocked", [False, True], ids=["main thread", "SIGTERM blocked"])
+def test_the_server_dies_with_the_app_even_on_kill_9(binary, gguf_path, tmp_path, blocked):
+    """Also when the thread that first asks has SIGTERM blocked, as a web server's worker
+    thread may: the server must not inherit that mask (it would ignore its parent's death)."""
     script = textwrap.dedent(
         f"""
-        import sys, time
+        import signal, sys, threading, time
         from pathlib import Path
         from tools.fusion.backends.llama_server import LlamaServer, ServerOptions
         server = LlamaServer(Path({str(binary)!r}), Path({str(gguf_path)!r}),
                              ServerOptions(slots=1, threads=1), Path({str(tmp_path)!r}) / "s.log")
-        server.ensure()
+        def first_question():
+            if {blocked!r}:
+                signal.pthread_sigmask(signal.SIG_BLOCK, {{signal.SIGTERM}})
+            server.ensure()
+        asker = threading.Thread(target=first_question)
+        asker.start()
+        asker.join()
         print(server.pid, flush=True)
         time.sleep(600)
         """

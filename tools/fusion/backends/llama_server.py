@@ -102,7 +102,10 @@ _PRCTL = ctypes.CDLL(None).prctl if sys.platform == "linux" else None  # resolve
 def _die_with_parent() -> None:
     """Runs in the child before exec: the kernel sends it SIGTERM when the thread that started
     it ends, and so when the app dies, even by kill -9 — no orphaned server keeps the model in
-    memory. (That thread is the server's own owner thread, which lives as long as the app.)"""
+    memory. (That thread is the server's own owner thread, which lives as long as the app.)
+    A child inherits its starting thread's blocked signals through exec, and a thread of a web
+    server may block SIGTERM: with it blocked, neither this nor ``stop`` could end the server."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
     if _PRCTL is not None:
         _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
