@@ -176,6 +176,9 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
 
     view = [chatbot, gallery, title, trace, exported]
 
+    def of(conversation: str, request: gr.Request, profile: gr.OAuthProfile | None) -> Session:
+        return assistant.session(conversation, user_of(access, request, profile))
+
     default_detail = assistant.settings.answer_length == "detailed"
 
     def restore(stored: Any, request: gr.Request, profile: gr.OAuthProfile | None) -> list:
@@ -194,8 +197,7 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
         found = assistant.conversations(state["owner"])
         if chosen not in {c.id for c in found}:  # not one of theirs: stay where they are
             chosen = state["id"]
-        session = assistant.session(chosen, user_of(access, request, profile))
-        return [{**state, "id": chosen}, *opened(session, found)]
+        return [{**state, "id": chosen}, *opened(of(chosen, request, profile), found)]
 
     def start(state: dict) -> list:
         found = assistant.conversations(state["owner"])
@@ -217,14 +219,13 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
     def rename(
         name: str, state: dict, request: gr.Request, profile: gr.OAuthProfile | None
     ) -> dict:
-        session = assistant.session(state["id"], user_of(access, request, profile))
+        session = of(state["id"], request, profile)
         if session.claim(state["owner"]) and session.transcript():
             session.rename(name)
         return listed(state)
 
     def delete(ok: bool, state: dict, request: gr.Request, profile: gr.OAuthProfile | None) -> list:
-        user = user_of(access, request, profile)
-        session = assistant.session(state["id"], user)
+        session = of(state["id"], request, profile)
         found = assistant.conversations(state["owner"])
         if not ok:  # the confirmation was dismissed: everything stays as it is
             return [state, _choices(found, state["id"]), *opened(session, found)]
@@ -233,11 +234,11 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
         found = assistant.conversations(state["owner"])
         if not found:
             return start(state)
-        latest = assistant.session(found[0].id, user)
+        latest = of(found[0].id, request, profile)
         return [{**state, "id": latest.id}, _choices(found, latest.id), *opened(latest, found)]
 
     def export(state: dict, request: gr.Request, profile: gr.OAuthProfile | None) -> dict:
-        session = assistant.session(state["id"], user_of(access, request, profile))
+        session = of(state["id"], request, profile)
         found = {c.id: c.title for c in assistant.conversations(state["owner"])}
         if state["id"] not in found:
             return gr.update(value=None, visible=False)
