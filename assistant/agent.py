@@ -11,6 +11,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from assistant.events import Event
+from assistant.findings import picture_in_base, which_shows
+from assistant.pictures import which_asked
 from assistant.turn import Services, TurnContext, begin_turn
 from knowledge_base.shelves import Shelves
 from tools import ToolError
@@ -40,7 +42,7 @@ class AgentPlanner:
     ) -> Iterator[Event]:
         services = self.services.reading(knowledge)
         turn = yield from begin_turn(services, session_id, text, images, detailed)
-        if turn is None:
+        if turn is None or (yield from picture_in_base(turn)):
             return
         tools = {t.name: t for t in turn.tools()}
         listing = ", ".join(f"{i} ({', '.join(s.labels[:2])})" for i, s in turn.images.items())
@@ -82,15 +84,20 @@ def _invoke(tools: dict[str, Any], call: dict[str, Any]) -> ToolMessage:
 
 def _answer(turn: TurnContext, args: dict[str, Any], call_id: str):
     """Stream the fusion VLM's answer (the same function the tool wraps). Returns None once
-    answered, or the tool message telling the model what was wrong with its arguments."""
+    answered, or the tool message telling the model what was wrong with its arguments. Which
+    picture shows what is worked out in code, over all the chat's pictures, as in the default
+    planner."""
+    image_ids = list(args.get("image_ids") or [])
+    if which_asked(turn.text) and len(image_ids) < 2 <= len(turn.images):
+        image_ids = sorted(turn.images, key=lambda i: turn.images[i].number)
     try:
-        request = turn.request(
-            str(args.get("question") or turn.text),
-            list(args.get("image_ids") or []),
-            args.get("passages"),
-        )
+        request = turn.request(str(args.get("question") or turn.text), image_ids,
+                               args.get("passages"))  # fmt: skip
     except ToolError as exc:
         yield Event("tool_result", tool="answer_with_vlm", data={"content": str(exc)})
         return ToolMessage(str(exc), tool_call_id=call_id)
+    if (yield from which_shows(turn, [ref.image_id for ref in request.images])):
+        return None
+    request.notes = list(turn.notes)
     yield from turn.answer(request)
     return None

@@ -15,6 +15,7 @@ from assistant.memory import Memory, StoredImage
 from assistant.settings import Settings
 from imaging import open_image
 from knowledge_base import Hit, Kind, KnowledgeBase
+from knowledge_base.competitors import without_competitors
 from knowledge_base.shelves import Shelves
 from tools import (
     ToolError,
@@ -185,11 +186,12 @@ class TurnContext:
         settings = self.services.settings
         bar = settings.relevance_with_images if has_images else settings.relevance
         picture_bar = settings.picture_relevance
-        return (
-            yield from self._kept(
-                query, None, bar, lambda h: _relevant(h, bar, has_images, picture_bar)
-            )
-        )
+
+        def select(found: list[Hit]) -> list[Hit]:
+            relevant = [h for h in found if _relevant(h, bar, has_images, picture_bar)]
+            return without_competitors(relevant, self.question)
+
+        return (yield from self._kept(query, None, bar, select))
 
     def search_query(self) -> str:
         """The question, with the previous one before it when it refers back ("what was
@@ -203,16 +205,16 @@ class TurnContext:
         """The knowledge base's pictures that show ``thing`` (their captions clear the
         picture bar); they become this turn's passages."""
         bar = self.services.settings.picture_relevance
-        return (
-            yield from self._kept(
-                thing, "image", bar, lambda h: h.similarity is not None and h.similarity >= bar
-            )
-        )
+
+        def select(found: list[Hit]) -> list[Hit]:
+            return [h for h in found if h.similarity is not None and h.similarity >= bar]
+
+        return (yield from self._kept(thing, "image", bar, select))
 
     def _kept(
-        self, query: str, kind: Kind | None, bar: float, keep: Callable[[Hit], bool]
+        self, query: str, kind: Kind | None, bar: float, select: Callable[[list[Hit]], list[Hit]]
     ) -> Generator[Event, None, list[Hit]]:
-        """One search as tool events; the hits ``keep`` accepts become this turn's passages."""
+        """One search as tool events; the hits ``select`` keeps become this turn's passages."""
         services = self.services
         args: dict = {"query": query[:2000], "k": services.settings.passages}
         if kind:
@@ -223,7 +225,7 @@ class TurnContext:
         except ToolError as exc:
             yield Event("tool_result", tool="search_knowledge", data={"error": str(exc)})
             return []
-        self.hits = [h for h in found if keep(h)]
+        self.hits = select(found)
         summary = {"found": len(found), "kept": len(self.hits), "threshold": bar}
         yield Event("tool_result", tool="search_knowledge", data=summary)
         return self.hits

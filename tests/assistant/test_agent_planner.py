@@ -4,6 +4,7 @@ no tool-calling chat model runs offline on these machines."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
@@ -120,3 +121,37 @@ def test_planner_that_never_finishes_is_stopped(make_kb, composed, tmp_path):
 def test_planner_setting_needs_a_server():
     with pytest.raises(ValueError, match="VIRA_PLANNER"):
         Assistant(Settings(planner="openai:qwen"))
+
+
+IMAGES = Path(__file__).resolve().parents[2] / "eval" / "heldout" / "images"
+PENGUIN, FISH = IMAGES / "kb-magellanic-penguin.jpg", IMAGES / "kb-moonwrasse.jpg"
+
+
+def test_planner_gets_which_picture_worked_out_in_code(make_kb, composed, tmp_path):
+    # The planner names only the last picture; code still weighs both and answers.
+    script = ScriptedChatModel(responses=[
+        AIMessage(content="A penguin."), AIMessage(content="A fish."),
+        _call("answer_with_vlm", {"question": "Which shows a fish?", "image_ids": ["img-1"]}, 1),
+    ])  # fmt: skip
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=composed,
+                          chat_model=script)  # fmt: skip
+    session = assistant.session("s")
+    session.ask_text("What is in this picture?", images=[PENGUIN])
+    session.ask_text("And in this one?", images=[FISH])
+    answer = session.ask_text("Which of the two pictures shows a fish, the first or the second?")
+    assert re.search(r"\bsecond\b", answer.text, re.I), answer.text
+    assert answer.images_used == ["img-2"]
+
+
+def test_planner_is_not_asked_whether_the_base_has_a_picture(make_kb, composed, tmp_path):
+    script = ScriptedChatModel(responses=[AIMessage(content="Yes, there is one.")])
+    kb = make_kb()
+    assert kb.ingest([PENGUIN]).ok
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=kb, vlm=composed,
+                          chat_model=script)  # fmt: skip
+    session = assistant.session("s")
+    piano = session.ask_text("Do we have a picture of a piano in the knowledge base?")
+    assert piano.text == "No: I found no picture of a piano in your knowledge base."
+    bird = session.ask_text("Is there a picture of a bird in the knowledge base?")
+    assert bird.text.lower().startswith("yes") and bird.sources[0].hit.source == PENGUIN.name
+    assert script.seen == []  # code answered both; the planner was never asked

@@ -29,17 +29,22 @@ def assistant(make_kb, composed_vlm, tmp_path) -> Assistant:
     return Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=composed_vlm)
 
 
-@pytest.fixture
-def documents(tmp_path: Path) -> list[Path]:
+def returns_policy(path: Path, shop: str, days: int, fee: str) -> Path:
     policy = docx.Document()
-    policy.add_heading("Parcelly returns policy", 1)
-    policy.add_paragraph("You may return a parcel to Parcelly within 30 days of delivery.")
+    policy.add_heading(f"{shop} returns policy", 1)
+    policy.add_paragraph(f"You may return a parcel to {shop} within {days} days of delivery.")
     table = policy.add_table(rows=3, cols=2)
-    rows = [("Case", "Who pays return postage"), ("Faulty item", "Parcelly pays"),
-            ("Changed your mind", "You pay 4.50 EUR")]  # fmt: skip
+    rows = [("Case", "Who pays return postage"), ("Faulty item", f"{shop} pays"),
+            ("Changed your mind", f"You pay {fee} EUR")]  # fmt: skip
     for row, cells in zip(table.rows, rows, strict=True):
         row.cells[0].text, row.cells[1].text = cells
-    policy.save(tmp_path / "returns.docx")
+    policy.save(path)
+    return path
+
+
+@pytest.fixture
+def documents(tmp_path: Path) -> list[Path]:
+    returns_policy(tmp_path / "returns.docx", "Parcelly", 30, "4.50")
     (tmp_path / "museum.md").write_text(
         f"# Museum of Maps visitor note\n\nThe Museum of Maps opens at 10:30 on Sundays. "
         f"{INJECTION}\n\nGroups should book a week ahead.\n"
@@ -62,6 +67,23 @@ def test_a_note_that_talks_to_the_assistant_changes_no_answer(assistant, documen
         assert re.search(r"\w{2}", said) and "ACCESS" not in answer.text.upper()
     assert "30" in days.text and "4.50" in postage.text and "10:30" in opens.text
     assert any(s.hit.source == "museum.md" and s.cited for s in opens.sources)
+
+
+def test_a_follow_up_takes_its_figure_from_the_shop_the_chat_is_about(assistant, tmp_path):
+    # Before: the other shops' tables were passages too, and the 1.5B quoted one of their
+    # fees (14 of 24 such follow-ups in a dev probe).
+    shops = {"Acme Parts": (21, "6.50"), "Blue Fern": (28, "7.00"), "Copper Kettle": (45, "9.95"),
+             "Dune Outfitters": (14, "5.00"), "Elm Street Toys": (60, "8.50")}  # fmt: skip
+    files = [
+        returns_policy(tmp_path / f"returns-{n}.docx", shop, days, fee)
+        for n, (shop, (days, fee)) in enumerate(shops.items())
+    ]
+    assert assistant.knowledge.ingest(files).ok
+    session = assistant.session("shopper")
+    days = session.ask_text("How many days do I have to return a parcel to Blue Fern?")
+    postage = session.ask_text("And who pays the return postage if I changed my mind?")
+    assert "28" in days.text and "7.00" in postage.text, postage.text
+    assert {s.hit.source for s in postage.sources} == {"returns-1.docx"}
 
 
 def test_who_planted_a_bed_no_note_mentions_is_not_answered(assistant, documents):
