@@ -189,7 +189,7 @@ class TurnContext:
 
         def select(found: list[Hit]) -> list[Hit]:
             relevant = [h for h in found if _relevant(h, bar, has_images, picture_bar)]
-            return without_competitors(relevant, self.question)
+            return without_competitors(relevant, query, self.question)
 
         return (yield from self._kept(query, None, bar, select))
 

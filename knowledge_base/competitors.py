@@ -4,8 +4,9 @@ Templated documents (one returns policy per shop, one service record per machine
 passages that differ only in names and numbers. When the question names one shop, the others'
 passages still clear the relevance bar, and a small answering model readily takes its figure
 from the wrong one (measured: 14 of 24 follow-ups quoted another shop's fee). A passage from
-another document that says nearly the same words as a better-matching passage, and matches
-the question clearly less well, is dropped; a comparison question keeps everything.
+another document that says nearly the same words as another passage is dropped when the
+question names what only the other one is about ("Blue Fern"), or, naming neither, when it
+matches the question clearly less well. A comparison question keeps everything.
 """
 
 from __future__ import annotations
@@ -19,6 +20,14 @@ SAME_TEMPLATE = 0.6
 #: How much less similar to the question a template's copy must be to be dropped.
 SIMILARITY_GAP = 0.15
 _WORDS = re.compile(r"[^\W\d_]+")
+# Words too common to tell one copy of a template from another.
+_COMMON = frozenset(
+    re.findall(
+        r"\w+",
+        """a an and are as at be by for from has have in is it
+its of on or that the this to was were will with you your""",
+    )
+)
 _COMPARES = re.compile(
     r"\b(compare|comparison|differ\w*|both|between|versus|vs|each|every|all|which of|"
     r"other|others|same|similar)\b",
@@ -34,19 +43,27 @@ def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def without_competitors(hits: list[Hit], question: str) -> list[Hit]:
-    """``hits`` less each text passage from another document that repeats a better-matching
-    passage's template with a clearly lower similarity to the question; order kept."""
-    if _COMPARES.search(question):
+def without_competitors(hits: list[Hit], query: str, question: str | None = None) -> list[Hit]:
+    """``hits`` less each text passage from another document that repeats another passage's
+    template and is not what ``query`` asks about; order kept. ``question`` (default: the
+    query) is what the user asked this turn: a comparison keeps every copy."""
+    if _COMPARES.search(question if question is not None else query):
         return list(hits)
-    return [hit for hit in hits if not any(_competes(hit, better) for better in hits)]
+    asked = words(query) - _COMMON
+    return [hit for hit in hits if not any(_competes(hit, other, asked) for other in hits)]
 
 
-def _competes(hit: Hit, better: Hit) -> bool:
-    if hit.kind != "text" or better.kind != "text" or hit.doc_id == better.doc_id:
+def _competes(hit: Hit, other: Hit, asked: frozenset[str]) -> bool:
+    """Whether ``hit`` is a copy of ``other``'s template about a subject not asked for."""
+    if hit.kind != "text" or other.kind != "text" or hit.doc_id == other.doc_id:
         return False
-    if hit.similarity is None or better.similarity is None:
+    mine, theirs = words(hit.text), words(other.text)
+    if overlap(mine, theirs) < SAME_TEMPLATE:
+        return False
+    if asked & (mine - theirs - _COMMON):
+        return False  # the question names what this copy is about
+    if asked & (theirs - mine - _COMMON):
+        return True  # ... or what only the other one is about
+    if hit.similarity is None or other.similarity is None:
         return False  # a words-only match (an exact code) is its own evidence
-    if better.similarity - hit.similarity < SIMILARITY_GAP:
-        return False
-    return overlap(words(hit.text), words(better.text)) >= SAME_TEMPLATE
+    return other.similarity - hit.similarity >= SIMILARITY_GAP

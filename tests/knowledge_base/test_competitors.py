@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from knowledge_base import Hit
 from knowledge_base.competitors import overlap, without_competitors, words
 
 SHOPS = {"Acme Parts": ("21", "6.50"), "Blue Fern": ("28", "7.00"), "Copper Kettle": ("45", "5.00")}
@@ -72,3 +73,19 @@ def test_a_copy_as_similar_as_the_best_stays(shops):
     best = max(h.similarity or 0 for h in found)
     close = {h.source for h in found if (h.similarity or 0) > best - 0.15}
     assert close <= {h.source for h in kept}
+
+
+def _hit(doc: str, text: str, similarity: float) -> Hit:
+    return Hit(id=doc, text=text, source=f"{doc}.md", page=None, chunk_index=0, kind="text",
+               doc_id=doc, similarity=similarity)  # fmt: skip
+
+
+def test_the_copy_about_the_subject_named_stays_even_when_less_similar():
+    acme = _hit("acme", "Acme Parts returns: within 21 days; if you changed your mind, you pay "
+                "6.50 EUR.", 0.61)  # fmt: skip
+    fern = _hit("fern", "Blue Fern returns: within 28 days; if you changed your mind, you pay "
+                "7.00 EUR.", 0.58)  # fmt: skip
+    query = "How long do I have to return a parcel to Blue Fern? And who pays the postage?"
+    assert without_competitors([acme, fern], query) == [fern]
+    # Naming neither, the two are as good as each other: both stay.
+    assert without_competitors([acme, fern], "Who pays the return postage?") == [acme, fern]

@@ -31,7 +31,7 @@ def test_sections_in_order_with_quoted_numbered_passages():
     # An order to the assistant is left out of the quote (knowledge_base.instructions).
     assert '[1] (from evil.md) "(a sentence addressed to the assistant was left out)"' in text
     assert "HACKED" not in text
-    assert "Question: What animal is this?\n\nAnswer briefly and put the number" in text
+    assert "Question: What animal is this?\n\nAnswer briefly, with any amounts" in text
     messages = chat_messages(request)
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
     assert messages[0] == {"role": "system", "content": SYSTEM_PROMPT}

@@ -32,7 +32,12 @@ SYSTEM_PROMPT = (
 )
 # Repeated after the question when there are passages: the 1.5B cites reliably only then.
 # (No example sentence: small models copy examples as their answer.)
-CITE_REMINDER = "Answer briefly and put the number of the passage you used in square brackets."
+# "with any amounts ... exactly as written": without it the 1.5B answered "who pays the
+# return postage?" with "You pay the return postage" and left out the fee (dev probe 5 of 24).
+CITE_REMINDER = (
+    "Answer briefly, with any amounts, times or dates exactly as written, and put the number "
+    "of the passage you used in square brackets."
+)
 CITE_ONLY = "Put the number of the passage you used in square brackets."
 # Small models (the 0.5B) keep to the rules better when they come again after the question.
 RULES_AGAIN = (
