@@ -46,10 +46,13 @@ def test_answers_with_images_passages_and_history(composed_vlm):
     )
     assert "cat" in msg.content.lower() and "15" in msg.content and "[1]" in msg.content
     assert msg.artifact.history == SEEN and msg.artifact.images[0].image_id == "img-1"
-    # The plain function the tool wraps gives the same finished answer: whole, since "how
-    # long" asks for a specific that is checked before it is shown (tools.fusion.grounding).
+    # The plain function the tool wraps gives a finished answer too: whole, since "how long"
+    # asks for a specific that is checked before it is shown (tools.fusion.grounding). Not
+    # the same words: the second run reads the first one's cached prompt, and llama.cpp's
+    # sums then differ in the last bits ("…, and they sleep" / ". It sleeps").
     streamed = list(answer_with_vlm(composed_vlm, request_for(question, ["img-1"], [1])))
-    assert "".join(streamed) == msg.content
+    assert len(streamed) == 1
+    assert "cat" in streamed[0].lower() and "15" in streamed[0] and "[1]" in streamed[0]
     other = list(answer_with_vlm(composed_vlm, request_for("What animal is this?", ["img-1"], [1])))
     assert len(other) > 1  # other questions stream token by token
 
