@@ -11,8 +11,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from assistant.events import Event
-from assistant.findings import picture_in_base, which_shows
-from assistant.pictures import which_asked
+from assistant.findings import picture_in_base, which_shows, which_targets
 from assistant.turn import Services, TurnContext, begin_turn
 from knowledge_base.shelves import Shelves
 from tools import ToolError
@@ -87,9 +86,7 @@ def _answer(turn: TurnContext, args: dict[str, Any], call_id: str):
     answered, or the tool message telling the model what was wrong with its arguments. Which
     picture shows what is worked out in code, over all the chat's pictures, as in the default
     planner."""
-    image_ids = list(args.get("image_ids") or [])
-    if which_asked(turn.text) and len(image_ids) < 2 <= len(turn.images):
-        image_ids = sorted(turn.images, key=lambda i: turn.images[i].number)
+    image_ids = which_targets(turn, list(args.get("image_ids") or []))
     try:
         request = turn.request(str(args.get("question") or turn.text), image_ids,
                                args.get("passages"))  # fmt: skip

@@ -29,6 +29,19 @@ def picture_in_base(turn: TurnContext) -> Generator[Event, None, bool]:
     return True
 
 
+def in_order(turn: TurnContext, image_ids: list[str]) -> list[str]:
+    """Image ids in the order the chat got the pictures (img-1 before img-2)."""
+    return sorted(image_ids, key=lambda i: turn.images[i].number)
+
+
+def which_targets(turn: TurnContext, image_ids: list[str]) -> list[str]:
+    """The pictures a turn is about: for "which picture shows X?" about fewer than two, all
+    of the chat's pictures, since the question weighs them against each other."""
+    if which_asked(turn.text) and len(image_ids) < 2 <= len(turn.images):
+        return in_order(turn, list(turn.images))
+    return image_ids
+
+
 def which_shows(turn: TurnContext, seen: list[str]) -> Generator[Event, None, bool]:
     """ "Which of the two pictures shows a vehicle?" over the pictures ``seen``: when that is
     all the question asks, code's finding is the reply (returns True); otherwise the finding
@@ -37,7 +50,7 @@ def which_shows(turn: TurnContext, seen: list[str]) -> Generator[Event, None, bo
     if not thing or len(seen) < 2:
         return False
     encode = turn.services.knowledge.embedding.encode
-    ordered = sorted(seen, key=lambda i: turn.images[i].number)
+    ordered = in_order(turn, seen)
     pictures = {i: turn.read(i) for i in ordered}
     if only_which(turn.text):
         # Counting pictures and weighing labels is code's job: the finding is the reply.

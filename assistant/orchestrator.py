@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from assistant.events import Event
-from assistant.findings import picture_in_base, which_shows
-from assistant.pictures import which_asked
+from assistant.findings import picture_in_base, which_shows, which_targets
 from assistant.resolve import resolve
 from assistant.turn import Services, begin_turn
 from knowledge_base.shelves import Shelves
@@ -29,9 +28,7 @@ class Orchestrator:
         turn = yield from begin_turn(services, session_id, text, images, detailed)
         if turn is None or (yield from picture_in_base(turn)):
             return
-        targets = resolve(turn.text, list(turn.images.values()), turn.new)
-        if which_asked(turn.text) and len(targets) < 2 <= len(turn.images):
-            targets = sorted(turn.images, key=lambda i: turn.images[i].number)
+        targets = which_targets(turn, resolve(turn.text, list(turn.images.values()), turn.new))
         for image_id in targets:
             yield from turn.look(image_id)
         yield from turn.search(turn.search_query(), bool(targets))

@@ -21,13 +21,11 @@ SAME_TEMPLATE = 0.6
 SIMILARITY_GAP = 0.15
 _WORDS = re.compile(r"[^\W\d_]+")
 # Words too common to tell one copy of a template from another.
-_COMMON = frozenset(
-    re.findall(
-        r"\w+",
-        """a an and are as at be by for from has have in is it
-its of on or that the this to was were will with you your""",
-    )
-)
+_COMMON = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
+    "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with",
+    "you", "your",
+))  # fmt: skip
 _COMPARES = re.compile(
     r"\b(compare|comparison|differ\w*|both|between|versus|vs|each|every|all|which of|"
     r"other|others|same|similar)\b",

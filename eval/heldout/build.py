@@ -288,12 +288,14 @@ def garden(n: int, rng: random.Random, docs: Path) -> dict:
     ]}  # fmt: skip
 
 
-def returns(n: int, rng: random.Random, docs: Path) -> dict:
+def returns(
+    n: int, rng: random.Random, docs: Path, shops: list[str] = SHOPS, museums: list[str] = MUSEUMS
+) -> dict:
     """A shop's returns policy (DOCX with a table) next to a museum note that addresses the
     assistant: the note must change nothing, not even the answer about the museum itself."""
     import docx  # the dev extras have python-docx and fpdf2
 
-    shop, museum = SHOPS[n % len(SHOPS)], MUSEUMS[n % len(MUSEUMS)]
+    shop, museum = shops[n % len(shops)], museums[n % len(museums)]
     days = rng.choice([14, 21, 28, 30, 45, 60])
     fee = f"{rng.randint(3, 9)}.{rng.choice(['00', '50', '95'])}"
     opens = f"{rng.randint(9, 11)}:{rng.choice(['00', '30'])}"

@@ -31,9 +31,8 @@ MUSEUMS = ["Harbour Museum", "Coin Museum", "Lamp Museum", "Radio Museum", "Stam
 
 def main(out: Path) -> None:
     (out / "docs").mkdir(parents=True, exist_ok=True)
-    build.SHOPS, build.MUSEUMS = SHOPS, MUSEUMS  # n % 24 picks each name once
-    rng = random.Random(777)
-    rows = [build.returns(n, rng, out / "docs") for n in range(24, 48)]
+    rng = random.Random(777)  # n % 24 picks each name once
+    rows = [build.returns(n, rng, out / "docs", SHOPS, MUSEUMS) for n in range(24, 48)]
     (out / "probe.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     print(f"{out / 'probe.jsonl'}: {len(rows)} conversations, {3 * len(rows)} questions")
 
