@@ -1,14 +1,16 @@
 """easy-VQA with Vira's fusion VLM, trained here on CPU, against the composed default — in one
 run on one machine.
 
-    .venv/bin/python bench/fusion_easyvqa.py [--steps 600] [--composed 200] [--reuse]
+    .venv/bin/python bench/fusion_easyvqa.py [--config A.json B.json] [--composed 150] [--reuse]
 
-Trains stage 1 (`tools/fusion/configs/easyvqa.json`: the packaged EfficientNet-Lite0's feature
-map, a projector and the gated fusion, the packaged SmolLM2-135M frozen) on easy-VQA's train
-split without its validation slice, then answers: the validation slice (the number to tune
-on), the whole test split (reported, never tuned on), and a seeded sample of test questions
-that the composed default (classifier labels, OCR and colours read by the packaged 1.5B LLM)
-answers too. Prints accuracies, training throughput (samples/s) and peak RSS as JSON.
+Trains, in order, the configs given (default: stage 1, `tools/fusion/configs/easyvqa.json`:
+the packaged EfficientNet-Lite0's feature map, a projector and the gated fusion, the packaged
+SmolLM2-135M frozen; then stage 2, `easyvqa-stage2.json`: LoRA on the LM from stage 1's
+weights) on easy-VQA's train split without its validation slice. After each stage it answers
+the validation slice (the number to tune on) and the whole test split (reported, never tuned
+on), per question kind; the composed default (classifier labels, OCR and colours read by the
+packaged 1.5B LLM) answers a seeded sample of the test questions. Prints accuracies, training
+throughput (samples/s) and peak RSS as JSON.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import json
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -31,7 +34,7 @@ from tools.fusion.vlm.checkpoint import load_trained  # noqa: E402
 from tools.fusion.vlm.data import Example, read_examples  # noqa: E402
 from tools.fusion.vlm.metrics import closed_set_right  # noqa: E402
 
-CONFIG = ROOT / "tools" / "fusion" / "configs" / "easyvqa.json"
+CONFIGS = [ROOT / "tools" / "fusion" / "configs" / f"easyvqa{s}.json" for s in ("", "-stage2")]
 #: easy-VQA's rectangles are squares: an answer that says "square" names the right shape.
 SAME = {"square": "rectangle", "squares": "rectangle", "rectangles": "rectangle",
         "circles": "circle", "triangles": "triangle"}  # fmt: skip
@@ -43,6 +46,21 @@ def accuracy(said: list[str], items: list[Example], choices: list[str]) -> float
     pairs = zip(said, items, strict=True)
     right = sum(closed_set_right(s, e.answer, groups, SAME) for s, e in pairs)
     return round(right / max(1, len(items)), 4)
+
+
+def kind(item: Example) -> str:
+    """easy-VQA's question kinds, told by the gold answer: shape, colour or yes/no."""
+    if item.answer in ("yes", "no"):
+        return "yes/no"
+    return "shape" if item.answer in ("circle", "rectangle", "triangle") else "colour"
+
+
+def by_kind(said: list[str], items: list[Example], choices: list[str]) -> dict[str, float]:
+    kinds: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        kinds.setdefault(kind(item), []).append(i)
+    return {k: accuracy([said[i] for i in rows], [items[i] for i in rows], choices)
+            for k, rows in sorted(kinds.items())}  # fmt: skip
 
 
 def composed_answers(items: list[Example]) -> tuple[list[str], float]:
@@ -60,57 +78,88 @@ def composed_answers(items: list[Example]) -> tuple[list[str], float]:
 
 
 def arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("--config", type=Path, default=CONFIG, help="a training config")
+    parser.add_argument("--config", type=Path, nargs="+", default=CONFIGS,
+                        help="training configs, trained in order (a stage 2 starts from the "
+                        "run its init_from names)")  # fmt: skip
     parser.add_argument("--steps", type=int, default=None, help="training steps (config's)")
     parser.add_argument("--composed", type=int, default=150, help="test questions for composed")
     parser.add_argument("--test", type=int, default=0, help="test questions (0: all)")
-    parser.add_argument("--reuse", action="store_true", help="evaluate the run already trained")
+    parser.add_argument("--reuse", action="store_true", help="evaluate the runs already trained")
     return parser
+
+
+def splits(test_questions: int) -> tuple[list[Example], list[Example]]:
+    validation = read_examples({"format": "easy_vqa", "split": "validation"})
+    test = read_examples({"format": "easy_vqa", "split": "test"})
+    random.Random(0).shuffle(validation)
+    if test_questions:
+        test = random.Random(1).sample(test, test_questions)
+    return validation[:1000], test
+
+
+def stage(path: Path, args: argparse.Namespace, data: tuple[list[Example], ...],
+          choices: list[str]) -> tuple[dict[str, object], list[str]]:  # fmt: skip
+    """Train one config (unless reused), then answer validation and test: (report, test said)."""
+    config = TrainConfig.read(path)
+    config.max_steps = args.steps or config.max_steps
+    run = Path(config.output_dir)
+    report: dict[str, object] = {
+        "config": path.name,
+        "lora_rank": config.model_overrides.get("lora_rank", 0),
+        "steps": config.max_steps,
+        "batch_size": config.batch_size,
+    }
+    if not (args.reuse and (run / "model").is_dir()):
+        if (run / "model").is_dir():  # a finished run is trained again from the start; an
+            shutil.rmtree(run)  # interrupted one (checkpoints, no model) resumes
+        resumed = _resumed_step(run)
+        start = time.perf_counter()
+        metrics = train(config)
+        seconds = time.perf_counter() - start
+        rate = (metrics["step"] - resumed) * config.batch_size / seconds
+        report |= {"train_seconds": round(seconds), "final_loss": round(metrics["loss"], 4),
+                   "train_samples_per_s": round(rate, 2)}  # fmt: skip
+    model, encoder = load_trained(run / "model", Path(config.models_dir))
+    validation, test = data
+    start = time.perf_counter()
+    said = predict(model, encoder, validation, batch_size=64, max_new_tokens=4)
+    report["validation_accuracy"] = accuracy(said, validation, choices)
+    report["validation_by_kind"] = by_kind(said, validation, choices)
+    said = predict(model, encoder, test, batch_size=64, max_new_tokens=4)
+    report["test_accuracy"] = accuracy(said, test, choices)
+    report["test_by_kind"] = by_kind(said, test, choices)
+    report["answer_seconds_per_question"] = round(
+        (time.perf_counter() - start) / (len(validation) + len(test)), 4
+    )
+    return report, said
+
+
+def _resumed_step(run: Path) -> int:
+    saved = sorted((run / "checkpoints").glob("step-*"))
+    return int(saved[-1].name.removeprefix("step-")) if saved else 0
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:
     import easy_vqa
 
     choices = easy_vqa.get_answers()
-    config = TrainConfig.read(args.config)
-    config.max_steps = args.steps or config.max_steps
-    run = Path(config.output_dir)
-    report: dict[str, object] = {"config": config.model, "steps": config.max_steps,
-                                 "batch_size": config.batch_size}  # fmt: skip
-    if not (args.reuse and (run / "model").is_dir()):
-        start = time.perf_counter()
-        metrics = train(config)
-        seconds = time.perf_counter() - start
-        rate = metrics["step"] * config.batch_size / seconds
-        report |= {"train_seconds": round(seconds), "final_loss": round(metrics["loss"], 4),
-                   "train_samples_per_s": round(rate, 2)}  # fmt: skip
-    model, encoder = load_trained(run / "model", Path(config.models_dir))
-    validation = read_examples({"format": "easy_vqa", "split": "validation"})
-    test = read_examples({"format": "easy_vqa", "split": "test"})
-    random.Random(0).shuffle(validation)
-    validation = validation[:1000]
-    if args.test:
-        test = random.Random(1).sample(test, args.test)
-    start = time.perf_counter()
-    said = predict(model, encoder, validation, batch_size=64, max_new_tokens=4)
-    report["validation_accuracy"] = accuracy(said, validation, choices)
-    said = predict(model, encoder, test, batch_size=64, max_new_tokens=4)
-    report["test_accuracy"] = accuracy(said, test, choices)
-    report["test_questions"] = len(test)
-    report["answer_seconds_per_question"] = round(
-        (time.perf_counter() - start) / (len(validation) + len(test)), 4
-    )
+    validation, test = splits(args.test)
     sample = random.Random(2).sample(range(len(test)), min(args.composed, len(test)))
     items = [test[i] for i in sample]
-    report["fusion_on_composed_sample"] = accuracy([said[i] for i in sample], items, choices)
+    report: dict[str, object] = {"test_questions": len(test), "sample_questions": len(items)}
+    for n, path in enumerate(args.config, 1):
+        found, said = stage(path, args, (validation, test), choices)
+        found["fusion_on_composed_sample"] = accuracy([said[i] for i in sample], items, choices)
+        report[f"stage {n}"] = found
+        print(json.dumps({f"stage {n}": found}), file=sys.stderr, flush=True)
     if args.composed:
         answers, per_question = composed_answers(items)
         report["composed_on_sample"] = accuracy(answers, items, choices)
+        report["composed_on_sample_by_kind"] = by_kind(answers, items, choices)
         report["composed_seconds_per_question"] = round(per_question, 2)
         shown = zip(items[:5], answers[:5], strict=True)
         report["composed_examples"] = [{"q": i.question, "gold": i.answer, "said": a}
                                        for i, a in shown]  # fmt: skip
-    report["sample_questions"] = len(items)
     report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     return report
 

@@ -183,6 +183,29 @@ def test_a_transformers_vision_tower_gives_patch_tokens(tmp_path):
         create_vision_tower("resnet:x")
 
 
+def test_the_pyramid_tower_puts_earlier_feature_maps_on_the_same_grid():
+    from tools.fusion.vlm.vision_tower import create_vision_tower
+
+    images = []
+    for colour in ("red", "blue"):
+        image = Image.new("RGB", (224, 224), "white")
+        ImageDraw.Draw(image).rectangle((20, 20, 90, 90), fill=colour)  # top left only
+        images.append(image)
+    plain = create_vision_tower("efficientnet-lite0")(images)
+    pyramid = create_vision_tower("efficientnet-lite0-pyramid")(images)
+    assert pyramid.shape == (2, 49, 1432)
+    # Its first 1280 values are the last map's token, normalised; then stride 16, stride 8.
+    expected = torch.nn.functional.layer_norm(plain, (1280,))
+    assert torch.allclose(pyramid[..., :1280], expected, atol=1e-4)
+    for part in (slice(1280, 1392), slice(1392, 1432)):
+        values = pyramid[..., part]
+        assert values.mean(-1).abs().max() < 1e-4 and (values.std(-1) - 1).abs().max() < 0.05
+        # Where the square is, the earlier maps tell the colours apart; the empty corner
+        # opposite (bottom right) looks the same in both pictures.
+        square, empty = (values[0, 8] - values[1, 8]).norm(), (values[0, 48] - values[1, 48]).norm()
+        assert square > 5 * empty
+
+
 def test_readers_for_coco_llava_okvqa_and_aokvqa(tmp_path):
     from tools.fusion.vlm.data import READERS
 
