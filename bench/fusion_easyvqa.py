@@ -19,7 +19,6 @@ import argparse
 import json
 import random
 import resource
-import shutil
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tools.fusion.evaluate import predict  # noqa: E402
-from tools.fusion.train import TrainConfig, train  # noqa: E402
+from tools.fusion.train import TrainConfig, restart_point, train  # noqa: E402
 from tools.fusion.vlm.checkpoint import load_trained  # noqa: E402
 from tools.fusion.vlm.data import Example, read_examples  # noqa: E402
 from tools.fusion.vlm.metrics import closed_set_right  # noqa: E402
@@ -110,9 +109,7 @@ def stage(path: Path, args: argparse.Namespace, data: tuple[list[Example], ...],
         "batch_size": config.batch_size,
     }
     if not (args.reuse and (run / "model").is_dir()):
-        if (run / "model").is_dir():  # a finished run is trained again from the start; an
-            shutil.rmtree(run)  # interrupted one (checkpoints, no model) resumes
-        resumed = _resumed_step(run)
+        resumed = restart_point(run)
         start = time.perf_counter()
         metrics = train(config)
         seconds = time.perf_counter() - start
@@ -132,11 +129,6 @@ def stage(path: Path, args: argparse.Namespace, data: tuple[list[Example], ...],
         (time.perf_counter() - start) / (len(validation) + len(test)), 4
     )
     return report, said
-
-
-def _resumed_step(run: Path) -> int:
-    saved = sorted((run / "checkpoints").glob("step-*"))
-    return int(saved[-1].name.removeprefix("step-")) if saved else 0
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:

@@ -183,6 +183,22 @@ def test_a_transformers_vision_tower_gives_patch_tokens(tmp_path):
         create_vision_tower("resnet:x")
 
 
+def test_a_finished_run_trains_again_from_the_start_and_an_interrupted_one_resumes(tmp_path):
+    from tools.fusion.train import restart_point
+
+    finished, interrupted = tmp_path / "finished", tmp_path / "interrupted"
+    for run in (finished, interrupted):
+        for step in (100, 200, 300):
+            (run / "checkpoints" / f"step-{step:08d}").mkdir(parents=True)
+            if step < 300:  # killed while saving step 300: it has no optimizer state yet
+                (run / "checkpoints" / f"step-{step:08d}" / "optimizer.pt").write_bytes(b"")
+    (finished / "model").mkdir()
+    assert restart_point(finished) == 0 and not finished.exists()
+    assert restart_point(interrupted) == 200
+    assert (interrupted / "checkpoints" / "step-00000200").is_dir()
+    assert restart_point(tmp_path / "new") == 0
+
+
 def test_the_pyramid_tower_puts_earlier_feature_maps_on_the_same_grid():
     from tools.fusion.vlm.vision_tower import create_vision_tower
 

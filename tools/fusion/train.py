@@ -182,11 +182,26 @@ def _start_from(model: FusionVLM, run: Path) -> None:
     model.load_state_dict(weights, strict=False)
 
 
+def restart_point(run: Path) -> int:
+    """Before training ``run`` again: a finished run (it has ``model/``) is removed so that it
+    trains from the start; an interrupted one keeps its checkpoints and resumes. The step it
+    will start from."""
+    if (run / "model").is_dir():
+        shutil.rmtree(run)
+    saved = _complete_checkpoints(run / "checkpoints")
+    return int(saved[-1].name.removeprefix("step-")) if saved else 0
+
+
+def _complete_checkpoints(folder: Path) -> list[Path]:
+    """Checkpoints whose optimizer state was written (the last file saved), oldest first."""
+    return sorted(p for p in folder.glob("step-*") if (p / "optimizer.pt").exists())
+
+
 def _resume(accelerator: Any, model: Any, optimizer: Any, folder: Path) -> int:
     """Load the newest checkpoint, if any; the step it was saved at (0 without one)."""
     from safetensors.torch import load_file
 
-    saved = sorted(p for p in folder.glob("step-*") if (p / "optimizer.pt").exists())
+    saved = _complete_checkpoints(folder)
     if not saved:
         return 0
     weights = load_file(str(saved[-1] / WEIGHTS), device=str(accelerator.device))
