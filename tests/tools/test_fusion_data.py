@@ -92,3 +92,26 @@ def test_the_note_goes_to_fusion_to_the_text_or_nowhere(scenes):
 def test_closed_set_scoring_of_free_text_answers(said, gold, right):
     groups = [("red", "blue", "gray"), ("circle", "square"), ("one", "two")]
     assert closed_set_right(said, gold, groups) is right
+
+
+def test_balancing_makes_each_templates_answers_equally_frequent():
+    import random
+    from collections import Counter
+    from pathlib import Path
+
+    from tools.fusion.train import balanced
+    from tools.fusion.vlm.data import Example
+
+    def ask(question: str, answer: str) -> Example:
+        return Example(Path("x.png"), question, answer)
+
+    # "is there a <colour> shape?": 8 no, 1 yes; "what color is it?" already one of each.
+    items = [ask(f"is there a {c} shape?", "no") for c in ("red", "blue") * 4]
+    items += [ask("is there a green shape?", "yes"), ask("what color is it?", "red")]
+    items += [ask("what color is it?", "blue"), ask("what color is it?", "green")]
+    out = balanced(items, random.Random(0))
+    presence = Counter(e.answer for e in out if e.question.startswith("is there"))
+    assert presence == {"no": 8, "yes": 8}
+    assert Counter(e.answer for e in out if e.question.startswith("what")) == {
+        "red": 1, "blue": 1, "green": 1}  # fmt: skip
+    assert set(items) <= set(out)  # nothing dropped, only repeated

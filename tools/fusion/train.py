@@ -19,8 +19,10 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import shutil
 import sys
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,9 @@ class TrainConfig:
     #: A finished run (its ``model/``) whose trained weights start this one: stage 2 begins
     #: from stage 1's projector and fusion, as LLaVA's second stage does.
     init_from: str | None = None
+    #: Repeat examples so that each question template's answers are equally frequent (see
+    #: ``balanced``): a skewed template is otherwise learnt as its majority answer.
+    balance_answers: bool = False
 
     @classmethod
     def read(cls, path: Path) -> TrainConfig:
@@ -69,7 +74,28 @@ def examples(config: TrainConfig) -> list[Example]:
     found = read_examples(config.data)
     random.Random(config.seed).shuffle(found)
     found = found[: config.max_examples] if config.max_examples else found
+    if config.balance_answers:
+        found = balanced(found, random.Random(config.seed))
     return with_knowledge(found, config) if config.knowledge else found
+
+
+def balanced(items: list[Example], rng: random.Random) -> list[Example]:
+    """Each template's answers made equally frequent by repeating the rarer ones. A template
+    is the question with every word that is some example's answer masked: "is there a blue
+    shape?" and "is there a red shape?" are one template, whose answers are yes and no."""
+    answers = {e.answer.lower() for e in items}
+    groups: dict[str, dict[str, list[Example]]] = defaultdict(lambda: defaultdict(list))
+    for item in items:
+        words = re.findall(r"[\w']+", item.question.lower())
+        template = " ".join("_" if w in answers else w for w in words)
+        groups[template][item.answer.lower()].append(item)
+    out: list[Example] = []
+    for by_answer in groups.values():
+        most = max(len(group) for group in by_answer.values())
+        for group in by_answer.values():
+            out += group + [rng.choice(group) for _ in range(most - len(group))]
+    rng.shuffle(out)
+    return out
 
 
 def with_knowledge(items: list[Example], config: TrainConfig) -> list[Example]:
