@@ -28,20 +28,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tools.fusion.evaluate import predict  # noqa: E402
-from tools.fusion.train import TrainConfig, restart_point, train  # noqa: E402
+from tools.fusion.train import TrainConfig, train_again  # noqa: E402
 from tools.fusion.vlm.checkpoint import load_trained  # noqa: E402
 from tools.fusion.vlm.data import Example, read_examples  # noqa: E402
 from tools.fusion.vlm.metrics import closed_set_right  # noqa: E402
 
 CONFIGS = [ROOT / "tools" / "fusion" / "configs" / f"easyvqa{s}.json" for s in ("", "-stage2")]
+SHAPES = ("circle", "rectangle", "triangle")
 #: easy-VQA's rectangles are squares: an answer that says "square" names the right shape.
 SAME = {"square": "rectangle", "squares": "rectangle", "rectangles": "rectangle",
         "circles": "circle", "triangles": "triangle"}  # fmt: skip
 
 
 def accuracy(said: list[str], items: list[Example], choices: list[str]) -> float:
-    shapes = ("circle", "rectangle", "triangle")
-    groups = [shapes, tuple(c for c in choices if c not in (*shapes, "yes", "no"))]
+    groups = [SHAPES, tuple(c for c in choices if c not in (*SHAPES, "yes", "no"))]
     pairs = zip(said, items, strict=True)
     right = sum(closed_set_right(s, e.answer, groups, SAME) for s, e in pairs)
     return round(right / max(1, len(items)), 4)
@@ -51,7 +51,7 @@ def kind(item: Example) -> str:
     """easy-VQA's question kinds, told by the gold answer: shape, colour or yes/no."""
     if item.answer in ("yes", "no"):
         return "yes/no"
-    return "shape" if item.answer in ("circle", "rectangle", "triangle") else "colour"
+    return "shape" if item.answer in SHAPES else "colour"
 
 
 def by_kind(said: list[str], items: list[Example], choices: list[str]) -> dict[str, float]:
@@ -109,13 +109,7 @@ def stage(path: Path, args: argparse.Namespace, data: tuple[list[Example], ...],
         "batch_size": config.batch_size,
     }
     if not (args.reuse and (run / "model").is_dir()):
-        resumed = restart_point(run)
-        start = time.perf_counter()
-        metrics = train(config)
-        seconds = time.perf_counter() - start
-        rate = (metrics["step"] - resumed) * config.batch_size / seconds
-        report |= {"train_seconds": round(seconds), "final_loss": round(metrics["loss"], 4),
-                   "train_samples_per_s": round(rate, 2)}  # fmt: skip
+        report |= train_again(config)
     model, encoder = load_trained(run / "model", Path(config.models_dir))
     validation, test = data
     start = time.perf_counter()

@@ -21,7 +21,6 @@ import random
 import resource
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tools.fusion.evaluate import predict  # noqa: E402
-from tools.fusion.train import TrainConfig, restart_point, train  # noqa: E402
+from tools.fusion.train import TrainConfig, train_again  # noqa: E402
 from tools.fusion.vlm.checkpoint import load_trained  # noqa: E402
 from tools.fusion.vlm.data import Example  # noqa: E402
 from tools.fusion.vlm.metrics import caption_scores, closed_set_right  # noqa: E402
@@ -83,15 +82,9 @@ def run_variant(
         checkpoint_every=max(steps, 1),
         max_tokens=96,
     )
-    report: dict[str, object] = {}
+    report: dict[str, float] = {}
     if not (reuse and (out / knowledge / "model").is_dir()):
-        resumed = restart_point(out / knowledge)
-        start = time.perf_counter()
-        metrics = train(config)
-        seconds = time.perf_counter() - start
-        rate = (metrics["step"] - resumed) * config.batch_size / seconds
-        report = {"train_samples_per_s": round(rate, 2),
-                  "final_loss": round(metrics["loss"], 3)}  # fmt: skip
+        report = train_again(config)
     model, encoder = load_trained(out / knowledge / "model", Path(config.models_dir))
     items = list(read_scenes(test, knowledge))
     said = predict(model, encoder, items, batch_size=64, max_new_tokens=40)

@@ -22,6 +22,7 @@ import random
 import re
 import shutil
 import sys
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -216,6 +217,18 @@ def restart_point(run: Path) -> int:
         shutil.rmtree(run)
     saved = _complete_checkpoints(run / "checkpoints")
     return int(saved[-1].name.removeprefix("step-")) if saved else 0
+
+
+def train_again(config: TrainConfig) -> dict[str, float]:
+    """Train ``config``'s run from the start (or resume it if interrupted, see
+    ``restart_point``), timed: seconds, final loss and samples/s over the steps it ran."""
+    resumed = restart_point(Path(config.output_dir))
+    start = time.perf_counter()
+    metrics = train(config)
+    seconds = time.perf_counter() - start
+    rate = (metrics["step"] - resumed) * config.batch_size / seconds
+    return {"train_seconds": round(seconds), "final_loss": round(metrics["loss"], 4),
+            "train_samples_per_s": round(rate, 2)}  # fmt: skip
 
 
 def _complete_checkpoints(folder: Path) -> list[Path]:
