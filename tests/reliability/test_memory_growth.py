@@ -17,7 +17,8 @@ from assistant import Answer, Assistant, Settings
 from knowledge_base import KnowledgeBase
 from tests.reliability.conftest import REPORT
 
-pytestmark = pytest.mark.slow
+# Hundreds of real generations: 8.5 min here, past 10 on a slower CI machine.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 MB = 2**20
 QUESTIONS = [
     "Answer yes or no: is it an animal?",

@@ -5,6 +5,7 @@ checkpoint, generation, and the fusion module's weights."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -97,6 +98,39 @@ def test_the_command_resumes_from_its_last_checkpoint(tiny_lm, dataset, tmp_path
     steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert steps == list(range(1, 16))  # 1-10, then 11-15: none repeated after the resume
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["step"] == 15
+
+
+def test_a_cosine_schedule_warms_up_decays_and_resumes_where_it_was(tiny_lm, dataset, tmp_path):
+    def rates(out) -> list[float]:
+        lines = (out / "metrics.jsonl").read_text().splitlines()
+        return [json.loads(line)["lr"] for line in lines]
+
+    schedule = {"lr_schedule": "cosine", "warmup_steps": 3, "max_steps": 12}
+    whole = config(tiny_lm, dataset, tmp_path / "whole", epochs=100)
+    (tmp_path / "w.json").write_text(json.dumps({**vars(whole), **schedule}))
+    assert main([str(tmp_path / "w.json")]) == 0
+    seen = rates(tmp_path / "whole")
+    assert seen[:3] == pytest.approx([0.01 / 3, 0.02 / 3, 0.01])  # linear warm-up
+    assert seen[3] == pytest.approx(0.01)  # the peak, then only down
+    assert all(a > b for a, b in itertools.pairwise(seen[3:]))
+    assert seen[-1] < 0.001
+    halves = config(tiny_lm, dataset, tmp_path / "halves", epochs=100)
+    (tmp_path / "h.json").write_text(json.dumps({**vars(halves), **schedule, "max_steps": 6}))
+    assert main([str(tmp_path / "h.json")]) == 0  # stopped at step 6, then resumed to 12
+    (tmp_path / "h.json").write_text(json.dumps({**vars(halves), **schedule}))
+    assert main([str(tmp_path / "h.json")]) == 0
+    # The 6-step run decayed to zero over its own 6 steps; the resumed half is the schedule of
+    # 12 steps from step 6 on, as the uninterrupted run had it.
+    assert rates(tmp_path / "halves")[6:] == pytest.approx(seen[6:])
+
+
+def test_an_unknown_schedule_is_refused_before_training(tmp_path, capsys):
+    (tmp_path / "c.json").write_text(
+        json.dumps({"data": {}, "output_dir": str(tmp_path / "run"), "lr_schedule": "linear"})
+    )
+    assert main([str(tmp_path / "c.json")]) == 2
+    assert "lr_schedule 'linear': one of constant, cosine" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
 
 
 def test_a_bad_config_is_one_line_and_exit_2(tmp_path, capsys):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import re
 import shutil
@@ -34,6 +35,8 @@ from tools.fusion.vlm.checkpoint import WEIGHTS, assemble, save_trained
 from tools.fusion.vlm.config import CONFIGS, FusionVLMConfig
 from tools.fusion.vlm.data import Encoder, Example, read_examples
 from tools.fusion.vlm.model import FusionVLM
+
+SCHEDULES = ("constant", "cosine")
 
 
 @dataclass
@@ -62,6 +65,14 @@ class TrainConfig:
     #: Repeat examples so that each question template's answers are equally frequent (see
     #: ``balanced``): a skewed template is otherwise learnt as its majority answer.
     balance_answers: bool = False
+    #: ``constant`` or ``cosine`` (to zero at the last step): a decaying rate settles what a
+    #: constant one keeps shaking; both after ``warmup_steps`` of linear warm-up.
+    lr_schedule: str = "constant"
+    warmup_steps: int = 0
+
+    def __post_init__(self) -> None:
+        if self.lr_schedule not in SCHEDULES:
+            raise ValueError(f"lr_schedule {self.lr_schedule!r}: one of {', '.join(SCHEDULES)}")
 
     @classmethod
     def read(cls, path: Path) -> TrainConfig:
@@ -116,6 +127,17 @@ def with_knowledge(items: list[Example], config: TrainConfig) -> list[Example]:
     ]  # fmt: skip
 
 
+def learning_rate(config: TrainConfig, step: int, total: int) -> float:
+    """The rate for step ``step`` (0-based) of ``total``; a function of the step alone, so a
+    resumed run continues the same schedule."""
+    if step < config.warmup_steps:
+        return config.learning_rate * (step + 1) / config.warmup_steps
+    if config.lr_schedule == "constant":
+        return config.learning_rate
+    done = (step - config.warmup_steps) / max(1, total - config.warmup_steps)
+    return config.learning_rate * 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
+
+
 def build(config: TrainConfig) -> tuple[FusionVLM, Encoder]:
     return assemble(config.model_config(), Path(config.models_dir), config.max_tokens)
 
@@ -156,6 +178,8 @@ def train(config: TrainConfig) -> dict[str, float]:
         first = starts[step % len(starts)]
         batch = encoder.batch(items[first : first + config.batch_size][share])
         batch = batch.to(accelerator.device)
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(config, step, total)
         with accelerator.accumulate(model):
             output = model(batch)
             accelerator.backward(output.loss)
@@ -163,7 +187,7 @@ def train(config: TrainConfig) -> dict[str, float]:
             optimizer.zero_grad()
         step += 1
         metrics = {"step": step, "epoch": step / len(starts), "loss": output.loss.item(),
-                   "lm_loss": float(output.lm_loss),
+                   "lm_loss": float(output.lm_loss), "lr": optimizer.param_groups[0]["lr"],
                    "contrastive_loss": float(output.contrastive_loss)}  # fmt: skip
         bar.update(1)
         bar.set_postfix(loss=f"{metrics['loss']:.3f}")
