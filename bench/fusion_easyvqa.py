@@ -4,13 +4,14 @@ run on one machine.
     .venv/bin/python bench/fusion_easyvqa.py [--config A.json B.json] [--composed 150] [--reuse]
 
 Trains, in order, the configs given (default: stage 1, `tools/fusion/configs/easyvqa.json`:
-the packaged EfficientNet-Lite0's feature map, a projector and the gated fusion, the packaged
-SmolLM2-135M frozen; then stage 2, `easyvqa-stage2.json`: LoRA on the LM from stage 1's
-weights) on easy-VQA's train split without its validation slice. After each stage it answers
-the validation slice (the number to tune on) and the whole test split (reported, never tuned
-on), per question kind; the composed default (classifier labels, OCR and colours read by the
-packaged 1.5B LLM) answers a seeded sample of the test questions. Prints accuracies, training
-throughput (samples/s) and peak RSS as JSON.
+the packaged EfficientNet-Lite0's feature maps, a projector and the gated fusion, the packaged
+SmolLM2-135M frozen; stage 2, `easyvqa-stage2.json`: LoRA on the LM from stage 1's weights;
+then `easyvqa-balanced.json` and `easyvqa-anneal.json`: LoRA on answer-balanced questions,
+the last with a cosine decay) on easy-VQA's train split without its validation slice. After
+each stage it answers the validation slice (the number to tune on) and the whole test split
+(reported, never tuned on), per question kind; the composed default (classifier labels, OCR
+and colours read by the packaged 1.5B LLM) answers a seeded sample of the test questions.
+Prints accuracies, training throughput (samples/s) and peak RSS as JSON.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from tools.fusion.vlm.checkpoint import load_trained  # noqa: E402
 from tools.fusion.vlm.data import Example, read_examples  # noqa: E402
 from tools.fusion.vlm.metrics import closed_set_right  # noqa: E402
 
-CONFIGS = [ROOT / "tools" / "fusion" / "configs" / f"easyvqa{s}.json" for s in ("", "-stage2")]
+CONFIGS = [ROOT / "tools" / "fusion" / "configs" / f"easyvqa{s}.json"
+           for s in ("", "-stage2", "-balanced", "-anneal")]  # fmt: skip
 SHAPES = ("circle", "rectangle", "triangle")
 #: easy-VQA's rectangles are squares: an answer that says "square" names the right shape.
 SAME = {"square": "rectangle", "squares": "rectangle", "rectangles": "rectangle",
@@ -135,7 +137,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     report: dict[str, object] = {"test_questions": len(test), "sample_questions": len(items)}
     for n, path in enumerate(args.config, 1):
         found, said = stage(path, args, (validation, test), choices)
-        found["fusion_on_composed_sample"] = accuracy([said[i] for i in sample], items, choices)
+        if sample:
+            found["fusion_on_composed_sample"] = accuracy([said[i] for i in sample], items, choices)
         report[f"stage {n}"] = found
         print(json.dumps({f"stage {n}": found}), file=sys.stderr, flush=True)
     if args.composed:

@@ -66,18 +66,21 @@ def run_variant(
         data={"format": "scenes", "path": str(data), "knowledge": knowledge},
         output_dir=str(out / knowledge),
         model="efficientnet-smollm2-135m",
-        # 3x3 tokens: left, middle and right survive the pooling; LoRA lets the LM learn to
-        # read a prefix and copy from a note, which a frozen 135M LM barely does.
-        # The pyramid tower keeps colour, which the last feature map keeps poorly.
+        # 4x4 tokens: a cell (56 px) holds one small object (44 px across), where a 3x3 cell
+        # (75 px) can average two into one token and spoil the count. LoRA lets the LM learn
+        # to read a prefix and copy from a note, which a frozen 135M LM barely does. The
+        # pyramid tower keeps colour, which the last feature map keeps poorly.
         model_overrides={
             "vision": "efficientnet-lite0-pyramid",
-            "visual_tokens": 9,
+            "visual_tokens": 16,
             "lora_rank": 8,
         },
         epochs=100,
         max_steps=steps,
         batch_size=32,
         learning_rate=1e-3,
+        lr_schedule="cosine",
+        warmup_steps=20,
         mixed_precision="bf16",
         checkpoint_every=max(steps, 1),
         max_tokens=96,
