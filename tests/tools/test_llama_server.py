@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -224,6 +225,20 @@ def test_a_restarted_app_resumes_a_conversation_from_its_saved_state(
     follow_up = FusionRequest("Is there anything else written?", first.images, history=history)
     assert _answer(after, follow_up).strip() and after.restored == 1
     after.close()
+
+
+def test_closing_after_the_data_dir_is_gone_stops_the_server_quietly(
+    composed_vlm, binary, refs, tmp_path, caplog
+):
+    folder = tmp_path / "data"
+    backend = ServedBackend(composed_vlm, binary, ServerOptions(slots=1), folder / "s.log")
+    _answer(backend, FusionRequest("What is the code?", [refs(factories.text_image(["Code 31"]))]))
+    assert list(backend.pool.unsaved())  # a conversation the server would save at exit
+    shutil.rmtree(folder)  # a temporary data dir, removed before the app exits
+    with caplog.at_level(logging.WARNING):
+        backend.close()
+    assert not backend.server.running
+    assert not [r.getMessage() for r in caplog.records if "slot" in r.getMessage()]
 
 
 def test_stop_frees_the_slot_at_once(served_vlm):

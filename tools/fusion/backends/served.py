@@ -173,7 +173,8 @@ class ServedBackend:
         the server (it is stopped at exit anyway, without saving)."""
         if self.server is None:
             return
-        if self.server.running:
+        # A temporary data dir (a test's, a bench's) may be gone by exit: nothing to keep.
+        if self.server.running and self.pool.folder.is_dir():
             for slot, key in self.pool.unsaved():
                 try:
                     self.server.save_slot(slot, self.pool.file(key).name)
