@@ -115,3 +115,29 @@ def test_balancing_makes_each_templates_answers_equally_frequent():
     assert Counter(e.answer for e in out if e.question.startswith("what")) == {
         "red": 1, "blue": 1, "green": 1}  # fmt: skip
     assert set(items) <= set(out)  # nothing dropped, only repeated
+
+
+def test_each_passage_is_embedded_once_and_lands_in_its_own_slot():
+    """A note repeats across its scene's questions and every epoch: it is embedded once."""
+    import numpy as np
+    import torch
+
+    from tests.tiny_models import tiny_tokenizer
+    from tools.fusion.vlm.data import Encoder, Example
+
+    asked: list[list[str]] = []
+
+    def embed(texts: list[str]) -> np.ndarray:  # a deterministic text -> vector function
+        asked.append(texts)
+        return np.array([[len(t), t.count("e"), 1.0] for t in texts])
+
+    encoder = Encoder(lambda images: torch.zeros(len(images), 4, 2), tiny_tokenizer(), embed, 3)
+    note = ("The red circle belongs to Aldo.", "The blue square belongs to Chen.")
+    items = [Example("a.png", "Whose?", "Aldo", note), Example("a.png", "Colour?", "red"),
+             Example("b.png", "Whose?", "Chen", note[::-1])]  # fmt: skip
+    for _ in range(2):
+        vectors, known = encoder.knowledge(items)
+    assert asked == [list(note)]  # one call, each passage once, none again the second time
+    assert known.tolist() == [[True, True], [False, False], [True, True]]
+    assert vectors[0, 0].tolist() == [31.0, 4.0, 1.0] == vectors[2, 1].tolist()
+    assert vectors[1].abs().sum() == 0

@@ -132,6 +132,10 @@ def read_examples(spec: dict[str, Any]) -> list[Example]:
     return list(READERS[fmt](**args))
 
 
+#: Passage embeddings kept (384 floats each: ~150 MB at this many).
+MAX_CACHED_PASSAGES = 100_000
+
+
 class Encoder:
     """Examples -> tensors. Vision features and passage embeddings are cached by image path
     and text: the tower and the text model are frozen, so each is computed once."""
@@ -147,6 +151,7 @@ class Encoder:
         self.tower, self.tokenizer, self.embed_passages = tower, tokenizer, embed_passages
         self.knowledge_dim, self.max_tokens = knowledge_dim, max_tokens
         self._vision: dict[Path, torch.Tensor] = {}
+        self._passages: dict[str, torch.Tensor] = {}
 
     def vision(self, paths: list[Path]) -> torch.Tensor:
         missing = [p for p in dict.fromkeys(paths) if p not in self._vision]
@@ -190,9 +195,21 @@ class Encoder:
         most = max(1, max(len(e.passages) for e in examples))
         vectors = torch.zeros((len(examples), most, self.knowledge_dim))
         known = torch.zeros((len(examples), most), dtype=torch.bool)
+        if self.embed_passages is None:
+            return vectors, known
+        self._embed([p for e in examples for p in e.passages], self.embed_passages)
         for i, example in enumerate(examples):
-            if example.passages and self.embed_passages is not None:
-                found = torch.from_numpy(np.asarray(self.embed_passages(list(example.passages))))
-                vectors[i, : len(found)] = found.float()
-                known[i, : len(found)] = True
+            for j, passage in enumerate(example.passages):
+                vectors[i, j], known[i, j] = self._passages[passage], True
         return vectors, known
+
+    def _embed(self, passages: list[str], embed: Callable[[list[str]], np.ndarray]) -> None:
+        """Embed the passages not seen yet, in one call (a training set repeats each note
+        across its questions and epochs: embedding per example was most of a step)."""
+        missing = [p for p in dict.fromkeys(passages) if p not in self._passages]
+        if not missing:
+            return
+        if len(self._passages) + len(missing) > MAX_CACHED_PASSAGES:  # serving sees new ones
+            self._passages.clear()
+        found = torch.from_numpy(np.asarray(embed(missing))).float()
+        self._passages.update(zip(missing, found, strict=True))
