@@ -204,8 +204,8 @@ class Encoder:
         return vectors, known
 
     def _embed(self, passages: list[str], embed: Callable[[list[str]], np.ndarray]) -> None:
-        """Embed the passages not seen yet, in one call (a training set repeats each note
-        across its questions and epochs: embedding per example was most of a step)."""
+        """Embed the passages not seen yet, in one call: a training set repeats each note
+        across its questions and epochs."""
         missing = [p for p in dict.fromkeys(passages) if p not in self._passages]
         if not missing:
             return
