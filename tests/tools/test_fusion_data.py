@@ -65,6 +65,19 @@ def test_owners_come_only_from_each_scenes_note(scenes):
     assert max(len(v) for v in owners.values()) >= 2
 
 
+def test_the_notes_order_does_not_tell_where_things_are(scenes):
+    """Only the picture says which object is leftmost: a note listed left to right would let
+    a model answer "whose is furthest to the left?" from the note alone."""
+    first_or_last = []
+    for row in map(json.loads, scenes.read_text().splitlines()):
+        if row["kind"] == "knowledge":
+            said = next(i for i, p in enumerate(row["passages"]) if row["answer"] in p)
+            edge = 0 if row["question"].endswith("left?") else len(row["passages"]) - 1
+            first_or_last.append(said == edge)
+    assert len(first_or_last) == 40
+    assert 0.1 < sum(first_or_last) / len(first_or_last) < 0.7  # ~1/3 by chance
+
+
 def test_the_note_goes_to_fusion_to_the_text_or_nowhere(scenes):
     def knowledge_item(mode):
         found = read_examples({"format": "scenes", "path": str(scenes), "knowledge": mode})

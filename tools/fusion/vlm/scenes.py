@@ -90,9 +90,11 @@ def draw(things: list[Thing]) -> Image.Image:
     return image
 
 
-def note(things: list[Thing]) -> tuple[str, ...]:
-    """The scene's inventory note, one sentence per object (the knowledge file's passages)."""
-    return tuple(f"The {t.colour} {t.shape} belongs to {t.owner}." for t in things)
+def note(things: list[Thing], rng: random.Random) -> tuple[str, ...]:
+    """The scene's inventory note, one sentence per object (the knowledge file's passages), in
+    an order of its own: listed left to right, the note alone would tell whose is leftmost."""
+    return tuple(f"The {t.colour} {t.shape} belongs to {t.owner}."
+                 for t in rng.sample(things, len(things)))  # fmt: skip
 
 
 def caption(things: list[Thing]) -> str:
@@ -100,8 +102,9 @@ def caption(things: list[Thing]) -> str:
     return (", ".join(names[:-1]) + " and " + names[-1]) if len(names) > 1 else names[0]
 
 
-def questions(things: list[Thing], image: str, rng: random.Random) -> Iterator[Question]:
-    passages = note(things)
+def questions(
+    things: list[Thing], image: str, rng: random.Random, passages: tuple[str, ...]
+) -> Iterator[Question]:
     yield Question(image, "Describe the image.", caption(things), "caption")
     colour = rng.choice(list(COLOURS))
     count = sum(t.colour == colour for t in things)
@@ -134,9 +137,11 @@ def generate(out: Path, split: str, scenes: int, seed: int) -> Path:
         things = scene(rng)
         name = f"{split}/{n:05d}.png"
         draw(things).save(out / name)
-        text = f"# Inventory of scene {split} {n:05d}\n\n" + "\n".join(note(things)) + "\n"
+        # Its own stream: the scenes and questions stay those of earlier versions.
+        passages = note(things, random.Random(f"{seed}:{split}:{n}:note"))
+        text = f"# Inventory of scene {split} {n:05d}\n\n" + "\n".join(passages) + "\n"
         (out / f"{split}-notes" / f"{n:05d}.md").write_text(text)
-        lines += [json.dumps(asdict(q)) for q in questions(things, name, rng)]
+        lines += [json.dumps(asdict(q)) for q in questions(things, name, rng, passages)]
     target = out / f"{split}.jsonl"
     target.write_text("\n".join(lines) + "\n")
     return target
