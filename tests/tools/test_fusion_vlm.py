@@ -166,6 +166,23 @@ def test_gated_fusion_weighs_three_sources_and_ignores_missing_passages():
     assert cross(visual, question, knowledge, mask).shape == (2, 4, 8)
 
 
+def test_cross_attention_fusion_starts_as_the_identity_and_learns_to_let_passages_in():
+    torch.manual_seed(0)
+    cross = CrossAttentionFusion(8)
+    visual, question = torch.randn(2, 4, 8), torch.randn(2, 8)
+    knowledge, mask = torch.randn(2, 3, 8), torch.ones(2, 3, dtype=torch.bool)
+    assert torch.equal(cross(visual, question, knowledge, mask), visual)  # stage 1 unchanged
+    target = visual + knowledge.mean(1, keepdim=True)  # something only the passages give
+    optimizer = torch.optim.Adam(cross.parameters(), lr=0.05)
+    for _ in range(50):
+        loss = (cross(visual, question, knowledge, mask) - target).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert cross.gate.abs() > 0.1
+    assert loss < 0.5 * (visual - target).pow(2).mean()
+
+
 @pytest.fixture(scope="module")
 def trained_run(tiny_lm, dataset, tmp_path_factory):
     """Stage 2 on the four shapes until it has learnt them (the run's model/ folder)."""
@@ -425,3 +442,22 @@ def test_stage_two_starts_from_stage_ones_weights(tiny_lm, dataset, trained_run,
     train(started)
     # The trained run already knows the four captions: its first loss is far below a fresh one.
     assert losses(tmp_path / "next")[0] < 0.3 * losses(tmp_path / "fresh")[0]
+
+
+def test_stage_two_with_another_fusion_keeps_all_but_the_fusion(
+    tiny_lm, dataset, trained_run, tmp_path
+):
+    from safetensors.torch import load_file
+
+    from tools.fusion.train import _start_from, build
+
+    crossed = config(tiny_lm, dataset, tmp_path / "x", epochs=1, freeze_language_model=False,
+                     fusion="cross")  # fmt: skip
+    model, _ = build(crossed)
+    fresh = {n: p.detach().clone() for n, p in model.named_parameters() if n.startswith("fusion.")}
+    _start_from(model, trained_run)
+    earlier = load_file(str(trained_run / "model" / "trained.safetensors"))
+    now = dict(model.named_parameters())
+    assert torch.equal(now["projector.mlp.0.weight"], earlier["projector.mlp.0.weight"])
+    assert fresh and all(torch.equal(now[n], p) for n, p in fresh.items())
+    assert not any(k.startswith("fusion.") and k in now for k in earlier)  # gated, not cross

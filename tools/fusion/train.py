@@ -31,7 +31,7 @@ from typing import Any
 
 import torch
 
-from tools.fusion.vlm.checkpoint import WEIGHTS, assemble, save_trained
+from tools.fusion.vlm.checkpoint import CONFIG, WEIGHTS, assemble, save_trained
 from tools.fusion.vlm.config import CONFIGS, FusionVLMConfig
 from tools.fusion.vlm.data import Encoder, Example, read_examples
 from tools.fusion.vlm.model import FusionVLM
@@ -223,10 +223,16 @@ def _checkpoint(
 
 
 def _start_from(model: FusionVLM, run: Path) -> None:
+    """Load ``run``'s trained weights into ``model``. A run with another fusion module (stage 1
+    on pictures alone, gated; stage 2 with passages, cross-attention) gives everything but its
+    fusion weights: this model's fusion starts fresh."""
     from safetensors.torch import load_file
 
     folder = run / "model" if (run / "model").is_dir() else run
     weights = load_file(str(folder / WEIGHTS))
+    earlier = json.loads((folder / CONFIG).read_text())["model"].get("fusion")
+    if earlier != model.config.fusion:
+        weights = {k: v for k, v in weights.items() if not k.startswith("fusion.")}
     unknown = set(weights) - set(dict(model.named_parameters()))
     if unknown:
         raise ValueError(f"{folder} has weights this model lacks: {sorted(unknown)[:3]}")

@@ -40,21 +40,26 @@ class GatedFusion(nn.Module):
 
 
 class CrossAttentionFusion(nn.Module):
+    """Flamingo's gated cross-attention: o = v + tanh(g) * attend(v, [l; k]), g starting at
+    zero, so the visual tokens of a model trained on pictures alone (stage 1) are unchanged
+    when this module is added, and it learns how much of the passages to let in."""
+
     def __init__(self, hidden: int, heads: int = 4) -> None:
         super().__init__()
         heads = heads if hidden % heads == 0 else 1
         self.attend = nn.MultiheadAttention(hidden, heads, batch_first=True)
-        self.norm = nn.LayerNorm(hidden)
+        self.norm = nn.LayerNorm(hidden)  # of the context: passages and words differ in scale
+        self.gate = nn.Parameter(torch.zeros(()))
 
     def forward(
         self, visual: torch.Tensor, question: torch.Tensor, knowledge: torch.Tensor,
         knowledge_mask: torch.Tensor,
     ) -> torch.Tensor:  # fmt: skip
         """Visual tokens refined by attending to [question; passages]: [B, Nv, H]."""
-        context = torch.cat([question.unsqueeze(1), knowledge], dim=1)
+        context = self.norm(torch.cat([question.unsqueeze(1), knowledge], dim=1))
         keep = torch.cat([knowledge_mask.new_ones(len(question), 1), knowledge_mask], dim=1)
         attended, _ = self.attend(visual, context, context, key_padding_mask=~keep)
-        return self.norm(visual + attended)
+        return visual + self.gate.tanh() * attended
 
 
 FUSIONS = {"gated": GatedFusion, "cross": CrossAttentionFusion}
