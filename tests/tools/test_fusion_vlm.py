@@ -461,3 +461,23 @@ def test_stage_two_with_another_fusion_keeps_all_but_the_fusion(
     assert torch.equal(now["projector.mlp.0.weight"], earlier["projector.mlp.0.weight"])
     assert fresh and all(torch.equal(now[n], p) for n, p in fresh.items())
     assert not any(k.startswith("fusion.") and k in now for k in earlier)  # gated, not cross
+
+
+def test_lightening_stores_frozen_weights_in_bf16_and_keeps_the_loss(tiny_lm, dataset, tmp_path):
+    from tools.fusion.train import build, examples, lighten
+
+    cfg = config(tiny_lm, dataset, tmp_path / "l", epochs=1, lora_rank=4)
+    model, encoder = build(cfg)
+    batch = encoder.batch(examples(cfg))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        before = model(batch).lm_loss
+    lighten(model, torch.device("cpu"), "bf16")
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        output = model(batch)
+    output.loss.backward()
+    frozen = [p for p in model.parameters() if not p.requires_grad]
+    trained = [p for p in model.parameters() if p.requires_grad]
+    assert frozen and all(p.dtype == torch.bfloat16 for p in frozen)
+    assert trained and all(p.dtype == torch.float32 and p.grad is not None for p in trained)
+    assert model.lm.config._attn_implementation == "eager"
+    assert abs(output.lm_loss - before) < 0.02 * before  # autocast cast them to bf16 anyway

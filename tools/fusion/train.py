@@ -159,6 +159,7 @@ def train(config: TrainConfig) -> dict[str, float]:
     model, encoder = build(config)
     if config.init_from:
         _start_from(model, Path(config.init_from))
+    lighten(model, accelerator.device, config.mixed_precision)
     items = examples(config)
     # batch_size is the global batch: each process takes its share of every batch (data
     # parallel). The encoder keeps each image's tower features: the tower runs once per image.
@@ -202,6 +203,19 @@ def train(config: TrainConfig) -> dict[str, float]:
     if accelerator.is_main_process:  # what serving and evaluation load: VIRA_VLM=fusion:DIR
         save_trained(accelerator.unwrap_model(model), out / "model", config.max_tokens)
     return metrics
+
+
+def lighten(model: FusionVLM, device: torch.device, mixed_precision: str) -> None:
+    """Cheaper training steps, the same arithmetic. On a CPU, eager attention: PyTorch's
+    flash-attention backward there is slow on short sequences (a step of 8 scenes 1.7 s ->
+    1.1 s). In bf16, the frozen weights stored in bf16: autocast casts them to bf16 for
+    every matmul of every step anyway (-> 0.93 s). What trains stays fp32."""
+    if device.type == "cpu":
+        model.lm.set_attn_implementation("eager")
+    if mixed_precision == "bf16":
+        for parameter in model.parameters():
+            if not parameter.requires_grad:
+                parameter.data = parameter.data.to(torch.bfloat16)
 
 
 KEEP_CHECKPOINTS = 2
