@@ -13,6 +13,7 @@ import sys
 import pytest
 import torch
 from PIL import Image, ImageDraw
+from torch import nn
 
 from tests.tiny_models import _tiny_llama, tiny_tokenizer
 from tools.fusion.train import TrainConfig, main, train
@@ -481,3 +482,41 @@ def test_lightening_stores_frozen_weights_in_bf16_and_keeps_the_loss(tiny_lm, da
     assert trained and all(p.dtype == torch.float32 and p.grad is not None for p in trained)
     assert model.lm.config._attn_implementation == "eager"
     assert abs(output.lm_loss - before) < 0.02 * before  # autocast cast them to bf16 anyway
+
+
+def test_the_question_conditioned_projector_starts_plain_and_learns_what_was_asked():
+    from tools.fusion.vlm.projector import ModalityProjector
+
+    torch.manual_seed(0)
+    features, asked = torch.randn(64, 4, 6), torch.randint(0, 2, (64,))
+    question = nn.functional.one_hot(asked, 2).float()
+    target = features[torch.arange(64), :, asked].unsqueeze(-1)  # the channel that was asked
+
+    def fitted(question_dim: int) -> tuple[ModalityProjector, float]:
+        torch.manual_seed(1)
+        projector = ModalityProjector(6, 1, tokens=4, hidden=32, question_dim=question_dim)
+        optimizer = torch.optim.Adam(projector.parameters(), lr=0.01)
+        for _ in range(300):
+            loss = (projector(features, question) - target).pow(2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return projector, loss.item()
+
+    fresh = ModalityProjector(6, 1, tokens=4, hidden=32, question_dim=2)
+    assert torch.equal(fresh(features, question), fresh.mlp(features))  # FiLM starts at zero
+    (_, plain), (_, film) = fitted(0), fitted(2)
+    assert film < 0.3 * plain, (film, plain)
+
+
+@pytest.mark.parametrize(("modules", "on_mlp"), [(None, False), ("all-linear", True)])
+def test_lora_goes_on_attention_by_default_or_on_every_linear_layer(
+    tiny_lm, dataset, tmp_path, modules, on_mlp
+):
+    from tools.fusion.train import build
+
+    cfg = config(tiny_lm, dataset, tmp_path / "m", epochs=1, lora_rank=4, lora_modules=modules)
+    model, _ = build(cfg)
+    adapted = [n for n, p in model.named_parameters() if p.requires_grad and "lora_A" in n]
+    assert any("self_attn.q_proj" in n for n in adapted)
+    assert any(".mlp." in n for n in adapted) == on_mlp

@@ -41,7 +41,8 @@ def assemble(
     if config.lora_rank:
         from peft import LoraConfig, get_peft_model
 
-        model.lm = get_peft_model(model.lm, LoraConfig(r=config.lora_rank))
+        adapters = LoraConfig(r=config.lora_rank, target_modules=config.lora_modules)
+        model.lm = get_peft_model(model.lm, adapters)
     text = SentenceTransformerEmbedding()
     return model, Encoder(tower, tokenizer, text.encode, config.knowledge_dim, max_tokens)
 

@@ -19,10 +19,15 @@ class FusionVLMConfig:
     knowledge_dim: int = 384  # the passages' sentence embeddings (all-MiniLM-L6-v2)
     visual_tokens: int = 16  # the tower's tokens pooled down to this many
     projector_hidden: int = 1024
+    #: FiLM: the question modulates the projector's hidden features (see ``projector.py``).
+    question_conditioned: bool = False
     lm_loss_weight: float = 1.0
     contrastive_weight: float = 0.1  # InfoNCE between the image and its text
     freeze_language_model: bool = True  # stage 1: only projector, fusion and heads train
     lora_rank: int = 0  # stage 2: LoRA adapters on the LM (0 = none; needs peft)
+    #: Which LM layers get adapters: peft's default for the architecture (attention q and v
+    #: for Llama and Qwen) or ``all-linear`` (attention and MLP).
+    lora_modules: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

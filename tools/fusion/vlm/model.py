@@ -45,8 +45,9 @@ class FusionVLM(nn.Module):
         self.lm = language_model
         hidden = int(language_model.config.hidden_size)
         self.projector = ModalityProjector(
-            vision_dim, hidden, config.visual_tokens, config.projector_hidden
-        )
+            vision_dim, hidden, config.visual_tokens, config.projector_hidden,
+            question_dim=hidden if config.question_conditioned else 0,
+        )  # fmt: skip
         self.knowledge_proj = nn.Linear(config.knowledge_dim, hidden)
         self.fusion = FUSIONS[config.fusion](hidden)
         self.image_head = nn.Linear(hidden, hidden, bias=False)
@@ -60,8 +61,8 @@ class FusionVLM(nn.Module):
 
     def prefix(self, batch: Batch, text: torch.Tensor, question_mask: torch.Tensor) -> torch.Tensor:
         """The tokens put before the text: [B, P, H]."""
-        visual = self.projector(batch.vision)
         question = masked_mean(text, question_mask)
+        visual = self.projector(batch.vision, question)
         knowledge = self.knowledge_proj(batch.knowledge)
         fused = self.fusion(visual, question, knowledge, batch.knowledge_mask)
         if fused.shape[1] == visual.shape[1]:  # cross-attention refined the visual tokens
