@@ -520,3 +520,16 @@ def test_lora_goes_on_attention_by_default_or_on_every_linear_layer(
     adapted = [n for n, p in model.named_parameters() if p.requires_grad and "lora_A" in n]
     assert any("self_attn.q_proj" in n for n in adapted)
     assert any(".mlp." in n for n in adapted) == on_mlp
+
+
+def test_visual_tokens_can_be_held_to_the_norm_of_word_embeddings(tiny_lm, dataset, tmp_path):
+    from tools.fusion.train import build, examples
+
+    cfg = config(tiny_lm, dataset, tmp_path / "n", epochs=1, match_word_norm=True)
+    model, encoder = build(cfg)
+    batch = encoder.batch(examples(cfg))
+    text = model.lm.get_input_embeddings()(batch.input_ids)
+    visual = model.prefix(batch, text, batch.attention_mask.bool())[:, :-1]  # not the fused one
+    words = model.lm.get_input_embeddings().weight.norm(dim=-1).mean()
+    assert torch.allclose(visual.norm(dim=-1), words.expand(visual.shape[:2]), rtol=1e-4)
+    assert "word_norm" not in model.state_dict()  # from the LM, not a trained weight

@@ -21,6 +21,9 @@ class FusionVLMConfig:
     projector_hidden: int = 1024
     #: FiLM: the question modulates the projector's hidden features (see ``projector.py``).
     question_conditioned: bool = False
+    #: Each visual token scaled to the LM's typical word-embedding norm: left free, the
+    #: projector grows them ~8x louder than words and the LM attends to them as a sink.
+    match_word_norm: bool = False
     lm_loss_weight: float = 1.0
     contrastive_weight: float = 0.1  # InfoNCE between the image and its text
     freeze_language_model: bool = True  # stage 1: only projector, fusion and heads train

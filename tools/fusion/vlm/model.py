@@ -48,6 +48,8 @@ class FusionVLM(nn.Module):
             vision_dim, hidden, config.visual_tokens, config.projector_hidden,
             question_dim=hidden if config.question_conditioned else 0,
         )  # fmt: skip
+        words = language_model.get_input_embeddings().weight.detach()
+        self.register_buffer("word_norm", words.float().norm(dim=-1).mean(), persistent=False)
         self.knowledge_proj = nn.Linear(config.knowledge_dim, hidden)
         self.fusion = FUSIONS[config.fusion](hidden)
         self.image_head = nn.Linear(hidden, hidden, bias=False)
@@ -63,6 +65,8 @@ class FusionVLM(nn.Module):
         """The tokens put before the text: [B, P, H]."""
         question = masked_mean(text, question_mask)
         visual = self.projector(batch.vision, question)
+        if self.config.match_word_norm:
+            visual = visual * (self.word_norm / visual.norm(dim=-1, keepdim=True).clamp(min=1e-6))
         knowledge = self.knowledge_proj(batch.knowledge)
         fused = self.fusion(visual, question, knowledge, batch.knowledge_mask)
         if fused.shape[1] == visual.shape[1]:  # cross-attention refined the visual tokens
