@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 from pathlib import Path
 
@@ -28,14 +27,9 @@ from tools.fusion.vlm.projector import pool_tokens  # noqa: E402
 from tools.fusion.vlm.vision_tower import create_vision_tower  # noqa: E402
 
 
-def drawn(split: str, count: int, seed: int = 0) -> list[tuple[object, list[sc.Thing]]]:
-    """The split's scenes as ``generate`` draws them (its random stream, questions included)."""
-    rng, out = random.Random(f"{seed}:{split}"), []
-    for _ in range(count):
-        things = sc.scene(rng)
-        list(sc.questions(things, "", rng, ()))  # keeps the stream where generate has it
-        out.append((sc.draw(things), things))
-    return out
+def pictures(split: str, count: int, seed: int = 0) -> list[tuple[object, list[sc.Thing]]]:
+    """The split's scenes as ``generate`` draws them, in memory."""
+    return [(sc.draw(things), things) for _, things, _, _ in sc.drawn(split, count, seed)]
 
 
 def counts(data: list[tuple[object, list[sc.Thing]]]) -> torch.Tensor:
@@ -69,7 +63,7 @@ def main() -> int:
     parser.add_argument("--tokens", type=int, nargs="+", default=[16, 49])
     args = parser.parse_args()
     tower = create_vision_tower(args.tower)
-    train, test = drawn("train", args.scenes), drawn("test", args.test_scenes)
+    train, test = pictures("train", args.scenes), pictures("test", args.test_scenes)
 
     def features(data: list) -> torch.Tensor:
         return torch.cat([tower([d[0] for d in data[i : i + 32]]) for i in range(0, len(data), 32)])

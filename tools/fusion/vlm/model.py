@@ -48,8 +48,9 @@ class FusionVLM(nn.Module):
             vision_dim, hidden, config.visual_tokens, config.projector_hidden,
             question_dim=hidden if config.question_conditioned else 0,
         )  # fmt: skip
-        words = language_model.get_input_embeddings().weight.detach()
-        self.register_buffer("word_norm", words.float().norm(dim=-1).mean(), persistent=False)
+        if config.match_word_norm:  # from the LM, so not saved with the trained weights
+            words = language_model.get_input_embeddings().weight.detach().float()
+            self.register_buffer("word_norm", words.norm(dim=-1).mean(), persistent=False)
         self.knowledge_proj = nn.Linear(config.knowledge_dim, hidden)
         self.fusion = FUSIONS[config.fusion](hidden)
         self.image_head = nn.Linear(hidden, hidden, bias=False)

@@ -126,22 +126,30 @@ def questions(
                    passages)  # fmt: skip
 
 
+def drawn(
+    split: str, scenes: int, seed: int
+) -> Iterator[tuple[int, list[Thing], tuple[str, ...], list[Question]]]:
+    """A split's scenes in order: number, objects, note and questions (one random stream for
+    the scenes and questions, so a split is the same wherever it is drawn)."""
+    rng = random.Random(f"{seed}:{split}")
+    for n in range(scenes):
+        things = scene(rng)
+        # Its own stream: the scenes and questions stay those of earlier versions.
+        passages = note(things, random.Random(f"{seed}:{split}:{n}:note"))
+        yield n, things, passages, list(questions(things, f"{split}/{n:05d}.png", rng, passages))
+
+
 def generate(out: Path, split: str, scenes: int, seed: int) -> Path:
     """Draw ``scenes`` scenes into ``out/split`` and write their questions to ``out/split.jsonl``
     and their notes to ``out/split-notes`` (a folder the knowledge base can ingest)."""
-    rng = random.Random(f"{seed}:{split}")
     (out / split).mkdir(parents=True, exist_ok=True)
     (out / f"{split}-notes").mkdir(parents=True, exist_ok=True)
     lines = []
-    for n in range(scenes):
-        things = scene(rng)
-        name = f"{split}/{n:05d}.png"
-        draw(things).save(out / name)
-        # Its own stream: the scenes and questions stay those of earlier versions.
-        passages = note(things, random.Random(f"{seed}:{split}:{n}:note"))
+    for n, things, passages, asked in drawn(split, scenes, seed):
+        draw(things).save(out / split / f"{n:05d}.png")
         text = f"# Inventory of scene {split} {n:05d}\n\n" + "\n".join(passages) + "\n"
         (out / f"{split}-notes" / f"{n:05d}.md").write_text(text)
-        lines += [json.dumps(asdict(q)) for q in questions(things, name, rng, passages)]
+        lines += [json.dumps(asdict(q)) for q in asked]
     target = out / f"{split}.jsonl"
     target.write_text("\n".join(lines) + "\n")
     return target
