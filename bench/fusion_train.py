@@ -62,7 +62,8 @@ def main() -> None:
     model = FusionVLM(CONFIGS["efficientnet-qwen0.5b"], lm, 1280)
     optimizer = torch.optim.AdamW(model.trainable(), lr=1e-3)
     batch = Batch(torch.randn(BATCH, 49, 1280), ids, mask, labels,
-                  torch.randn(BATCH, 3, 384), torch.ones(BATCH, 3, dtype=torch.bool))  # fmt: skip
+                  torch.randn(BATCH, 3, 384), torch.ones(BATCH, 3, dtype=torch.bool),
+                  torch.zeros(BATCH, dtype=torch.long))  # fmt: skip
 
     def fused() -> None:
         model(batch).loss.backward()

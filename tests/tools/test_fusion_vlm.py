@@ -50,7 +50,7 @@ def dataset(tmp_path_factory):
     return folder / "train.jsonl"
 
 
-def config(tiny_lm, dataset, out, epochs: int, **overrides) -> TrainConfig:
+def config(tiny_lm, dataset, out, epochs: int, align_steps: int = 0, **overrides) -> TrainConfig:
     return TrainConfig(
         data={"format": "vira", "path": str(dataset)},
         output_dir=str(out),
@@ -64,6 +64,7 @@ def config(tiny_lm, dataset, out, epochs: int, **overrides) -> TrainConfig:
         batch_size=4,
         learning_rate=0.01,
         checkpoint_every=10,
+        align_steps=align_steps,
     )
 
 
@@ -533,3 +534,72 @@ def test_visual_tokens_can_be_held_to_the_norm_of_word_embeddings(tiny_lm, datas
     words = model.lm.get_input_embeddings().weight.norm(dim=-1).mean()
     assert torch.allclose(visual.norm(dim=-1), words.expand(visual.shape[:2]), rtol=1e-4)
     assert "word_norm" not in model.state_dict()  # from the LM, not a trained weight
+
+
+def test_the_image_can_follow_the_question_in_every_row(tiny_lm, dataset, tmp_path):
+    from dataclasses import replace
+
+    from tools.fusion.train import build, examples
+
+    cfg = config(tiny_lm, dataset, tmp_path / "q", epochs=1, image_after_question=True)
+    model, encoder = build(cfg)
+    asked = ["What is it?", "What is in this picture, please?", "Name it.", "It is?"]
+    items = [replace(e, question=q) for e, q in zip(examples(cfg), asked, strict=True)]
+    batch = encoder.batch(items)
+    seen: dict[str, torch.Tensor] = {}
+    model.lm.register_forward_pre_hook(lambda _, args, kw: seen.update(kw), with_kwargs=True)
+    model(batch)
+    text = model.lm.get_input_embeddings()(batch.input_ids)
+    prefix = model.prefix(batch, text, batch.attention_mask.bool() & (batch.labels == -100))
+    width = prefix.shape[1]
+    for i, at in enumerate(batch.image_at.tolist()):
+        length = int(batch.attention_mask[i].sum())
+        tail = encoder.tokenizer.decode(batch.input_ids[i, at:length])
+        assert tail.replace(" ", "").startswith("Answer:")  # the picture right before it
+        row = seen["inputs_embeds"][i]
+        assert torch.equal(row[:at], text[i, :at])
+        assert torch.allclose(row[at : at + width], prefix[i])
+        assert torch.equal(row[at + width : length + width], text[i, at:length])
+        assert seen["attention_mask"][i].sum() == length + width
+    eos = encoder.tokenizer.eos_token_id
+    prompts = encoder.batch(items, with_answer=False)
+    alone = [model.generate(encoder.batch([p], with_answer=False), 6, eos)[0] for p in items]
+    assert model.generate(prompts, 6, eos) == alone
+
+
+def test_visual_word_alignment_teaches_the_projector_what_each_picture_shows(
+    tiny_lm, dataset, tmp_path
+):
+    from tools.fusion.align import align_projector
+    from tools.fusion.train import build, examples
+    from tools.fusion.vlm.model import word_mixture
+
+    cfg = config(tiny_lm, dataset, tmp_path / "a", epochs=1)
+    model, encoder = build(cfg)
+    items = sorted(examples(cfg), key=lambda e: e.image.name)  # s0..s3, as in SHAPES
+    lm_before = {n: p.clone() for n, p in model.lm.named_parameters()}
+    colours = [encoder.tokenizer(f" {c}")["input_ids"] for c in ("red", "blue")]
+    assert all(len(ids) == 1 for ids in colours)
+    words = model.lm.get_input_embeddings().weight.detach()[[ids[0] for ids in colours]]
+
+    def says_red() -> torch.Tensor:  # log p(red) - log p(blue), per picture
+        with torch.no_grad():
+            visual = model.projector(encoder.vision([e.image for e in items]))
+            mixture = word_mixture(visual, words)
+        return mixture[:, 0] - mixture[:, 1]
+
+    figures = align_projector(model, encoder, items, steps=60, batch_size=4)
+    red = says_red()
+    assert red[0] > 0 and red[2] > 0 and red[1] < 0 and red[3] < 0, red  # s0, s2 are red
+    assert figures["align_steps"] == 60 and figures["align_loss"] > 0
+    assert all(torch.equal(p, lm_before[n]) for n, p in model.lm.named_parameters())
+
+
+def test_training_aligns_first_and_not_again_when_it_resumes(tiny_lm, dataset, tmp_path):
+    out = tmp_path / "run"
+    first = config(tiny_lm, dataset, out, epochs=10, align_steps=20)
+    train(first)
+    assert json.loads((out / "align.json").read_text())["align_steps"] == 20
+    (out / "align.json").unlink()
+    train(TrainConfig(**{**vars(first), "epochs": 15}))  # resumes from step 10's checkpoint
+    assert not (out / "align.json").exists()

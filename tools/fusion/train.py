@@ -31,6 +31,7 @@ from typing import Any
 
 import torch
 
+from tools.fusion.align import align_projector
 from tools.fusion.vlm.checkpoint import CONFIG, WEIGHTS, assemble, save_trained
 from tools.fusion.vlm.config import CONFIGS, FusionVLMConfig
 from tools.fusion.vlm.data import Encoder, Example, read_examples
@@ -69,6 +70,10 @@ class TrainConfig:
     #: constant one keeps shaking; both after ``warmup_steps`` of linear warm-up.
     lr_schedule: str = "constant"
     warmup_steps: int = 0
+    #: Steps of visual-word alignment, the projector alone, before the LM is in the loop (see
+    #: ``tools/fusion/align.py``); 0: none. Not repeated when a run resumes from a checkpoint.
+    align_steps: int = 0
+    align_batch_size: int = 64
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in SCHEDULES:
@@ -159,15 +164,22 @@ def train(config: TrainConfig) -> dict[str, float]:
     model, encoder = build(config)
     if config.init_from:
         _start_from(model, Path(config.init_from))
-    lighten(model, accelerator.device, config.mixed_precision)
     items = examples(config)
+    checkpoints = out / "checkpoints"
+    if config.align_steps and not _complete_checkpoints(checkpoints):
+        aligned = align_projector(
+            model, encoder, items, config.align_steps, config.align_batch_size,
+            config.learning_rate, config.seed,
+        )  # fmt: skip
+        if accelerator.is_main_process:
+            (out / "align.json").write_text(json.dumps(aligned))
+    lighten(model, accelerator.device, config.mixed_precision)
     # batch_size is the global batch: each process takes its share of every batch (data
     # parallel). The encoder keeps each image's tower features: the tower runs once per image.
     share = slice(accelerator.process_index, None, accelerator.num_processes)
     starts = range(0, len(items), config.batch_size)
     optimizer = torch.optim.AdamW(model.trainable(), lr=config.learning_rate)
     model, optimizer = accelerator.prepare(model, optimizer)
-    checkpoints = out / "checkpoints"
     step = _resume(accelerator, model, optimizer, checkpoints)
     total = config.epochs * len(starts)
     total = min(total, config.max_steps) if config.max_steps else total

@@ -24,6 +24,9 @@ class FusionVLMConfig:
     #: Each visual token scaled to the LM's typical word-embedding norm: left free, the
     #: projector grows them ~8x louder than words and the LM attends to them as a sink.
     match_word_norm: bool = False
+    #: The visual tokens after the question, before "Answer:" (Qwen-VL and LLaVA put the
+    #: image first): causal layers then read each picture token knowing what was asked.
+    image_after_question: bool = False
     lm_loss_weight: float = 1.0
     contrastive_weight: float = 0.1  # InfoNCE between the image and its text
     freeze_language_model: bool = True  # stage 1: only projector, fusion and heads train

@@ -161,14 +161,17 @@ class Encoder:
             self._vision.update(zip(chunk, features, strict=True))
         return torch.stack([self._vision[p] for p in paths])
 
-    def tokens(self, example: Example, with_answer: bool) -> tuple[list[int], list[int]]:
+    def tokens(self, example: Example, with_answer: bool) -> tuple[list[int], list[int], int]:
+        """Token ids, labels, and where the prompt's "Answer:" starts."""
         prompt = self.tokenizer(f"Question: {example.question}\nAnswer:")["input_ids"]
+        tail = self.tokenizer("Answer:")["input_ids"]
+        at = len(prompt) - len(tail) if prompt[-len(tail) :] == tail else len(prompt)
         if not with_answer:
-            return prompt, [IGNORE] * len(prompt)
+            return prompt, [IGNORE] * len(prompt), at
         answer = self.tokenizer(" " + example.answer)["input_ids"]
         answer = [*answer, self.tokenizer.eos_token_id]
         ids = (prompt + answer)[: self.max_tokens]
-        return ids, ([IGNORE] * len(prompt) + answer)[: self.max_tokens]
+        return ids, ([IGNORE] * len(prompt) + answer)[: self.max_tokens], min(at, len(ids))
 
     def batch(self, examples: list[Example], with_answer: bool = True) -> Batch:
         return self._batch(examples, self.vision([e.image for e in examples]), with_answer)
@@ -179,17 +182,18 @@ class Encoder:
 
     def _batch(self, examples: list[Example], vision: torch.Tensor, with_answer: bool) -> Batch:
         rows = [self.tokens(e, with_answer) for e in examples]
-        width = max(len(ids) for ids, _ in rows)
+        width = max(len(ids) for ids, _, _ in rows)
         pad = self.tokenizer.pad_token_id or 0
         ids = torch.full((len(rows), width), pad, dtype=torch.long)
         labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
         mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, (row_ids, row_labels) in enumerate(rows):
+        for i, (row_ids, row_labels, _) in enumerate(rows):
             ids[i, : len(row_ids)] = torch.tensor(row_ids)
             labels[i, : len(row_labels)] = torch.tensor(row_labels)
             mask[i, : len(row_ids)] = 1
         knowledge, known = self.knowledge(examples)
-        return Batch(vision, ids, mask, labels, knowledge, known)
+        at = torch.tensor([a for _, _, a in rows], dtype=torch.long)
+        return Batch(vision, ids, mask, labels, knowledge, known, at)
 
     def knowledge(self, examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor]:
         most = max(1, max(len(e.passages) for e in examples))

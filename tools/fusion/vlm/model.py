@@ -5,6 +5,7 @@ LM's cross-entropy on answer tokens plus an InfoNCE image-text loss; frozen part
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,9 @@ class Batch:
     labels: torch.Tensor  # [B, T]: answer tokens, IGNORE elsewhere
     knowledge: torch.Tensor  # [B, Nk, Dk] passage embeddings (zeros where none)
     knowledge_mask: torch.Tensor  # [B, Nk] bool
+    #: [B] where each prompt's "Answer:" starts: the prefix's place when the image follows
+    #: the question (``image_after_question``); otherwise unused.
+    image_at: torch.Tensor
 
     def to(self, device: torch.device | str) -> Batch:
         return Batch(*(t.to(device) for t in vars(self).values()))
@@ -81,15 +85,14 @@ class FusionVLM(nn.Module):
         question_mask = mask & (batch.labels == IGNORE)
         prefix = self.prefix(batch, text, question_mask)
         ones = batch.attention_mask.new_ones(prefix.shape[:2])
-        labels = torch.cat([torch.full_like(ones, IGNORE), batch.labels], dim=1)
+        place = self._placed(batch.image_at, prefix.shape[1], text.shape[1])
+        embeds = place(text, prefix)
+        attention = place(batch.attention_mask, ones)
+        labels = place(batch.labels, torch.full_like(ones, IGNORE))
         # Only positions that predict an answer token go through the vocabulary projection
         # (49k x hidden for SmolLM2: a fifth of a short sequence's compute).
         predicts = (labels[:, 1:] != IGNORE).any(0).nonzero().flatten()
-        out = self.lm(
-            inputs_embeds=torch.cat([prefix, text], dim=1),
-            attention_mask=torch.cat([ones, batch.attention_mask], dim=1),
-            logits_to_keep=predicts,
-        )
+        out = self.lm(inputs_embeds=embeds, attention_mask=attention, logits_to_keep=predicts)
         lm_loss = nn.functional.cross_entropy(
             out.logits.flatten(0, 1).float(),
             labels[:, predicts + 1].flatten(),
@@ -99,6 +102,25 @@ class FusionVLM(nn.Module):
         c = self.config
         loss = c.lm_loss_weight * lm_loss + c.contrastive_weight * contrastive
         return Output(loss, lm_loss.detach(), contrastive.detach())
+
+    def _placed(self, at: torch.Tensor, width: int, length: int) -> Any:
+        """A function putting ``width`` prefix tokens into ``length`` text tokens, per row: in
+        front, or at ``at`` (before "Answer:") with ``image_after_question``, so that the
+        visual tokens are read by layers that already know the question."""
+        if not self.config.image_after_question:
+            return lambda text, prefix: torch.cat([prefix, text], dim=1)
+        pos = torch.arange(width + length, device=at.device).unsqueeze(0)
+        at = at.unsqueeze(1)
+        source = torch.where(pos < at, pos, torch.where(pos < at + width, length + pos - at,
+                                                        pos - width))  # fmt: skip
+
+        def place(text: torch.Tensor, prefix: torch.Tensor) -> torch.Tensor:
+            both = torch.cat([text, prefix], dim=1)
+            if both.dim() == 2:
+                return both.gather(1, source)
+            return both.gather(1, source.unsqueeze(-1).expand(-1, -1, both.shape[-1]))
+
+        return place
 
     def contrastive(
         self, prefix: torch.Tensor, text: torch.Tensor, answer_mask: torch.Tensor
@@ -138,7 +160,11 @@ class FusionVLM(nn.Module):
         text = self.lm.get_input_embeddings()(batch.input_ids)
         mask = batch.attention_mask.bool()
         prefix = self.prefix(batch, text, mask)
-        rows = [torch.cat([prefix[i], text[i, mask[i]]]) for i in range(len(text))]
+        rows = []
+        for i in range(len(text)):
+            words = text[i : i + 1, mask[i]]
+            place = self._placed(batch.image_at[i : i + 1], prefix.shape[1], words.shape[1])
+            rows.append(place(words, prefix[i : i + 1])[0])
         width = max(len(r) for r in rows)
         context = text.new_zeros((len(rows), width, text.shape[-1]))
         attention = torch.zeros((len(rows), width), dtype=torch.long, device=text.device)
@@ -160,3 +186,11 @@ class FusionVLM(nn.Module):
 def _until(tokens: list[int], eos: int | None) -> list[int]:
     """The answer's tokens before its first end-of-sequence (the rest is padding)."""
     return tokens[: tokens.index(eos)] if eos in tokens else tokens
+
+
+def word_mixture(visual: torch.Tensor, words: torch.Tensor) -> torch.Tensor:
+    """What a picture's visual tokens [B, N, H] say in the LM's word space: each token scored
+    against word embeddings [V, H] is a distribution over those words, and the picture is
+    their mixture. Log-probabilities, [B, V]."""
+    logp = torch.log_softmax((visual.to(words.dtype) @ words.T).float(), dim=-1)
+    return torch.logsumexp(logp, dim=1) - math.log(visual.shape[1])
