@@ -574,7 +574,8 @@ def test_visual_word_alignment_teaches_the_projector_what_each_picture_shows(
     from tools.fusion.train import build, examples
     from tools.fusion.vlm.model import word_mixture
 
-    cfg = config(tiny_lm, dataset, tmp_path / "a", epochs=1)
+    # Aligned, then kept as it is while the LM learns to read it.
+    cfg = config(tiny_lm, dataset, tmp_path / "a", epochs=1, freeze_projector=True)
     model, encoder = build(cfg)
     items = sorted(examples(cfg), key=lambda e: e.image.name)  # s0..s3, as in SHAPES
     lm_before = {n: p.clone() for n, p in model.lm.named_parameters()}
@@ -592,6 +593,7 @@ def test_visual_word_alignment_teaches_the_projector_what_each_picture_shows(
     red = says_red()
     assert red[0] > 0 and red[2] > 0 and red[1] < 0 and red[3] < 0, red  # s0, s2 are red
     assert figures["align_steps"] == 60 and figures["align_loss"] > 0
+    assert not any(p.requires_grad for p in model.projector.parameters())
     assert all(torch.equal(p, lm_before[n]) for n, p in model.lm.named_parameters())
 
 
@@ -603,3 +605,25 @@ def test_training_aligns_first_and_not_again_when_it_resumes(tiny_lm, dataset, t
     (out / "align.json").unlink()
     train(TrainConfig(**{**vars(first), "epochs": 15}))  # resumes from step 10's checkpoint
     assert not (out / "align.json").exists()
+
+
+def test_a_frozen_projector_stays_as_it_started_and_is_saved_with_the_run(
+    tiny_lm, dataset, trained_run, tmp_path
+):
+    from safetensors.torch import load_file
+
+    from tools.fusion.vlm.checkpoint import load_trained
+
+    out = tmp_path / "frozen"
+    cfg = config(tiny_lm, dataset, out, epochs=5, freeze_projector=True,
+                 freeze_language_model=False)  # fmt: skip
+    cfg.init_from = str(trained_run)
+    train(cfg)
+    start = load_file(str(trained_run / "model" / "trained.safetensors"))
+    saved = load_file(str(out / "model" / "trained.safetensors"))
+    projector = [k for k in start if k.startswith("projector.")]
+    assert projector and all(torch.equal(saved[k], start[k]) for k in projector)
+    lm = [k for k in start if k.startswith("lm.")]
+    assert lm and not all(torch.equal(saved[k], start[k]) for k in lm)  # the LM did train
+    model, _ = load_trained(out / "model", out / "models")
+    assert all(torch.equal(model.state_dict()[k], start[k]) for k in projector)

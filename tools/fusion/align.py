@@ -45,8 +45,11 @@ def align_projector(
     learning_rate: float = 1e-3,
     seed: int = 0,
 ) -> dict[str, float]:
-    """Train ``model.projector`` alone on the visual-word objective; the figures of the run."""
+    """Train ``model.projector`` alone on the visual-word objective (also when it is to stay
+    frozen afterwards: aligned, then read); the figures of the run."""
     start = time.perf_counter()
+    frozen = [p for p in model.projector.parameters() if not p.requires_grad]
+    model.projector.requires_grad_(True)
     bags = answer_words(items, encoder.tokenizer)
     vocabulary = sorted(set().union(*bags.values()))
     column = {token: i for i, token in enumerate(vocabulary)}
@@ -67,6 +70,8 @@ def align_projector(
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+    for parameter in frozen:
+        parameter.requires_grad_(False)
     return {
         "align_steps": steps,
         "align_loss": round(loss.item(), 4),

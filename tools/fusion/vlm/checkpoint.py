@@ -20,8 +20,9 @@ def save_trained(model: FusionVLM, folder: Path, max_tokens: int) -> Path:
     from safetensors.torch import save_file
 
     folder.mkdir(parents=True, exist_ok=True)
+    # What trained, and the parts of our own that were kept frozen (a frozen projector).
     trained = {n: p.detach().cpu().contiguous() for n, p in model.named_parameters()
-               if p.requires_grad}  # fmt: skip
+               if p.requires_grad or not n.startswith("lm.")}  # fmt: skip
     save_file(trained, str(folder / WEIGHTS))
     meta = {"model": model.config.to_dict(), "max_tokens": max_tokens}
     (folder / CONFIG).write_text(json.dumps(meta, indent=2))

@@ -29,6 +29,9 @@ class FusionVLMConfig:
     image_after_question: bool = False
     lm_loss_weight: float = 1.0
     contrastive_weight: float = 0.1  # InfoNCE between the image and its text
+    #: The projector kept as it starts (aligned in stage 0, or from ``init_from``): only the
+    #: LM's adapters and the fusion learn to read it.
+    freeze_projector: bool = False
     freeze_language_model: bool = True  # stage 1: only projector, fusion and heads train
     lora_rank: int = 0  # stage 2: LoRA adapters on the LM (0 = none; needs peft)
     #: Which LM layers get adapters: peft's default for the architecture (attention q and v

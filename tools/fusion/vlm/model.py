@@ -62,6 +62,8 @@ class FusionVLM(nn.Module):
         self.logit_scale = nn.Parameter(torch.tensor(2.659))  # ln(1/0.07), as CLIP starts
         if config.freeze_language_model:
             self.lm.requires_grad_(False)
+        if config.freeze_projector:
+            self.projector.requires_grad_(False)
 
     def trainable(self) -> list[nn.Parameter]:
         return [p for p in self.parameters() if p.requires_grad]
