@@ -68,11 +68,12 @@ def main() -> int:
         checkpoint_every=10**6,
         **json.loads(args.train),
     )
-    run = args.out / args.name
-    figures = trained(config, reuse=True) if not (run / "model").is_dir() else {}
-    if (run / "timing.json").is_file():
-        figures = json.loads((run / "timing.json").read_text())
-    model, encoder = load_trained(args.out / args.name / "model", Path(config.models_dir))
+    run, timing = args.out / args.name, args.out / args.name / "timing.json"
+    if not (run / "model").is_dir():
+        figures = trained(config, reuse=False)
+    else:  # evaluated again; runs trained before timing.json was kept have no figures
+        figures = json.loads(timing.read_text()) if timing.is_file() else {}
+    model, encoder = load_trained(run / "model", Path(config.models_dir))
     model.eval()
     what = kinds(test)
     # Shuffled, so that the picture rolled in from the batch's previous question is another

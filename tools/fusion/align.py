@@ -20,7 +20,6 @@ from __future__ import annotations
 import random
 import time
 from pathlib import Path
-from typing import Any
 
 import torch
 
@@ -28,11 +27,11 @@ from tools.fusion.vlm.data import Encoder, Example
 from tools.fusion.vlm.model import FusionVLM, word_mixture
 
 
-def answer_words(items: list[Example], tokenizer: Any) -> dict[Path, set[int]]:
+def answer_words(items: list[Example], encoder: Encoder) -> dict[Path, set[int]]:
     """Each picture's bag of answer tokens, over all the questions asked about it."""
     bags: dict[Path, set[int]] = {}
     for item in items:
-        bags.setdefault(item.image, set()).update(tokenizer(" " + item.answer)["input_ids"])
+        bags.setdefault(item.image, set()).update(encoder.answer_ids(item.answer))
     return bags
 
 
@@ -50,7 +49,7 @@ def align_projector(
     start = time.perf_counter()
     frozen = [p for p in model.projector.parameters() if not p.requires_grad]
     model.projector.requires_grad_(True)
-    bags = answer_words(items, encoder.tokenizer)
+    bags = answer_words(items, encoder)
     vocabulary = sorted(set().union(*bags.values()))
     column = {token: i for i, token in enumerate(vocabulary)}
     pictures = list(bags)

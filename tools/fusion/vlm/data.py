@@ -150,6 +150,7 @@ class Encoder:
     ) -> None:
         self.tower, self.tokenizer, self.embed_passages = tower, tokenizer, embed_passages
         self.knowledge_dim, self.max_tokens = knowledge_dim, max_tokens
+        self._answer_cue = tokenizer("Answer:")["input_ids"]  # how every prompt ends
         self._vision: dict[Path, torch.Tensor] = {}
         self._passages: dict[str, torch.Tensor] = {}
 
@@ -164,14 +165,17 @@ class Encoder:
     def tokens(self, example: Example, with_answer: bool) -> tuple[list[int], list[int], int]:
         """Token ids, labels, and where the prompt's "Answer:" starts."""
         prompt = self.tokenizer(f"Question: {example.question}\nAnswer:")["input_ids"]
-        tail = self.tokenizer("Answer:")["input_ids"]
-        at = len(prompt) - len(tail) if prompt[-len(tail) :] == tail else len(prompt)
+        cue = self._answer_cue
+        at = len(prompt) - len(cue) if prompt[-len(cue) :] == cue else len(prompt)
         if not with_answer:
             return prompt, [IGNORE] * len(prompt), at
-        answer = self.tokenizer(" " + example.answer)["input_ids"]
-        answer = [*answer, self.tokenizer.eos_token_id]
+        answer = [*self.answer_ids(example.answer), self.tokenizer.eos_token_id]
         ids = (prompt + answer)[: self.max_tokens]
         return ids, ([IGNORE] * len(prompt) + answer)[: self.max_tokens], min(at, len(ids))
+
+    def answer_ids(self, answer: str) -> list[int]:
+        """An answer's tokens as they follow "Answer:" (after a space)."""
+        return self.tokenizer(" " + answer)["input_ids"]
 
     def batch(self, examples: list[Example], with_answer: bool = True) -> Batch:
         return self._batch(examples, self.vision([e.image for e in examples]), with_answer)
