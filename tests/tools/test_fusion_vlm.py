@@ -135,6 +135,14 @@ def test_an_unknown_schedule_is_refused_before_training(tmp_path, capsys):
     assert not (tmp_path / "run").exists()
 
 
+def test_a_negative_alignment_is_refused_before_training(tmp_path, capsys):
+    run = {"data": {}, "output_dir": str(tmp_path / "run"), "align_steps": -5}
+    (tmp_path / "c.json").write_text(json.dumps(run))
+    assert main([str(tmp_path / "c.json")]) == 2
+    assert "align_steps -5, align_batch_size 64: steps 0 or more" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
 def test_a_bad_config_is_one_line_and_exit_2(tmp_path, capsys):
     (tmp_path / "c.json").write_text("{not json")
     assert main([str(tmp_path / "c.json")]) == 2

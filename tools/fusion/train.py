@@ -78,6 +78,11 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.lr_schedule not in SCHEDULES:
             raise ValueError(f"lr_schedule {self.lr_schedule!r}: one of {', '.join(SCHEDULES)}")
+        if self.align_steps < 0 or self.align_batch_size < 1:
+            raise ValueError(
+                f"align_steps {self.align_steps}, align_batch_size {self.align_batch_size}: "
+                "steps 0 or more (0: no alignment), a batch of 1 or more"
+            )
 
     @classmethod
     def read(cls, path: Path) -> TrainConfig:
