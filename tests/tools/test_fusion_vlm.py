@@ -635,3 +635,78 @@ def test_a_frozen_projector_stays_as_it_started_and_is_saved_with_the_run(
     assert lm and not all(torch.equal(saved[k], start[k]) for k in lm)  # the LM did train
     model, _ = load_trained(out / "model", out / "models")
     assert all(torch.equal(model.state_dict()[k], start[k]) for k in projector)
+
+
+@pytest.fixture(scope="module")
+def captioned(tmp_path_factory):
+    """The four shapes, each asked to be described: the words projector's alignment data."""
+    folder = tmp_path_factory.mktemp("captioned")
+    lines = []
+    for n, (colour, shape, caption) in enumerate(SHAPES):
+        image = Image.new("RGB", (160, 160), "white")
+        getattr(ImageDraw.Draw(image), shape)((30, 30, 130, 130), fill=colour)
+        image.save(folder / f"s{n}.png")
+        turns = [{"question": "Describe the image.", "images": [f"s{n}.png"], "answers": [caption]},
+                 {"question": "What colour is it?", "answers": [colour]}]  # fmt: skip
+        lines.append(json.dumps({"id": f"s{n}", "turns": turns}))
+    (folder / "train.jsonl").write_text("\n".join(lines) + "\n")
+    return folder / "train.jsonl"
+
+
+def test_the_words_projector_learns_to_say_each_caption_word_by_word(tiny_lm, captioned, tmp_path):
+    from tools.fusion.align import align_words
+    from tools.fusion.train import build, examples
+    from tools.fusion.vlm.word_projector import WordProjector
+
+    cfg = config(tiny_lm, captioned, tmp_path / "w", epochs=1, projector="words")
+    model, encoder = build(cfg)
+    assert isinstance(model.projector, WordProjector)
+    items = examples(cfg)
+    figures = align_words(model, encoder, items, steps=80, batch_size=4, learning_rate=3e-3)
+    words = model.config.visual_words
+    assert figures["align_captions"] == 4 and figures["align_vocabulary"] == len(words)
+    pictures = sorted({e.image for e in items}, key=lambda p: p.name)
+    with torch.no_grad():
+        said = model.projector.logits(encoder.vision(pictures), model.words()).argmax(-1)
+    decoded = [encoder.tokenizer.decode([words[i] for i in row]).strip() for row in said]
+    assert [d.split(".")[0].strip() for d in decoded] == [c for _, _, c in SHAPES], decoded
+    # What the LM reads: mixtures of its own word embeddings, close to the words said.
+    visual = model.visual(encoder.vision(pictures[:1]))
+    nearest = (visual[0] @ model.words().T).argmax(-1)
+    assert torch.equal(nearest, said[0])
+
+
+def test_a_words_run_keeps_its_vocabulary_through_resume_and_reload(tiny_lm, captioned, tmp_path):
+    from safetensors.torch import load_file
+
+    from tools.fusion.vlm.checkpoint import load_trained
+
+    out = tmp_path / "run"
+    first = config(tiny_lm, captioned, out, epochs=10, align_steps=20, projector="words",
+                   freeze_projector=True)  # fmt: skip
+    train(first)
+    saved = json.loads((out / "model" / "fusion_vlm.json").read_text())["model"]["visual_words"]
+    assert saved and saved == sorted(saved)
+    aligned = load_file(str(out / "model" / "trained.safetensors"))
+    train(TrainConfig(**{**vars(first), "epochs": 15}))  # resumes, without aligning again
+    model, encoder = load_trained(out / "model", tmp_path / "models")
+    assert list(model.config.visual_words) == saved
+    again = load_file(str(out / "model" / "trained.safetensors"))
+    assert all(torch.equal(again[k], v) for k, v in aligned.items() if k.startswith("projector."))
+    image = sorted(captioned.parent.glob("*.png"))[:1]
+    visual = model.visual(encoder.vision(image))
+    # Each token the LM reads lies in the span of the saved words' embeddings.
+    words = model.words()
+    coefficients = torch.linalg.lstsq(words.T.float(), visual[0].T.float()).solution
+    assert torch.allclose(words.T.float() @ coefficients, visual[0].T.float(), atol=1e-4)
+
+
+def test_the_words_projector_without_captions_is_refused_in_one_line(tiny_lm, dataset, tmp_path):
+    from tools.fusion.train import build, examples
+
+    cfg = config(tiny_lm, dataset, tmp_path / "w", epochs=1, align_steps=5, projector="words")
+    with pytest.raises(ValueError, match="aligns on captions, and the data has none"):
+        train(cfg)
+    model, encoder = build(cfg)
+    with pytest.raises(ValueError, match="no vocabulary"):
+        model.visual(encoder.vision([examples(cfg)[0].image]))

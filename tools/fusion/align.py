@@ -17,14 +17,16 @@ picture (colour 0.47 against 0.26; ``docs/measured/fusion_scenes_diagnosis.json`
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from pathlib import Path
 
 import torch
 
-from tools.fusion.vlm.data import Encoder, Example
+from tools.fusion.vlm.data import CAPTION_PROMPT, Encoder, Example
 from tools.fusion.vlm.model import FusionVLM, word_mixture
+from tools.fusion.vlm.word_projector import WordProjector
 
 
 def answer_words(items: list[Example], encoder: Encoder) -> dict[Path, set[int]]:
@@ -77,3 +79,81 @@ def align_projector(
         "align_vocabulary": len(vocabulary),
         "align_seconds": round(time.perf_counter() - start, 1),
     }
+
+
+def caption_targets(
+    items: list[Example], encoder: Encoder, tokens: int
+) -> tuple[dict[Path, list[int]], list[int]]:
+    """Each captioned picture's caption as ``tokens`` token ids (cut, or padded with the
+    tokenizer's "." as "nothing more to say"), and the vocabulary they use, sorted."""
+    end = encoder.tokenizer(".")["input_ids"][-1]
+    captions: dict[Path, list[int]] = {}
+    for item in items:
+        if item.question == CAPTION_PROMPT and item.image not in captions:
+            ids = encoder.answer_ids(item.answer)[:tokens]
+            captions[item.image] = ids + [end] * (tokens - len(ids))
+    if not captions:
+        raise ValueError(
+            f"the words projector aligns on captions, and the data has none (examples asking "
+            f"{CAPTION_PROMPT!r}): add captions, or use the mlp projector"
+        )
+    return captions, sorted({t for ids in captions.values() for t in ids})
+
+
+def align_words(
+    model: FusionVLM,
+    encoder: Encoder,
+    items: list[Example],
+    steps: int,
+    batch_size: int = 64,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Train the words projector alone to say each picture's caption, token k from query k
+    (cross-entropy over the captions' vocabulary, which becomes the projector's); the LM
+    never runs. The figures of the run, with the last batch's token accuracy."""
+    start = time.perf_counter()
+    projector = model.projector
+    assert isinstance(projector, WordProjector)
+    frozen = [p for p in projector.parameters() if not p.requires_grad]
+    projector.requires_grad_(True)
+    captions, vocabulary = caption_targets(items, encoder, projector.tokens)
+    model.use_visual_words(vocabulary)
+    column = {token: i for i, token in enumerate(vocabulary)}
+    pictures = list(captions)
+    targets = torch.tensor([[column[t] for t in captions[p]] for p in pictures])
+    words = model.words().float()
+    optimizer = torch.optim.AdamW(projector.parameters(), lr=learning_rate, weight_decay=0.05)
+    rng = random.Random(seed)
+    loss, accuracy = torch.zeros(()), 0.0
+    for step in range(steps):
+        pick = rng.sample(range(len(pictures)), min(batch_size, len(pictures)))
+        logits = projector.logits(encoder.vision([pictures[i] for i in pick]), words)
+        y = targets[pick]
+        loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten())
+        for group in optimizer.param_groups:  # cosine to zero: the last steps settle
+            group["lr"] = learning_rate * 0.5 * (1 + math.cos(math.pi * step / steps))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        accuracy = (logits.argmax(-1) == y).float().mean().item()
+    for parameter in frozen:
+        parameter.requires_grad_(False)
+    return {
+        "align_steps": steps,
+        "align_loss": round(loss.item(), 4),
+        "align_token_accuracy": round(accuracy, 4),
+        "align_vocabulary": len(vocabulary),
+        "align_captions": len(pictures),
+        "align_seconds": round(time.perf_counter() - start, 1),
+    }
+
+
+def align(
+    model: FusionVLM, encoder: Encoder, items: list[Example], steps: int, batch_size: int = 64,
+    learning_rate: float = 1e-3, seed: int = 0,
+) -> dict[str, float]:  # fmt: skip
+    """Stage 0 for the model's projector: captions word by word for the words projector,
+    bags of answer words for the MLP one."""
+    how = align_words if isinstance(model.projector, WordProjector) else align_projector
+    return how(model, encoder, items, steps, batch_size, learning_rate, seed)

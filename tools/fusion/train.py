@@ -31,7 +31,7 @@ from typing import Any
 
 import torch
 
-from tools.fusion.align import align_projector
+from tools.fusion.align import align, caption_targets
 from tools.fusion.vlm.checkpoint import CONFIG, WEIGHTS, assemble, save_trained
 from tools.fusion.vlm.config import CONFIGS, FusionVLMConfig
 from tools.fusion.vlm.data import Encoder, Example, read_examples
@@ -170,9 +170,12 @@ def train(config: TrainConfig) -> dict[str, float]:
     if config.init_from:
         _start_from(model, Path(config.init_from))
     items = examples(config)
+    if model.config.projector == "words" and not model.config.visual_words:
+        # Chosen before aligning or resuming: a resumed run's weights assume the same words.
+        model.use_visual_words(caption_targets(items, encoder, model.config.visual_tokens)[1])
     checkpoints = out / "checkpoints"
     if config.align_steps and not _complete_checkpoints(checkpoints):
-        aligned = align_projector(
+        aligned = align(
             model, encoder, items, config.align_steps, config.align_batch_size,
             config.learning_rate, config.seed,
         )  # fmt: skip
@@ -261,7 +264,10 @@ def _start_from(model: FusionVLM, run: Path) -> None:
 
     folder = run / "model" if (run / "model").is_dir() else run
     weights = load_file(str(folder / WEIGHTS))
-    earlier = json.loads((folder / CONFIG).read_text())["model"].get("fusion")
+    earlier_config = json.loads((folder / CONFIG).read_text())["model"]
+    if earlier_config.get("visual_words"):  # its projector's weights say these words
+        model.use_visual_words(earlier_config["visual_words"])
+    earlier = earlier_config.get("fusion")
     if earlier != model.config.fusion:
         weights = {k: v for k, v in weights.items() if not k.startswith("fusion.")}
     unknown = set(weights) - set(dict(model.named_parameters()))

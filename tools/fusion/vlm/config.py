@@ -19,6 +19,12 @@ class FusionVLMConfig:
     knowledge_dim: int = 384  # the passages' sentence embeddings (all-MiniLM-L6-v2)
     visual_tokens: int = 16  # the tower's tokens pooled down to this many
     projector_hidden: int = 1024
+    #: ``mlp`` (LLaVA-1.5's, free vectors) or ``words``: a query transformer whose tokens are
+    #: soft mixtures of the LM's word embeddings, aligned on captions (``word_projector.py``).
+    projector: Literal["mlp", "words"] = "mlp"
+    #: The words projector's vocabulary (LM token ids); empty: chosen from the training
+    #: captions when training starts, then saved with the run.
+    visual_words: tuple[int, ...] = ()
     #: FiLM: the question modulates the projector's hidden features (see ``projector.py``).
     question_conditioned: bool = False
     #: Each visual token scaled to the LM's typical word-embedding norm: left free, the

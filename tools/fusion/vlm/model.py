@@ -15,6 +15,7 @@ from torch import nn
 from tools.fusion.vlm.config import FusionVLMConfig
 from tools.fusion.vlm.knowledge_fusion import FUSIONS, masked_mean
 from tools.fusion.vlm.projector import ModalityProjector
+from tools.fusion.vlm.word_projector import WordProjector
 
 IGNORE = -100  # label of tokens that carry no loss (prompt, prefix, padding)
 
@@ -48,10 +49,14 @@ class FusionVLM(nn.Module):
         self.config = config
         self.lm = language_model
         hidden = int(language_model.config.hidden_size)
-        self.projector = ModalityProjector(
-            vision_dim, hidden, config.visual_tokens, config.projector_hidden,
-            question_dim=hidden if config.question_conditioned else 0,
-        )  # fmt: skip
+        self.projector: ModalityProjector | WordProjector
+        if config.projector == "words":
+            self.projector = WordProjector(vision_dim, hidden, config.visual_tokens)
+        else:
+            self.projector = ModalityProjector(
+                vision_dim, hidden, config.visual_tokens, config.projector_hidden,
+                question_dim=hidden if config.question_conditioned else 0,
+            )  # fmt: skip
         if config.match_word_norm:  # from the LM, so not saved with the trained weights
             words = language_model.get_input_embeddings().weight.detach().float()
             self.register_buffer("word_norm", words.norm(dim=-1).mean(), persistent=False)
@@ -68,12 +73,30 @@ class FusionVLM(nn.Module):
     def trainable(self) -> list[nn.Parameter]:
         return [p for p in self.parameters() if p.requires_grad]
 
+    def use_visual_words(self, token_ids: list[int]) -> None:
+        """Set the words projector's vocabulary (kept in the config, which is saved)."""
+        self.config = self.config.with_(visual_words=tuple(token_ids))
+
+    def words(self) -> torch.Tensor:
+        """The word embeddings the words projector mixes: [V, H] (frozen, from the LM)."""
+        if not self.config.visual_words:
+            raise ValueError("the words projector has no vocabulary: align it on captions first")
+        ids = torch.tensor(self.config.visual_words, device=self.logit_scale.device)
+        return self.lm.get_input_embeddings().weight.detach()[ids]
+
+    def visual(self, vision: torch.Tensor, question: torch.Tensor | None = None) -> torch.Tensor:
+        """The projected visual tokens [B, Nv, H], before fusion."""
+        if isinstance(self.projector, WordProjector):
+            return self.projector(vision, self.words())
+        visual = self.projector(vision, question)
+        if self.config.match_word_norm:
+            visual = visual * (self.word_norm / visual.norm(dim=-1, keepdim=True).clamp(min=1e-6))
+        return visual
+
     def prefix(self, batch: Batch, text: torch.Tensor, question_mask: torch.Tensor) -> torch.Tensor:
         """The tokens put before the text: [B, P, H]."""
         question = masked_mean(text, question_mask)
-        visual = self.projector(batch.vision, question)
-        if self.config.match_word_norm:
-            visual = visual * (self.word_norm / visual.norm(dim=-1, keepdim=True).clamp(min=1e-6))
+        visual = self.visual(batch.vision, question)
         knowledge = self.knowledge_proj(batch.knowledge)
         fused = self.fusion(visual, question, knowledge, batch.knowledge_mask)
         if fused.shape[1] == visual.shape[1]:  # cross-attention refined the visual tokens

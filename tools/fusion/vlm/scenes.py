@@ -25,7 +25,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from tools.fusion.vlm.data import Example
+from tools.fusion.vlm.data import CAPTION_PROMPT, Example
 
 SHAPES = ("circle", "square", "triangle")
 COLOURS = {"red": (200, 40, 40), "green": (40, 160, 60), "blue": (40, 80, 210),
@@ -105,7 +105,7 @@ def caption(things: list[Thing]) -> str:
 def questions(
     things: list[Thing], image: str, rng: random.Random, passages: tuple[str, ...]
 ) -> Iterator[Question]:
-    yield Question(image, "Describe the image.", caption(things), "caption")
+    yield Question(image, CAPTION_PROMPT, caption(things), "caption")
     colour = rng.choice(list(COLOURS))
     count = sum(t.colour == colour for t in things)
     yield Question(image, f"How many {colour} objects are there?", NUMBERS[count], "count")
