@@ -473,11 +473,22 @@ def test_stage_two_with_another_fusion_keeps_all_but_the_fusion(
     assert not any(k.startswith("fusion.") and k in now for k in earlier)  # gated, not cross
 
 
-def test_lightening_stores_frozen_weights_in_bf16_and_keeps_the_loss(tiny_lm, dataset, tmp_path):
+@pytest.mark.parametrize(
+    "data, overrides",
+    [("dataset", {}), ("captioned", {"projector": "words", "freeze_projector": True})],
+    ids=["mlp projector", "frozen words projector"],
+)
+def test_lightening_stores_frozen_weights_in_bf16_and_keeps_the_loss(
+    tiny_lm, data, overrides, tmp_path, request
+):
+    from tools.fusion.align import caption_targets
     from tools.fusion.train import build, examples, lighten
 
-    cfg = config(tiny_lm, dataset, tmp_path / "l", epochs=1, lora_rank=4)
+    dataset = request.getfixturevalue(data)
+    cfg = config(tiny_lm, dataset, tmp_path / "l", epochs=1, lora_rank=4, **overrides)
     model, encoder = build(cfg)
+    if overrides:
+        model.use_visual_words(caption_targets(examples(cfg), encoder, 4)[1])
     batch = encoder.batch(examples(cfg))
     with torch.autocast("cpu", dtype=torch.bfloat16):
         before = model(batch).lm_loss

@@ -41,7 +41,8 @@ class WordProjector(nn.Module):
 
     def logits(self, features: torch.Tensor, words: torch.Tensor) -> torch.Tensor:
         """[B, N, in_dim] tower tokens, [V, out_dim] word embeddings -> [B, tokens, V]."""
-        memory = self.inp(features)
+        # In the parameters' dtype: kept frozen in bf16 training, they are stored in bf16.
+        memory = self.inp(features.to(self.queries.dtype))
         memory = memory + grid_positions(memory.shape[1], self.width).to(memory)
         queries = self.queries.unsqueeze(0).expand(len(features), -1, -1)
         state = self.norm(self.decoder(queries, memory))
