@@ -59,8 +59,8 @@ def main() -> int:
     if args.data_dir:
         data, test = args.data_dir / "train.jsonl", args.data_dir / "test.jsonl"
     else:
-        scenes = ROOT / "runs" / "scenes"
-        data, test = generate(scenes, "train", 1200, seed=0), generate(scenes, "test", 200, seed=0)
+        scenes = ROOT / "runs" / "scenes-dev"  # seed 0's test split: the dev split
+        data, test = generate(scenes, "train", 3000, seed=0), generate(scenes, "test", 200, seed=0)
     config = stage_config(args.knowledge, data, args.out / args.name, args.steps)
     config = replace(
         config,
