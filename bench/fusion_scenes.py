@@ -85,6 +85,8 @@ def stage_config(
         # The passages' embeddings are attended to by each visual token: one fused token
         # (the gated mean) cannot say which sentence is about which object.
         "fusion": "cross" if knowledge == "fusion" else "gated",
+        # Served as trained: a model that read the note as text gets passages as text.
+        "passages": "text" if knowledge == "text" else "fusion",
     }
     config = TrainConfig(
         data={"format": "scenes", "path": str(data), "knowledge": knowledge},

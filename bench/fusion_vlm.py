@@ -2,7 +2,7 @@
 (`fusion_easyvqa.py`) and the CLEVR-style scenes (`fusion_scenes.py`), each trained here and
 compared with the composed default on the same test questions.
 
-    .venv/bin/python bench/fusion_vlm.py [--reuse]     # ~4.5 h on 2 CPU cores from scratch
+    .venv/bin/python bench/fusion_vlm.py [--reuse]     # ~3.5 h on 2 CPU cores from scratch
 """
 
 from __future__ import annotations

@@ -721,3 +721,37 @@ def test_the_words_projector_without_captions_is_refused_in_one_line(tiny_lm, da
     model, encoder = build(cfg)
     with pytest.raises(ValueError, match="no vocabulary"):
         model.visual(encoder.vision([examples(cfg)[0].image]))
+
+
+@pytest.mark.parametrize("read_as", ["fusion", "text"])
+def test_the_fusion_backend_gives_passages_the_way_the_model_was_trained(
+    trained_run, dataset, tmp_path, read_as
+):
+    import shutil
+
+    from tests.factories import cat_ref, passage
+    from tools.fusion.backends.fusion_vlm import FusionVLMBackend
+    from tools.fusion.prompt import FusionRequest
+
+    folder = shutil.copytree(trained_run / "model", tmp_path / "model")
+    meta = json.loads((folder / "fusion_vlm.json").read_text())
+    meta["model"]["passages"] = read_as
+    (folder / "fusion_vlm.json").write_text(json.dumps(meta))
+    backend = FusionVLMBackend(folder, tmp_path / "models")
+    _, encoder = backend._load()
+    seen = []
+    encode = encoder.batch_of_images
+
+    def recorded(examples, images):  # what the model is given, then given to it
+        seen.extend(examples)
+        return encode(examples, images)
+
+    encoder.batch_of_images = recorded
+    note = "The blue car belongs to Hana."
+    request = FusionRequest("Whose is it?", [cat_ref(with_pixels=True)], [passage(note, "n.md")])
+    assert "".join(backend.stream(request)).strip()
+    (example,) = seen
+    if read_as == "text":
+        assert example.question == f"{note} Whose is it?" and example.passages == ()
+    else:
+        assert example.question == "Whose is it?" and example.passages == (note,)

@@ -1,7 +1,8 @@
 """``VIRA_VLM=fusion:<run dir>``: answers from a fusion VLM trained with
 ``python -m tools.fusion.train`` (its ``model/`` folder, or that folder itself). It looks at
 the pixels of the turn's first image through its own vision tower and projector, and reads the
-retrieved passages through its knowledge fusion."""
+retrieved passages through its knowledge fusion, or as text before the question when it was
+trained so (``"passages": "text"`` in its config)."""
 
 from __future__ import annotations
 
@@ -56,15 +57,17 @@ class FusionVLMBackend:
         from PIL import Image
         from transformers import TextIteratorStreamer
 
-        from tools.fusion.vlm.data import Example
+        from tools.fusion.vlm.data import Example, passages_as_text
 
         pixels = next((r.pixels for r in request.images if r.pixels is not None), None)
         image = pixels or Image.new("RGB", (224, 224), "white")  # a text-only question
         with self._users, self._lock:
             model, encoder = self._load()
-            example = Example(
-                Path("-"), request.question, "", tuple(h.text for h in request.passages)
-            )
+            passages = tuple(h.text for h in request.passages)
+            if model.config.passages == "text":  # as it was trained: before the question
+                example = Example(Path("-"), passages_as_text(request.question, passages), "")
+            else:
+                example = Example(Path("-"), request.question, "", passages)
             batch = encoder.batch_of_images([example], [image])
             streamer = TextIteratorStreamer(encoder.tokenizer, skip_special_tokens=True)
             eos = encoder.tokenizer.eos_token_id

@@ -30,6 +30,11 @@ class Example:
     passages: tuple[str, ...] = field(default=())
 
 
+def passages_as_text(question: str, passages: tuple[str, ...]) -> str:
+    """The question with the passages put before it (knowledge concatenated as text)."""
+    return " ".join((*passages, question))
+
+
 def read_coco_captions(annotations: Path, images: Path) -> Iterator[Example]:
     """``captions_*.json``: one example per caption."""
     data = json.loads(annotations.read_text())

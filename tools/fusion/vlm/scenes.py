@@ -25,7 +25,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from tools.fusion.vlm.data import CAPTION_PROMPT, Example
+from tools.fusion.vlm.data import CAPTION_PROMPT, Example, passages_as_text
 
 SHAPES = ("circle", "square", "triangle")
 COLOURS = {"red": (200, 40, 40), "green": (40, 160, 60), "blue": (40, 80, 210),
@@ -163,8 +163,8 @@ def read_scenes(path: Path, knowledge: str = "fusion") -> Iterator[Example]:
         q = json.loads(line)
         passages = tuple(q["passages"])
         question = q["question"]
-        if knowledge == "text" and passages:
-            question = " ".join(passages) + " " + question
+        if knowledge == "text":
+            question = passages_as_text(question, passages)
         kept = passages if knowledge == "fusion" else ()
         yield Example(path.parent / q["image"], question, q["answer"], kept)
 
