@@ -49,7 +49,13 @@ from tools.fusion.vlm.scenes import (  # noqa: E402
 )
 
 GROUPS = [tuple(COLOURS), SHAPES, NUMBERS, tuple(o.lower() for o in OWNERS)]
-VARIANTS = {"no knowledge": "none", "note as text": "text", "attention fusion": "fusion"}
+VARIANTS = {"no knowledge": "none", "note as text": "text", "attention fusion": "fusion",
+            "attention fusion over the note's words": "tokens"}  # fmt: skip
+
+
+def reader(knowledge: str) -> str:
+    """How the scenes reader gives a variant the note (its words too go as passages)."""
+    return "fusion" if knowledge == "tokens" else knowledge
 
 
 def scores(said: list[str], items: list[Example], what: list[str]) -> dict[str, float]:
@@ -84,12 +90,12 @@ def stage_config(
         "lora_rank": 8,
         # The passages' embeddings are attended to by each visual token: one fused token
         # (the gated mean) cannot say which sentence is about which object.
-        "fusion": "cross" if knowledge == "fusion" else "gated",
+        "fusion": "cross" if knowledge in ("fusion", "tokens") else "gated",
         # Served as trained: a model that read the note as text gets passages as text.
-        "passages": "text" if knowledge == "text" else "fusion",
+        "passages": knowledge if knowledge in ("text", "tokens") else "fusion",
     }
     config = TrainConfig(
-        data={"format": "scenes", "path": str(data), "knowledge": knowledge},
+        data={"format": "scenes", "path": str(data), "knowledge": reader(knowledge)},
         output_dir=str(out),
         model="efficientnet-smollm2-135m",
         model_overrides=model_overrides,
@@ -124,7 +130,7 @@ def trained(config: TrainConfig, reuse: bool) -> dict[str, object]:
 
 def tested(run: Path, test: Path, knowledge: str, models_dir: str) -> dict[str, float]:
     model, encoder = load_trained(run / "model", Path(models_dir))
-    items = list(read_scenes(test, knowledge))
+    items = list(read_scenes(test, reader(knowledge)))
     said = predict(model, encoder, items, batch_size=64, max_new_tokens=40)
     return scores(said, items, kinds(test))
 

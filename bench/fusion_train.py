@@ -63,7 +63,8 @@ def main() -> None:
     optimizer = torch.optim.AdamW(model.trainable(), lr=1e-3)
     batch = Batch(torch.randn(BATCH, 49, 1280), ids, mask, labels,
                   torch.randn(BATCH, 3, 384), torch.ones(BATCH, 3, dtype=torch.bool),
-                  torch.zeros(BATCH, dtype=torch.long))  # fmt: skip
+                  torch.zeros(BATCH, dtype=torch.long), torch.zeros(BATCH, 1, dtype=torch.long),
+                  torch.zeros(BATCH, 1, dtype=torch.long))  # fmt: skip
 
     def fused() -> None:
         model(batch).loss.backward()

@@ -755,3 +755,36 @@ def test_the_fusion_backend_gives_passages_the_way_the_model_was_trained(
         assert example.question == f"{note} Whose is it?" and example.passages == ()
     else:
         assert example.question == "Whose is it?" and example.passages == (note,)
+
+
+def test_passages_read_as_tokens_reach_the_visual_tokens_through_the_fusion(
+    tiny_lm, dataset, tmp_path
+):
+    from dataclasses import replace
+
+    from tools.fusion.train import build, examples
+
+    cfg = config(tiny_lm, dataset, tmp_path / "t", epochs=1, fusion="cross", passages="tokens")
+    model, encoder = build(cfg)
+    item = examples(cfg)[0]
+    with_note = replace(item, passages=("The red cat belongs to Hana.", "The blue car is Emil's."))
+    batch = encoder.batch([with_note])
+    words = [t for p in with_note.passages for t in encoder.tokenizer(" " + p)["input_ids"]]
+    assert batch.passage_ids[0].tolist() == words and batch.passage_mask.all()
+    assert not batch.knowledge_mask.any()  # no sentence embeddings in this mode
+    torch.nn.init.constant_(model.fusion.gate, 1.0)  # as if trained to let passages in
+
+    def prefix(example) -> torch.Tensor:
+        b = encoder.batch([example])
+        text = model.lm.get_input_embeddings()(b.input_ids)
+        with torch.no_grad():
+            return model.prefix(b, text, b.attention_mask.bool() & (b.labels == -100))
+
+    other = replace(with_note, passages=("The red cat belongs to Dara.", "The blue car is Emil's."))
+    assert not torch.allclose(prefix(with_note), prefix(other))  # the owner's name got in
+    alone = replace(with_note, passages=())
+    assert encoder.batch([alone]).passage_mask.sum() == 0
+    model(encoder.batch([with_note, alone])).loss.backward()  # trains, padded rows and all
+    assert model.passage_context.conv.weight.grad is not None
+    with pytest.raises(ValueError, match='read by the "cross" fusion only'):
+        build(config(tiny_lm, dataset, tmp_path / "g", epochs=1, passages="tokens"))

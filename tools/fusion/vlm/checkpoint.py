@@ -14,6 +14,7 @@ from tools.fusion.vlm.model import FusionVLM
 from tools.fusion.vlm.vision_tower import create_vision_tower
 
 WEIGHTS, CONFIG = "trained.safetensors", "fusion_vlm.json"
+PASSAGE_TOKENS = 192  # of all an example's passages together, read through the fusion
 
 
 def save_trained(model: FusionVLM, folder: Path, max_tokens: int) -> Path:
@@ -45,7 +46,8 @@ def assemble(
         adapters = LoraConfig(r=config.lora_rank, target_modules=config.lora_modules)
         model.lm = get_peft_model(model.lm, adapters)
     text = SentenceTransformerEmbedding()
-    return model, Encoder(tower, tokenizer, text.encode, config.knowledge_dim, max_tokens)
+    kept = PASSAGE_TOKENS if config.passages == "tokens" else 0
+    return model, Encoder(tower, tokenizer, text.encode, config.knowledge_dim, max_tokens, kept)
 
 
 def load_trained(folder: Path, models_dir: Path) -> tuple[FusionVLM, Encoder]:

@@ -33,10 +33,11 @@ class FusionVLMConfig:
     #: The visual tokens after the question, before "Answer:" (Qwen-VL and LLaVA put the
     #: image first): causal layers then read each picture token knowing what was asked.
     image_after_question: bool = False
-    #: How the model reads retrieved passages: ``fusion`` (their embeddings through the
-    #: knowledge-fusion module) or ``text`` (put before the question, as it was trained with
-    #: a reader's ``"knowledge": "text"``). Serving follows it.
-    passages: Literal["fusion", "text"] = "fusion"
+    #: How the model reads retrieved passages: ``fusion`` (their sentence embeddings through
+    #: the knowledge-fusion module), ``tokens`` (their words, each seeing its neighbours,
+    #: through the cross-attention fusion) or ``text`` (put before the question, as it was
+    #: trained with a reader's ``"knowledge": "text"``). Serving follows it.
+    passages: Literal["fusion", "tokens", "text"] = "fusion"
     lm_loss_weight: float = 1.0
     contrastive_weight: float = 0.1  # InfoNCE between the image and its text
     #: The projector kept as it starts (aligned in stage 0, or from ``init_from``): only the

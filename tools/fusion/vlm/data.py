@@ -152,9 +152,12 @@ class Encoder:
         embed_passages: Callable[[list[str]], np.ndarray] | None,
         knowledge_dim: int,
         max_tokens: int = 128,
+        passage_tokens: int = 0,
     ) -> None:
         self.tower, self.tokenizer, self.embed_passages = tower, tokenizer, embed_passages
         self.knowledge_dim, self.max_tokens = knowledge_dim, max_tokens
+        #: The passages' tokens kept per example (0: none, their embeddings are used).
+        self.passage_tokens = passage_tokens
         self._answer_cue = tokenizer("Answer:")["input_ids"]  # how every prompt ends
         self._vision: dict[Path, torch.Tensor] = {}
         self._passages: dict[str, torch.Tensor] = {}
@@ -202,13 +205,28 @@ class Encoder:
             mask[i, : len(row_ids)] = 1
         knowledge, known = self.knowledge(examples)
         at = torch.tensor([a for _, _, a in rows], dtype=torch.long)
-        return Batch(vision, ids, mask, labels, knowledge, known, at)
+        return Batch(vision, ids, mask, labels, knowledge, known, at, *self.passage_ids(examples))
+
+    def passage_ids(self, examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each example's passages as one row of token ids (cut at ``passage_tokens``)."""
+        rows = [
+            [t for p in e.passages for t in self.tokenizer(" " + p)["input_ids"]][
+                : self.passage_tokens
+            ]
+            for e in examples
+        ]
+        width = max(1, max(len(r) for r in rows))
+        ids = torch.zeros((len(rows), width), dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, row in enumerate(rows):
+            ids[i, : len(row)], mask[i, : len(row)] = torch.tensor(row, dtype=torch.long), 1
+        return ids, mask
 
     def knowledge(self, examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor]:
         most = max(1, max(len(e.passages) for e in examples))
         vectors = torch.zeros((len(examples), most, self.knowledge_dim))
         known = torch.zeros((len(examples), most), dtype=torch.bool)
-        if self.embed_passages is None:
+        if self.embed_passages is None or self.passage_tokens:  # read as tokens instead
             return vectors, known
         self._embed([p for e in examples for p in e.passages], self.embed_passages)
         for i, example in enumerate(examples):

@@ -53,12 +53,14 @@ class CrossAttentionFusion(nn.Module):
 
     def forward(
         self, visual: torch.Tensor, question: torch.Tensor, knowledge: torch.Tensor,
-        knowledge_mask: torch.Tensor,
+        knowledge_mask: torch.Tensor, queries: torch.Tensor | None = None,
     ) -> torch.Tensor:  # fmt: skip
-        """Visual tokens refined by attending to [question; passages]: [B, Nv, H]."""
+        """Visual tokens refined by attending to [question; passages]: [B, Nv, H]. ``queries``:
+        what asks for each token instead of the token itself (the same shape)."""
         context = self.norm(torch.cat([question.unsqueeze(1), knowledge], dim=1))
         keep = torch.cat([knowledge_mask.new_ones(len(question), 1), knowledge_mask], dim=1)
-        attended, _ = self.attend(visual, context, context, key_padding_mask=~keep)
+        asking = visual if queries is None else queries
+        attended, _ = self.attend(asking, context, context, key_padding_mask=~keep)
         return visual + self.gate.tanh() * attended
 
 

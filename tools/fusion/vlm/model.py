@@ -31,6 +31,10 @@ class Batch:
     #: [B] where each prompt's "Answer:" starts: the prefix's place when the image follows
     #: the question (``image_after_question``); otherwise unused.
     image_at: torch.Tensor
+    #: [B, Np] the passages' token ids, one row per example (``passages: tokens``; else
+    #: zeros), and [B, Np] where they are real.
+    passage_ids: torch.Tensor
+    passage_mask: torch.Tensor
 
     def to(self, device: torch.device | str) -> Batch:
         return Batch(*(t.to(device) for t in vars(self).values()))
@@ -61,6 +65,13 @@ class FusionVLM(nn.Module):
             words = language_model.get_input_embeddings().weight.detach().float()
             self.register_buffer("word_norm", words.norm(dim=-1).mean(), persistent=False)
         self.knowledge_proj = nn.Linear(config.knowledge_dim, hidden)
+        if config.passages == "tokens":
+            if config.fusion != "cross":
+                raise ValueError('passages "tokens" are read by the "cross" fusion only')
+            # Both sides see their neighbours: the visual words "red" "square" as one query,
+            # the note's "square belongs to Aldo" as one key and value.
+            self.passage_context = LocalContext(hidden)
+            self.visual_context = LocalContext(hidden)
         self.fusion = FUSIONS[config.fusion](hidden)
         self.image_head = nn.Linear(hidden, hidden, bias=False)
         self.text_head = nn.Linear(hidden, hidden, bias=False)
@@ -97,8 +108,13 @@ class FusionVLM(nn.Module):
         """The tokens put before the text: [B, P, H]."""
         question = masked_mean(text, question_mask)
         visual = self.visual(batch.vision, question)
-        knowledge = self.knowledge_proj(batch.knowledge)
-        fused = self.fusion(visual, question, knowledge, batch.knowledge_mask)
+        if self.config.passages == "tokens":
+            words = self.lm.get_input_embeddings()(batch.passage_ids)
+            knowledge, known = self.passage_context(words), batch.passage_mask.bool()
+            fused = self.fusion(visual, question, knowledge, known, self.visual_context(visual))
+        else:
+            knowledge = self.knowledge_proj(batch.knowledge)
+            fused = self.fusion(visual, question, knowledge, batch.knowledge_mask)
         if fused.shape[1] == visual.shape[1]:  # cross-attention refined the visual tokens
             return fused
         return torch.cat([visual, fused], dim=1)
@@ -206,6 +222,21 @@ class FusionVLM(nn.Module):
             streamer=streamer,
         )
         return [_until(tokens, eos_token_id) for tokens in out.tolist()]
+
+
+class LocalContext(nn.Module):
+    """Each token with what is around it (a residual 1-D convolution over the sequence, 3
+    tokens either side): in "The red square belongs to Aldo." the word "square" then also
+    says "red" and "Aldo", so a visual token saying "red square" can find the owner there."""
+
+    def __init__(self, hidden: int, reach: int = 3) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(hidden, hidden, 2 * reach + 1, padding=reach)
+        nn.init.zeros_(self.conv.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, N, H] -> [B, N, H]."""
+        return x + self.conv(x.transpose(1, 2).to(self.conv.weight.dtype)).transpose(1, 2).to(x)
 
 
 def _until(tokens: list[int], eos: int | None) -> list[int]:
