@@ -208,7 +208,11 @@ class Encoder:
         return Batch(vision, ids, mask, labels, knowledge, known, at, *self.passage_ids(examples))
 
     def passage_ids(self, examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Each example's passages as one row of token ids (cut at ``passage_tokens``)."""
+        """Each example's passages as one row of token ids (cut at ``passage_tokens``); one
+        empty column each when passages are not read as tokens."""
+        if not self.passage_tokens:
+            none = torch.zeros((len(examples), 1), dtype=torch.long)
+            return none, none.clone()
         rows = [
             [t for p in e.passages for t in self.tokenizer(" " + p)["input_ids"]][
                 : self.passage_tokens
