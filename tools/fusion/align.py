@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -40,6 +42,19 @@ def answer_words(items: list[Example], encoder: Encoder) -> dict[Path, set[int]]
     return bags
 
 
+@contextmanager
+def _training(module: torch.nn.Module) -> Iterator[None]:
+    """``module`` trainable for the block; what was frozen is frozen again after it (a
+    projector aligned here may be meant to stay as aligned)."""
+    frozen = [p for p in module.parameters() if not p.requires_grad]
+    module.requires_grad_(True)
+    try:
+        yield
+    finally:
+        for parameter in frozen:
+            parameter.requires_grad_(False)
+
+
 def align_projector(
     model: FusionVLM,
     encoder: Encoder,
@@ -52,8 +67,6 @@ def align_projector(
     """Train ``model.projector`` alone on the visual-word objective (also when it is to stay
     frozen afterwards: aligned, then read); the figures of the run."""
     start = time.perf_counter()
-    frozen = [p for p in model.projector.parameters() if not p.requires_grad]
-    model.projector.requires_grad_(True)
     bags = answer_words(items, encoder)
     vocabulary = sorted(set().union(*bags.values()))
     column = {token: i for i, token in enumerate(vocabulary)}
@@ -65,17 +78,16 @@ def align_projector(
     optimizer = torch.optim.AdamW(model.projector.parameters(), lr=learning_rate)
     rng = random.Random(seed)
     loss = torch.zeros(())
-    for _ in range(steps):
-        pick = rng.sample(range(len(pictures)), min(batch_size, len(pictures)))
-        vision = encoder.vision([pictures[i] for i in pick])
-        mixture = word_mixture(model.projector(vision), words)
-        y = targets[pick]
-        loss = -(mixture * y).sum() / y.sum()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    for parameter in frozen:
-        parameter.requires_grad_(False)
+    with _training(model.projector):
+        for _ in range(steps):
+            pick = rng.sample(range(len(pictures)), min(batch_size, len(pictures)))
+            vision = encoder.vision([pictures[i] for i in pick])
+            mixture = word_mixture(model.projector(vision), words)
+            y = targets[pick]
+            loss = -(mixture * y).sum() / y.sum()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
     return {
         "align_steps": steps,
         "align_loss": round(loss.item(), 4),
@@ -118,8 +130,6 @@ def align_words(
     start = time.perf_counter()
     projector = model.projector
     assert isinstance(projector, WordProjector)
-    frozen = [p for p in projector.parameters() if not p.requires_grad]
-    projector.requires_grad_(True)
     captions, vocabulary = caption_targets(items, encoder, projector.tokens)
     model.use_visual_words(vocabulary)
     column = {token: i for i, token in enumerate(vocabulary)}
@@ -129,19 +139,18 @@ def align_words(
     optimizer = torch.optim.AdamW(projector.parameters(), lr=learning_rate, weight_decay=0.05)
     rng = random.Random(seed)
     loss, accuracy = torch.zeros(()), 0.0
-    for step in range(steps):
-        pick = rng.sample(range(len(pictures)), min(batch_size, len(pictures)))
-        logits = projector.logits(encoder.vision([pictures[i] for i in pick]), words)
-        y = targets[pick]
-        loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten())
-        for group in optimizer.param_groups:  # cosine to zero: the last steps settle
-            group["lr"] = learning_rate * 0.5 * (1 + math.cos(math.pi * step / steps))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        accuracy = (logits.argmax(-1) == y).float().mean().item()
-    for parameter in frozen:
-        parameter.requires_grad_(False)
+    with _training(projector):
+        for step in range(steps):
+            pick = rng.sample(range(len(pictures)), min(batch_size, len(pictures)))
+            logits = projector.logits(encoder.vision([pictures[i] for i in pick]), words)
+            y = targets[pick]
+            loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten())
+            for group in optimizer.param_groups:  # cosine to zero: the last steps settle
+                group["lr"] = learning_rate * 0.5 * (1 + math.cos(math.pi * step / steps))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            accuracy = (logits.argmax(-1) == y).float().mean().item()
     return {
         "align_steps": steps,
         "align_loss": round(loss.item(), 4),
