@@ -36,18 +36,27 @@ def tiny_lm(tmp_path_factory):
     return folder
 
 
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("shapes")
+def shapes_jsonl(folder, turns):
+    """The four SHAPES drawn into ``folder`` and a Vira JSONL of one conversation each, its
+    turns ``turns(image name, colour, caption)``; the JSONL's path."""
     lines = []
     for n, (colour, shape, caption) in enumerate(SHAPES):
         image = Image.new("RGB", (160, 160), "white")
         getattr(ImageDraw.Draw(image), shape)((30, 30, 130, 130), fill=colour)
         image.save(folder / f"s{n}.png")
-        turn = {"question": "What is it?", "images": [f"s{n}.png"], "answers": [caption]}
-        lines.append(json.dumps({"id": f"s{n}", "turns": [turn]}))
+        lines.append(json.dumps({"id": f"s{n}", "turns": turns(f"s{n}.png", colour, caption)}))
     (folder / "train.jsonl").write_text("\n".join(lines) + "\n")
     return folder / "train.jsonl"
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    return shapes_jsonl(
+        tmp_path_factory.mktemp("shapes"),
+        lambda image, _, caption: [
+            {"question": "What is it?", "images": [image], "answers": [caption]}
+        ],
+    )
 
 
 def config(tiny_lm, dataset, out, epochs: int, align_steps: int = 0, **overrides) -> TrainConfig:
@@ -651,17 +660,13 @@ def test_a_frozen_projector_stays_as_it_started_and_is_saved_with_the_run(
 @pytest.fixture(scope="module")
 def captioned(tmp_path_factory):
     """The four shapes, each asked to be described: the words projector's alignment data."""
-    folder = tmp_path_factory.mktemp("captioned")
-    lines = []
-    for n, (colour, shape, caption) in enumerate(SHAPES):
-        image = Image.new("RGB", (160, 160), "white")
-        getattr(ImageDraw.Draw(image), shape)((30, 30, 130, 130), fill=colour)
-        image.save(folder / f"s{n}.png")
-        turns = [{"question": "Describe the image.", "images": [f"s{n}.png"], "answers": [caption]},
-                 {"question": "What colour is it?", "answers": [colour]}]  # fmt: skip
-        lines.append(json.dumps({"id": f"s{n}", "turns": turns}))
-    (folder / "train.jsonl").write_text("\n".join(lines) + "\n")
-    return folder / "train.jsonl"
+    return shapes_jsonl(
+        tmp_path_factory.mktemp("captioned"),
+        lambda image, colour, caption: [
+            {"question": "Describe the image.", "images": [image], "answers": [caption]},
+            {"question": "What colour is it?", "answers": [colour]},
+        ],
+    )
 
 
 def test_the_words_projector_learns_to_say_each_caption_word_by_word(tiny_lm, captioned, tmp_path):
