@@ -95,6 +95,17 @@ def chat_handler(assistant: Assistant):  # noqa: ANN201 - a Gradio event handler
     return chat
 
 
+def _hand_over(message: dict[str, Any] | None) -> tuple[dict, dict[str, Any] | None]:
+    """Empty the box, hold its question for the answering step and offer Stop instead of
+    Submit while the answer streams."""
+    return gr.update(value=None, submit_btn=False, stop_btn=True), message
+
+
+def _ready() -> dict:
+    """The box takes the next question again (what was typed meanwhile stays)."""
+    return gr.update(submit_btn=True, stop_btn=False)
+
+
 def _choices(found: list[Conversation], chosen: str) -> dict:
     ids = {c.id for c in found}
     return gr.update(
@@ -140,7 +151,7 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
                     file_count="multiple",
                     placeholder="Ask about an image, or add images with the clip…",
                     show_label=False,
-                    stop_btn=True,
+                    stop_btn=False,  # shown while an answer streams: see _hand_over
                 )
                 gr.Examples(
                     [[{"text": q, "files": [str(EXAMPLES_DIR / f)]}] for q, f in EXAMPLES],
@@ -253,10 +264,17 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
     demo.load(restore, [browser], [browser, current, chats, *view, detail], api_name=False)
     detail.change(detailed, [detail, current], [current], api_name=False)
     outputs = [chatbot, cards, trace, gallery, pictures]
-    sent = box.submit(chat_handler(assistant), [box, chatbot, current], outputs, api_name="chat")
-    sent.then(lambda: None, None, box, api_name=False)
+    chat = chat_handler(assistant)
+    # The box empties as the question goes (it shows in the chat at once), so what the user
+    # types while the answer streams is theirs to keep; API clients call /chat directly.
+    held = gr.State(None)
+    sent = box.submit(_hand_over, [box], [box, held], queue=False, api_name=False).then(
+        chat, [held, chatbot, current], outputs, api_name=False
+    )
+    sent.then(_ready, None, box, queue=False, api_name=False)
     sent.then(listed, [current], [chats], api_name=False)
-    box.stop(None, None, None, cancels=[sent], api_name=False)
+    gr.Button(visible=False).click(chat, [box, chatbot, current], outputs, api_name="chat")
+    box.stop(_ready, None, box, cancels=[sent], queue=False, api_name=False)
     chats.input(switch, [chats, current], [current, *view], api_name=False)
     new_btn.click(start, [current], [current, chats, *view], api_name=False)
     rename_btn.click(rename, [title, current], [chats], api_name=False)

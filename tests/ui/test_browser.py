@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from skimage import data
 
 pytestmark = pytest.mark.slow
@@ -60,22 +61,53 @@ def test_ask_about_an_image_and_see_the_answer_with_a_source(page, launched, tmp
     page.wait_for_function(RENDERED_UPLOAD, timeout=30_000)
 
 
+STOP = "button.stop-button"  # the box shows it while an answer streams
+ASKED = "(n) => document.querySelectorAll('div.user').length > n"
+
+
+def _ask(page, question: str) -> None:
+    """Ask once the previous answer is done (a question sent while one streams is not
+    taken) and see the question show in the chat."""
+    page.locator(STOP).wait_for(state="hidden", timeout=120_000)
+    asked = page.locator("div.user").count()
+    box = page.get_by_placeholder("Ask about an image")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(ASKED, arg=asked, timeout=10_000)
+
+
+def _last_answer(page) -> str:
+    return page.locator(".bot, [data-testid='bot']").last.inner_text()
+
+
 def test_stop_ends_a_long_answer_and_the_chat_goes_on(page):
     bot = page.locator(".bot, [data-testid='bot']")
     before = bot.count()
-    box = page.get_by_placeholder("Ask about an image")
-    box.fill("Write the numbers from 1 to 100, separated by commas.")
-    box.press("Enter")
-    page.wait_for_function(LAST_ANSWER_HAS, arg="5, 6", timeout=120_000)
-    page.locator("button.stop-button").click()
+    _ask(page, "Write the numbers from 1 to 100, separated by commas.")
+    try:
+        page.wait_for_function(LAST_ANSWER_HAS, arg="5, 6", timeout=120_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"no long answer streamed: {_last_answer(page)!r}") from None
+    page.locator(STOP).click()
     page.wait_for_timeout(1_000)
-    stopped = bot.last.inner_text()
+    stopped = _last_answer(page)
     page.wait_for_timeout(3_000)
-    assert bot.last.inner_text() == stopped and "99, 100" not in stopped
-    box.fill("What animal is in the picture?")
-    box.press("Enter")
+    assert _last_answer(page) == stopped and "99, 100" not in stopped
+    _ask(page, "What animal is in the picture?")
     page.wait_for_function(LAST_ANSWER_HAS, arg="cat", timeout=120_000)
     assert bot.count() > before + 1
+
+
+def test_the_next_question_typed_while_an_answer_streams_is_kept(page):
+    _ask(page, "Write the numbers from 1 to 30, separated by commas.")
+    box = page.get_by_placeholder("Ask about an image")
+    assert box.input_value() == ""  # the question left the box for the chat
+    page.locator(STOP).wait_for(state="visible", timeout=10_000)
+    box.fill("And what colour is the cat?")
+    page.locator(STOP).wait_for(state="hidden", timeout=120_000)
+    page.wait_for_timeout(1_500)  # whatever runs after the answer has run
+    assert "30" in _last_answer(page)
+    assert box.input_value() == "And what colour is the cat?"
 
 
 def test_add_a_document_in_the_knowledge_tab(page, tmp_path):

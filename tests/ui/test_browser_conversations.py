@@ -75,7 +75,7 @@ def _ask(page, question: str, files: list | None = None, meanwhile: str | None =
     count = page.locator(BOTS).count()
     asked = page.locator("div.user").count()
     box = page.get_by_placeholder("Ask about an image")
-    for _ in range(3):  # the box is emptied once the previous turn's events are all done
+    for _ in range(3):  # a question sent while the previous answer streams is not taken
         if files:
             page.locator("input[type=file]").first.set_input_files([str(f) for f in files])
         box.fill(question)
