@@ -21,7 +21,8 @@ def answer_with_vlm(backend: FusionBackend, request: FusionRequest) -> Iterator[
     is the whole answer).
     Raises ``ToolError`` when the model is unavailable."""
     try:
-        yield from grounded(finished(backend.stream(request), request.passages), request)
+        answer = finished(backend.stream(request), request.passages)
+        yield from grounded(answer, request, backend.sees_pixels)
     except BackendUnavailable as exc:
         raise ToolError(f"The answering model is unavailable: {exc}") from None
 

@@ -139,3 +139,37 @@ def test_codes_are_whole_subjects_and_a_question_pointing_back_needs_no_new_word
     )
     earlier = [Turn("user", "When is the jazz night?"), Turn("assistant", "Friday at 20:00.")]
     assert not missing_subject(FusionRequest("Where is it held?", history=earlier))
+
+
+def test_a_model_that_sees_the_pixels_may_count_and_name_from_its_passages():
+    """The picture is its source for what is in it: a count, and a subject the image facts
+    do not name; names and other numbers still need the text."""
+    count = FusionRequest("How many triangles are there?", [cat_ref()])
+    assert run(["There are 3 triangles."], count) == UNSUPPORTED  # text only: no triangle
+    assert "".join(grounded(["There are 3 triangles."], count, sees_pixels=True)) == (
+        "There are 3 triangles."
+    )
+    for said in ("two", "Zero.", "There are none."):  # counts in words are values too
+        assert "".join(grounded([said], count, sees_pixels=True)) == said
+        assert run([said], count) == UNSUPPORTED  # but not from a model reading labels
+    owners = passage("The red cube belongs to Alice.", "owners.md")
+    whose = FusionRequest("Whose is the object furthest to the left?", [cat_ref()], [owners])
+    assert run(["It is Alice's [1]."], whose) == UNSUPPORTED
+    assert "".join(grounded(["It is Alice's [1]."], whose, sees_pixels=True)) == (
+        "It is Alice's [1]."
+    )
+    assert "".join(grounded(["It is Bob's."], whose, sees_pixels=True)) == UNSUPPORTED
+
+
+def test_a_model_that_sees_the_pixels_still_may_not_invent_dates_places_or_prices():
+    service = FusionRequest("When is it due for service?", [cat_ref()])
+    assert "".join(grounded(["In 2023."], service, sees_pixels=True)) == UNSUPPORTED
+    city = FusionRequest("In which city was this photographed?", [cat_ref()])
+    assert "".join(grounded(["In New York City."], city, sees_pixels=True)) == UNSUPPORTED
+    price = FusionRequest("How much is the total?", [cat_ref()])
+    assert "".join(grounded(["The total is 99.90."], price, sees_pixels=True)) == UNSUPPORTED
+    many = FusionRequest("How many people paid 12.50?", [cat_ref()])  # a count, not a price
+    assert "".join(grounded(["Two paid 13.50."], many, sees_pixels=True)) == UNSUPPORTED
+    for pictures in ([], [cat_ref()]):  # bed 5 is in no text, whatever the picture shows
+        bed = FusionRequest("Who planted bed 5?", pictures, [GARDEN])
+        assert "".join(grounded(["Maria Lopez [1]."], bed, sees_pixels=True)) == UNSUPPORTED

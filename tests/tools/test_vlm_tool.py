@@ -66,3 +66,24 @@ def test_unknown_image_and_unavailable_backend(composed_vlm):
     assert text.startswith("The answering model is unavailable: cannot reach the model server")
     with pytest.raises(ToolError, match="unavailable"):
         list(answer_with_vlm(down, request_for("?", [], None)))
+
+
+class ScriptedBackend:
+    """A scripted stand-in for an answering model (it says ``reply``): the guard's choice
+    depends on whether the backend looks at pixels, not on what it is."""
+
+    key, in_use, parallel = "scripted", 0, 1
+
+    def __init__(self, reply: str, sees_pixels: bool) -> None:
+        self.reply, self.sees_pixels = reply, sees_pixels
+
+    def stream(self, request: FusionRequest):
+        yield from self.reply.partition(" ")  # streamed in pieces
+
+
+def test_a_backend_that_looks_at_the_pixels_may_give_a_count():
+    question = request_for("How many triangles are there?", ["img-1"], None)
+    looks = ScriptedBackend("There are 3 triangles.", sees_pixels=True)
+    reads = ScriptedBackend("There are 3 triangles.", sees_pixels=False)
+    assert "".join(answer_with_vlm(looks, question)) == "There are 3 triangles."
+    assert "".join(answer_with_vlm(reads, question)).startswith("I don't know")

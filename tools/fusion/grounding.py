@@ -9,7 +9,14 @@ name, a number) gets an answer only when:
 
 Anything else is a guess stated as a fact, and the answer says it does not know instead. Only
 those questions are held back while checked: the rest stream as they come, so the first token
-of an ordinary answer is not delayed."""
+of an ordinary answer is not delayed.
+
+A backend that looks at the pixels itself is the one source that text cannot check: with a
+picture in view, the things a question asks about may be in the picture without being in its
+facts (only its codes, numbers and names must be in the text), and a count it gives to "how
+many" is what it saw. Every other
+number and name it states still needs the text: a date or a city read off no label is a guess
+for a pixel model too."""
 
 from __future__ import annotations
 
@@ -33,6 +40,11 @@ _ASKS_VALUE = re.compile(
     re.I,
 )
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
+_COUNT = re.compile(r"^\d{1,3}$")
+_ASKS_COUNT = re.compile(r"\bhow many\b", re.I)
+_NUMBER_WORD = re.compile(
+    r"\b(zero|none|no|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I
+)
 _CITATION = re.compile(r"\[\d+\]")
 _NAME = re.compile(r"\b[A-Z][\w'-]*[A-Za-z]")
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9'.,:/-]*[A-Za-z0-9])?")
@@ -96,11 +108,12 @@ def _stem(word: str) -> str:
     return word
 
 
-def subject(question: str) -> list[str]:
+def subject(question: str, nouns: bool = True) -> list[str]:
     """What a question is about: its codes and numbers (Zephyr-9, E4, 4.50, bed 8), names, and
     the nouns it introduces with an article or possessive ("the dishwasher", "an adult cat",
     "my mind"). Verbs and "this medicine" (the picture's own thing) are left out: documents
-    say them in other words ("fed" / "feed", "medicine" / "tablets")."""
+    say them in other words ("fed" / "feed", "medicine" / "tablets"). ``nouns=False``: the
+    codes, numbers and names only (a picture can show "the triangle", not "bed 8")."""
     tokens = [t.rstrip(".,:/-'").removesuffix("'s") for t in _TOKEN.findall(question)]
     kept = []
     for before, token in zip(["", *tokens], tokens, strict=False):
@@ -108,7 +121,7 @@ def subject(question: str) -> list[str]:
             continue
         if any(ch.isdigit() for ch in token) or token[0].isupper():
             kept.append(token.lower())  # codes, numbers and names as written
-        elif before.lower() in _INTRODUCES:
+        elif nouns and before.lower() in _INTRODUCES:
             kept.append(_stem(token.lower()))
     return list(dict.fromkeys(kept))
 
@@ -141,49 +154,61 @@ def _missing(wanted: list[str], units: list[str]) -> list[str]:
 
 
 def _names(text: str) -> list[str]:
-    """Capitalised words that are not just a sentence's first word."""
-    return [w for w in _NAME.findall(text) if w.lower() not in _COMMON]
+    """Capitalised words that are not just a sentence's first word ("Alice's": Alice)."""
+    names = (w.removesuffix("'s") for w in _NAME.findall(text))
+    return [w for w in names if w.lower() not in _COMMON]
 
 
-def unsupported(sentence: str, known: str) -> list[str]:
-    """Numbers and names in the sentence that nothing it may draw on contains."""
+def unsupported(sentence: str, known: str, counted: bool = False) -> list[str]:
+    """Numbers and names in the sentence that nothing it may draw on contains (``counted``: a
+    whole number is a count of what the model saw)."""
     plain = _CITATION.sub("", sentence)
-    claims = _NUMBER.findall(plain) + _names(plain)
+    numbers, names = _NUMBER.findall(plain), _names(plain)
+    if counted:
+        numbers = [n for n in numbers if not _COUNT.match(n)]
+        names = [n for n in names if not _NUMBER_WORD.fullmatch(n)]
+    claims = numbers + names
     return [c for c in claims if not re.search(rf"(?<!\w){re.escape(c.lower())}(?!\w)", known)]
 
 
-def _names_a_value(answer: str) -> bool:
+def _names_a_value(answer: str, counted: bool) -> bool:
     plain = _CITATION.sub("", answer)
     cited = plain != answer
-    named = _names(plain) or _NUMBER.search(plain) or '"' in plain
+    words = counted and _NUMBER_WORD.search(plain)  # "two": a count only a picture gives
+    named = _names(plain) or _NUMBER.search(plain) or words or '"' in plain
     return bool(cited or named or _DONT_KNOW.search(plain))
 
 
-def grounded(pieces: Iterable[str], request: FusionRequest) -> Iterator[str]:
+def grounded(
+    pieces: Iterable[str], request: FusionRequest, sees_pixels: bool = False
+) -> Iterator[str]:
     """The answer's pieces; for a question asking for a specific, the answer is checked before
-    it is shown, and an unsupported one ends with ``UNSUPPORTED``."""
+    it is shown, and an unsupported one ends with ``UNSUPPORTED``. ``sees_pixels``: the model
+    looks at the request's pictures itself."""
     if not asks_for_specific(request.question):
         yield from pieces
         return
     units = _units(request)
-    if _missing(subject(request.question), units):
+    looks = sees_pixels and bool(request.images)
+    if _missing(subject(request.question, nouns=not looks), units):
         yield UNSUPPORTED  # the model is not asked: nothing it could say would be grounded
         return
     known = _known(request, units)
+    counted = looks and bool(_ASKS_COUNT.search(request.question))
     said, pending = "", ""
     for piece in pieces:
         pending += piece
         while match := _SENTENCE_END.search(pending):
             sentence, pending = pending[: match.end()], pending[match.end() :]
-            if unsupported(sentence, known):
+            if unsupported(sentence, known, counted):
                 yield _refusal(said)
                 return
             said += sentence
-    if pending and unsupported(pending, known):
+    if pending and unsupported(pending, known, counted):
         yield _refusal(said)
         return
     said += pending
-    if _ASKS_VALUE.search(request.question) and not _names_a_value(said):
+    if _ASKS_VALUE.search(request.question) and not _names_a_value(said, counted):
         yield UNSUPPORTED
         return
     yield said
