@@ -8,7 +8,10 @@ from tests.factories import passage
 from tools.fusion.finish import NO_ANSWER, finished
 
 MANUAL = [
-    passage("E4: the grinder is jammed. Switch the machine off.", "manual.md"),
+    passage(
+        "E4: the grinder is jammed. Switch the machine off. E1: the water tank is empty.",
+        "manual.md",
+    ),
     passage("The removable water tank holds 1.8 litres.", "manual.md", n=1),
 ]
 TERMS = [
@@ -33,6 +36,12 @@ def finish(text: str, passages=MANUAL) -> str:
             "The tank holds 1.8 litres [2] and E4 means a jammed grinder [1].",
         ),
         ("  It holds 1.8 litres [2].  \n", "It holds 1.8 litres [2]."),
+        # [1] shares "water tank" with the answer but not its number: [2] holds that
+        ("The water tank holds 1.8 litres. [1]", "The water tank holds 1.8 litres. [2]"),
+        (
+            "The grinder is jammed [1]; the water tank holds 1.8 litres [1].",
+            "The grinder is jammed [1]; the water tank holds 1.8 litres [2].",
+        ),
     ],
 )
 def test_marks_are_checked(written, shown):

@@ -2,8 +2,9 @@
 asked for it. It works on the stream, so what the user watches is exactly what is stored:
 
 - a citation mark that names no passage ([0], [7] of 5) is dropped;
-- a mark whose passage shares (almost) nothing with what the answer has said so far, while
-  another passage holds it, is pointed at that one (small models often cite the neighbour);
+- a mark whose passage shares (almost) nothing with what the answer has said so far, or
+  lacks the numbers and codes said since the last mark, while another passage holds them, is
+  pointed at that one (small models often cite the neighbour);
 - a repeated mark ([2][2]) is said once;
 - an answer that states a passage's fact and cites nothing gets the mark added at its end
   (the 0.5B never cites by itself);
@@ -106,6 +107,7 @@ class _Marks:
         self.passages = passages
         self.pending = ""
         self.prose = ""  # what was said so far, without marks
+        self.clause = ""  # what was said since the last mark
         self.cited: list[int] = []
         self.held_marks = ""  # marks met before any word
         self.last = ""  # the mark just emitted, with nothing after it yet
@@ -136,11 +138,13 @@ class _Marks:
             return ""
         self.last = ""
         self.prose += text
+        self.clause += text
         held, self.held_marks = self.held_marks, ""
         return f"{held} {text}" if held else text
 
     def _mark(self, match: re.Match) -> str:
         number = self._checked(int(match[2]))
+        self.clause = ""
         if number is None:
             return ""  # with the space before it
         mark = f"{match[1] if self.prose else ''}[{number}]"
@@ -161,6 +165,11 @@ class _Marks:
         best = max(range(len(self.passages)), key=lambda i: _support(said, self.passages[i]))
         if cited < MIN_SHARED <= _support(said, self.passages[best]):
             return best + 1
+        stated = {w for w in words(self.clause) if any(ch.isdigit() for ch in w)}
+        if stated and not stated & words(self.passages[number - 1].text):
+            holders = [i for i, p in enumerate(self.passages) if stated <= words(p.text)]
+            if holders:
+                return holders[0] + 1
         return number
 
     def _added(self) -> str:
