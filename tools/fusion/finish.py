@@ -82,9 +82,14 @@ def words(text: str) -> set[str]:
     return {w.lower().strip(".,") for w in _WORD.findall(text)} - _COMMON
 
 
+def _numbers(ws: set[str]) -> set[str]:
+    """The numbers and codes (E4, 1.8) among words."""
+    return {w for w in ws if any(ch.isdigit() for ch in w)}
+
+
 def _support(said: set[str], passage: Hit) -> int:
     shared = said & words(passage.text)
-    return len(shared) + (MIN_SHARED if any(c.isdigit() for w in shared for c in w) else 0)
+    return len(shared) + (MIN_SHARED if _numbers(shared) else 0)
 
 
 def finished(pieces: Iterable[str], passages: list[Hit]) -> Iterator[str]:
@@ -165,7 +170,7 @@ class _Marks:
         best = max(range(len(self.passages)), key=lambda i: _support(said, self.passages[i]))
         if cited < MIN_SHARED <= _support(said, self.passages[best]):
             return best + 1
-        stated = {w for w in words(self.clause) if any(ch.isdigit() for ch in w)}
+        stated = _numbers(words(self.clause))
         if stated and not stated & words(self.passages[number - 1].text):
             holders = [i for i, p in enumerate(self.passages) if stated <= words(p.text)]
             if holders:
@@ -178,7 +183,6 @@ class _Marks:
         used = [
             n
             for n, passage in enumerate(self.passages, start=1)
-            if len(shared := said & words(passage.text)) >= MIN_SHARED
-            or any(ch.isdigit() for word in shared for ch in word)
+            if len(shared := said & words(passage.text)) >= MIN_SHARED or _numbers(shared)
         ]
         return " " + "".join(f"[{n}]" for n in used) if used else ""

@@ -14,9 +14,8 @@ of an ordinary answer is not delayed.
 A backend that looks at the pixels itself is the one source that text cannot check: with a
 picture in view, the things a question asks about may be in the picture without being in its
 facts (only its codes, numbers and names must be in the text), and a count it gives to "how
-many" is what it saw. Every other
-number and name it states still needs the text: a date or a city read off no label is a guess
-for a pixel model too."""
+many" is what it saw. Every other number and name it states still needs the text: a date or a
+city read off no label is a guess for a pixel model too."""
 
 from __future__ import annotations
 
