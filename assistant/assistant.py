@@ -15,6 +15,7 @@ from assistant.access import Access, User
 from assistant.agent import AgentPlanner
 from assistant.audit import AuditLog
 from assistant.events import Answer, Event
+from assistant.expiry import Sweeper
 from assistant.export import to_markdown
 from assistant.library import Library
 from assistant.limits import FairUse, LimitExceeded
@@ -25,8 +26,8 @@ from assistant.turn import Services
 from imaging import Ocr
 from knowledge_base import KnowledgeBase
 from knowledge_base.shelves import Shelves
-from tools.fusion.backends.base import FusionBackend
-from tools.fusion.registry import create_vlm
+from tools.answering.backends.base import AnswerBackend
+from tools.answering.registry import create_vlm
 from tools.vision import ImageEncoder
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class Assistant:
         settings: Settings,
         *,
         knowledge: KnowledgeBase | None = None,
-        vlm: FusionBackend | None = None,
+        vlm: AnswerBackend | None = None,
         chat_model: BaseChatModel | None = None,
     ) -> None:
         self.settings = settings
@@ -63,7 +64,6 @@ class Assistant:
         )
         self.vlm = vlm or create_vlm(settings)
         self.memory = Memory(settings.data_dir, settings.session_ttl_hours * 3600)
-        self.memory.expire()
         services = Services(settings, self.knowledge, self.encoder, self.vlm, self.memory)
         model = chat_model or _planner_model(settings)
         self.planner: Planner = AgentPlanner(services, model) if model else Orchestrator(services)
@@ -74,8 +74,15 @@ class Assistant:
             self.knowledge, audit, self.fair_use, settings.max_user_documents,
             settings.audit_lines,
         )  # fmt: skip
-        self.library.expire(settings.session_ttl_hours * 3600)
+        self.expire_idle()
+        self.sweeper = Sweeper(self.expire_idle, settings.sweep_seconds)
         self._warm_up: threading.Thread | None = None
+
+    def expire_idle(self) -> None:
+        """Delete the conversations idle for ``VIRA_SESSION_TTL_HOURS`` (their turns and
+        pictures) and the documents of visitors' sessions idle as long."""
+        self.memory.expire()
+        self.library.expire(self.settings.session_ttl_hours * 3600)
 
     @property
     def warming_up(self) -> bool:
@@ -85,10 +92,12 @@ class Assistant:
     def session(self, session_id: str, user: User | None = None) -> Session:
         """The conversation ``session_id`` of ``user`` (by default, whoever this machine's
         sign-in rules make of an unnamed user: the admin on a laptop, a visitor on a Space)."""
+        self.sweeper.due()
         return Session(self, session_id, user or self.access.user(session_id))
 
     def conversations(self, owner: str) -> list[Conversation]:
         """The conversations of ``owner`` (a signed-in user, or one browser), latest first."""
+        self.sweeper.due()
         return self.memory.conversations(owner)
 
     @property

@@ -111,7 +111,7 @@ class Library:
     # -- helpers ----------------------------------------------------------------------------
 
     def _shelf(self, user: User, create: bool) -> KnowledgeBase | None:
-        scope = "u" + hashlib.sha256(user.key.encode()).hexdigest()[:24]
+        scope = shelf_name(user)
         with self._lock:
             registry = self._read()
             if scope not in registry and not create:
@@ -159,3 +159,9 @@ def _summary(report: IngestReport) -> str:
     for file in report.files:
         counts[file.status] += 1
     return ", ".join(f"{n} {status.value}" for status, n in counts.items() if n) or "no files"
+
+
+def shelf_name(user: User) -> str:
+    """The name of ``user``'s own shelf (their Chroma collections): derived from who they are,
+    so it never needs storing, and not guessable from a document id."""
+    return "u" + hashlib.sha256(user.key.encode()).hexdigest()[:24]

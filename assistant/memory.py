@@ -17,7 +17,7 @@ from pathlib import Path
 
 from assistant.events import Answer, Source
 from knowledge_base import Hit
-from tools.fusion.prompt import Turn
+from tools.answering.prompt import Turn
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge_base.captions import caption, describe_labels
-from tools.fusion.prompt import ordinal
+from tools.answering.prompt import ordinal
 from tools.vision import ImageFacts
 from tools.vision.facts import SURE
 

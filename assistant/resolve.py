@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.memory import StoredImage
-from tools.fusion.prompt import ORDINALS as ORDINAL_WORDS
+from tools.answering.prompt import ORDINALS as ORDINAL_WORDS
 
 ORDINALS = {word: n for n, word in enumerate(ORDINAL_WORDS, start=1)}
 _NOUN = r"(?:image|picture|photo|pic|screenshot|img|one)"

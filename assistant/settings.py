@@ -23,6 +23,9 @@ class Settings(ToolSettings):
         description="Port the web app listens on (or GRADIO_SERVER_PORT).",
     )
     session_ttl_hours: float = Field(24 * 7, gt=0, description="Idle sessions are deleted.")
+    sweep_seconds: float = Field(
+        60, gt=0, description="How often, at most, a request starts the sweep of idle sessions."
+    )
     history_tokens: int = Field(1200, gt=0, description="Conversation kept in the prompt.")
     passages: int = Field(5, ge=1, le=20, description="Passages retrieved per turn.")
     relevance: float = Field(0.2, description="Min. similarity of a passage (no image).")

@@ -26,9 +26,9 @@ from tools import (
     make_search_knowledge,
     search_knowledge,
 )
-from tools.fusion.backends.base import FusionBackend
-from tools.fusion.finish import finished
-from tools.fusion.prompt import FusionRequest, ImageRef, Turn, facts_carried
+from tools.answering.backends.base import AnswerBackend
+from tools.answering.finish import finished
+from tools.answering.prompt import AnswerRequest, ImageRef, Turn, facts_carried
 from tools.vision import ImageEncoder, ImageFacts
 
 DEFAULT_QUESTION = "Describe the image."
@@ -45,7 +45,7 @@ class Services:
     settings: Settings
     knowledge: KnowledgeBase | Shelves  # for a turn: the shared base and the user's own
     encoder: ImageEncoder
-    vlm: FusionBackend
+    vlm: AnswerBackend
     memory: Memory
 
 
@@ -232,8 +232,8 @@ class TurnContext:
 
     def request(
         self, question: str, image_ids: list[str], passages: list[int] | None = None
-    ) -> FusionRequest:
-        """The fusion request for the named images and passages (numbers as found; None: all
+    ) -> AnswerRequest:
+        """The answering request for the named images and passages (numbers as found; None: all
         found). ``ToolError`` for an image or passage number the turn does not know."""
         if passages is None:
             chosen = list(self.hits)
@@ -248,12 +248,12 @@ class TurnContext:
             for i in dict.fromkeys(image_ids)
         ]
         question = question or DEFAULT_QUESTION
-        return FusionRequest(
+        return AnswerRequest(
             question, refs, chosen, self.history, list(self.notes), detailed=self.detailed
         )
 
     def answer(
-        self, request: FusionRequest | None, written: str = "", shown: Sequence[str] = ()
+        self, request: AnswerRequest | None, written: str = "", shown: Sequence[str] = ()
     ) -> Iterator[Event]:
         """Stream the answer through the one finishing step and keep the turn. ``request``
         goes to the fusion VLM; without one, ``written`` (the planner's own reply, about the

@@ -3,7 +3,7 @@ run on one machine.
 
     .venv/bin/python bench/fusion_easyvqa.py [--config A.json B.json] [--composed 150] [--reuse]
 
-Trains, in order, the configs given (default: stage 1, `tools/fusion/configs/easyvqa.json`:
+Trains, in order, the configs given (default: stage 1, `tools/fusion_vlm/configs/easyvqa.json`:
 the packaged EfficientNet-Lite0's feature maps, a projector and the gated fusion, the packaged
 SmolLM2-135M frozen; stage 2, `easyvqa-stage2.json`: LoRA on the LM from stage 1's weights;
 then `easyvqa-balanced.json` and `easyvqa-anneal.json`: LoRA on answer-balanced questions,
@@ -28,11 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools.fusion.evaluate import predict  # noqa: E402
-from tools.fusion.train import TrainConfig, train_again  # noqa: E402
-from tools.fusion.vlm.checkpoint import load_trained  # noqa: E402
-from tools.fusion.vlm.data import Example, read_examples  # noqa: E402
-from tools.fusion.vlm.metrics import closed_set_right  # noqa: E402
+from tools.fusion_vlm.checkpoint import load_trained  # noqa: E402
+from tools.fusion_vlm.data import Example, read_examples  # noqa: E402
+from tools.fusion_vlm.evaluate import predict  # noqa: E402
+from tools.fusion_vlm.metrics import closed_set_right  # noqa: E402
+from tools.fusion_vlm.train import TrainConfig, train_again  # noqa: E402
 
 CONFIGS = [ROOT / "tools" / "fusion" / "configs" / f"easyvqa{s}.json"
            for s in ("", "-stage2", "-balanced", "-anneal")]  # fmt: skip

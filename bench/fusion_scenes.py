@@ -6,7 +6,7 @@ through the attention knowledge fusion (each visual token attends to the passage
     .venv/bin/python bench/fusion_scenes.py [--scenes 3000] [--test-scenes 200] [--steps 1000]
         [--variant-steps 500] [--variants none text fusion [tokens]] [--composed 100] [--reuse]
 
-Scenes come from `python -m tools.fusion.vlm.scenes` (new ones each seed; the test split has
+Scenes come from `python -m eval.scenes` (new ones each seed; the test split has
 its own seed stream). The test split reported is drawn with ``--test-seed`` (1): seed 0's test
 split is the dev split that ``bench/scenes_ab.py``'s A/Bs tune on. Stage 1 trains on the
 pictures alone (no knowledge; LoRA on SmolLM2-135M, the words projector aligned on the
@@ -33,20 +33,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools.fusion.evaluate import predict  # noqa: E402
-from tools.fusion.train import TrainConfig, train_again  # noqa: E402
-from tools.fusion.vlm.checkpoint import load_trained  # noqa: E402
-from tools.fusion.vlm.data import Example  # noqa: E402
-from tools.fusion.vlm.metrics import caption_scores, closed_set_right  # noqa: E402
-from tools.fusion.vlm.scenes import (  # noqa: E402
+from eval.scenes import (  # noqa: E402
     COLOURS,
     NUMBERS,
     OWNERS,
     SHAPES,
     generate,
     kinds,
-    read_scenes,
 )
+from tools.fusion_vlm.checkpoint import load_trained  # noqa: E402
+from tools.fusion_vlm.data import Example, read_scenes  # noqa: E402
+from tools.fusion_vlm.evaluate import predict  # noqa: E402
+from tools.fusion_vlm.metrics import caption_scores, closed_set_right  # noqa: E402
+from tools.fusion_vlm.train import TrainConfig, train_again  # noqa: E402
 
 GROUPS = [tuple(COLOURS), SHAPES, NUMBERS, tuple(o.lower() for o in OWNERS)]
 VARIANTS = {"no knowledge": "none", "note as text": "text", "attention fusion": "fusion",

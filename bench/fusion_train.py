@@ -22,9 +22,9 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools.fusion.vlm.config import CONFIGS  # noqa: E402
-from tools.fusion.vlm.language_model import load_language_model  # noqa: E402
-from tools.fusion.vlm.model import IGNORE, Batch, FusionVLM  # noqa: E402
+from tools.fusion_vlm.config import CONFIGS  # noqa: E402
+from tools.fusion_vlm.language_model import load_language_model  # noqa: E402
+from tools.fusion_vlm.model import IGNORE, Batch, FusionVLM  # noqa: E402
 
 BATCH, TOKENS = 8, 64
 

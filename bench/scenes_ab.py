@@ -28,9 +28,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from fusion_scenes import scores, stage_config, trained  # noqa: E402
 
-from tools.fusion.evaluate import predict  # noqa: E402
-from tools.fusion.vlm.checkpoint import load_trained  # noqa: E402
-from tools.fusion.vlm.scenes import generate, kinds, read_scenes  # noqa: E402
+from eval.scenes import generate, kinds  # noqa: E402
+from tools.fusion_vlm.checkpoint import load_trained  # noqa: E402
+from tools.fusion_vlm.data import read_scenes  # noqa: E402
+from tools.fusion_vlm.evaluate import predict  # noqa: E402
 
 
 def losses(model: torch.nn.Module, encoder: object, items: list, batch: int = 32) -> list[float]:

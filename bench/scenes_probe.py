@@ -22,9 +22,9 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools.fusion.vlm import scenes as sc  # noqa: E402
-from tools.fusion.vlm.projector import pool_tokens  # noqa: E402
-from tools.fusion.vlm.vision_tower import create_vision_tower  # noqa: E402
+from eval import scenes as sc  # noqa: E402
+from tools.fusion_vlm.projector import pool_tokens  # noqa: E402
+from tools.fusion_vlm.vision_tower import create_vision_tower  # noqa: E402
 
 
 def pictures(split: str, count: int, seed: int = 0) -> list[tuple[object, list[sc.Thing]]]:

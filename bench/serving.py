@@ -29,16 +29,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant, Settings  # noqa: E402
+from eval.drawing import text_image  # noqa: E402
 from knowledge_base import KnowledgeBase  # noqa: E402
-from tests.factories import text_image  # noqa: E402
-from tools.fusion.backends.composed import ComposedBackend  # noqa: E402
-from tools.fusion.backends.llama_server import (  # noqa: E402
+from tools.answering.backends.composed import ComposedBackend  # noqa: E402
+from tools.answering.backends.llama_server import (  # noqa: E402
     ServerOptions,
     installed_binary,
     split_args,
 )
-from tools.fusion.backends.served import ServedBackend  # noqa: E402
-from tools.fusion.gguf import QWEN_CODER_1_5B  # noqa: E402
+from tools.answering.backends.served import ServedBackend  # noqa: E402
+from tools.gguf import QWEN_CODER_1_5B  # noqa: E402
 
 QUESTION = "What does the text in this image say?"
 FOLLOW_UP = "And what colour is the text?"

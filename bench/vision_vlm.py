@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from imaging import Ocr  # noqa: E402
 from knowledge_base.embeddings import create_image_backend  # noqa: E402
-from tools.fusion.backends.composed import ComposedBackend  # noqa: E402
-from tools.fusion.gguf import QWEN_CODER_1_5B  # noqa: E402
-from tools.fusion.prompt import FusionRequest, ImageRef, Turn  # noqa: E402
+from tools.answering.backends.composed import ComposedBackend  # noqa: E402
+from tools.answering.prompt import AnswerRequest, ImageRef, Turn  # noqa: E402
+from tools.gguf import QWEN_CODER_1_5B  # noqa: E402
 from tools.vision import ImageEncoder  # noqa: E402
 
 PHOTOS = ["chelsea", "coffee", "astronaut", "rocket"]
@@ -82,7 +82,7 @@ def bench_encoder(work: Path) -> dict:
     }
 
 
-def _timed(backend: ComposedBackend, request: FusionRequest) -> dict:
+def _timed(backend: ComposedBackend, request: AnswerRequest) -> dict:
     start = time.perf_counter()
     first, pieces = None, []
     for piece in backend.stream(request):
@@ -102,13 +102,13 @@ def bench_vlm(work: Path) -> dict:
     encoder = ImageEncoder(create_image_backend("packaged"), Ocr(), None)
     backend = ComposedBackend(QWEN_CODER_1_5B.assemble(work / "models"))
     load_start = time.perf_counter()
-    list(backend.stream(FusionRequest("Say hello.")))  # load the model, outside the timings
+    list(backend.stream(AnswerRequest("Say hello.")))  # load the model, outside the timings
     load_s = time.perf_counter() - load_start
     cat = Image.fromarray(data.chelsea())
     ref = ImageRef("img-1", encoder.encode(png(cat)), cat)
-    first = _timed(backend, FusionRequest("What animal is this?", [ref]))
+    first = _timed(backend, AnswerRequest("What animal is this?", [ref]))
     history = [Turn("user", "What animal is this?"), Turn("assistant", first["answer"])]
-    follow = _timed(backend, FusionRequest("What colour is it?", [ref], history=history))
+    follow = _timed(backend, AnswerRequest("What colour is it?", [ref], history=history))
     return {
         "load_and_warm_s": load_s,
         "first": first,

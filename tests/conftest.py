@@ -10,12 +10,11 @@ from assistant import Assistant, Settings
 from imaging import Ocr
 from knowledge_base import KnowledgeBase, KnowledgeSettings
 from knowledge_base.embeddings import ImageEmbedding, SentenceTransformerEmbedding
-from tests.servers import free_port
-from tools.fusion.backends.composed import ComposedBackend
-from tools.fusion.backends.llama_server import ServerOptions, installed_binary
-from tools.fusion.backends.served import ServedBackend
-from tools.fusion.gguf import QWEN_CODER_1_5B
-from ui import build_ui, launch
+from tests.servers import running_app
+from tools.answering.backends.composed import ComposedBackend
+from tools.answering.backends.llama_server import ServerOptions, installed_binary
+from tools.answering.backends.served import ServedBackend
+from tools.gguf import QWEN_CODER_1_5B
 
 
 @pytest.fixture(autouse=True)
@@ -48,16 +47,25 @@ def image_embedding() -> ImageEmbedding:
     return ImageEmbedding("packaged")
 
 
-@pytest.fixture
-def make_kb(embedding, ocr, image_embedding, tmp_path):
-    """Build a KnowledgeBase on the test's data dir, with settings overrides; the loaded
-    models are shared across the session."""
+@pytest.fixture(scope="session")
+def loaded_kb(embedding, ocr, image_embedding):
+    """``loaded_kb(settings)``: a KnowledgeBase for those settings with the session's loaded
+    models (the one way the tests assemble a knowledge base)."""
 
-    def make(**overrides) -> KnowledgeBase:
-        settings = KnowledgeSettings(**{"data_dir": tmp_path / "data", **overrides})
+    def make(settings: KnowledgeSettings) -> KnowledgeBase:
         return KnowledgeBase(
             settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding
         )
+
+    return make
+
+
+@pytest.fixture
+def make_kb(loaded_kb, tmp_path):
+    """Build a KnowledgeBase on the test's data dir, with settings overrides."""
+
+    def make(**overrides) -> KnowledgeBase:
+        return loaded_kb(KnowledgeSettings(**{"data_dir": tmp_path / "data", **overrides}))
 
     return make
 
@@ -92,21 +100,19 @@ def served_vlm(composed_vlm, tmp_path_factory) -> ServedBackend:
 
 
 @pytest.fixture(scope="module")
-def launched(tmp_path_factory, embedding, ocr, image_embedding, served_vlm):
+def launched(tmp_path_factory, loaded_kb, served_vlm):
     """A real app on a free port (as ``python app.py`` serves it): (url, its Assistant)."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("app-data"))
-    knowledge = KnowledgeBase(
-        settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding
-    )
-    assistant = Assistant(settings, knowledge=knowledge, vlm=served_vlm)
-    demo = build_ui(assistant)
-    port = free_port()
-    launch(
-        demo, "127.0.0.1", port, settings.max_upload_bytes, block=False,
-        concurrency=assistant.concurrency,
+    assistant = Assistant(settings, knowledge=loaded_kb(settings), vlm=served_vlm)
+    with running_app(assistant) as url:
+        yield url, assistant
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--screenshot", type=Path, default=None,
+        help="where the conversations browser test saves the README's screenshot",
     )  # fmt: skip
-    yield f"http://127.0.0.1:{port}/", assistant
-    demo.close()
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -4,24 +4,11 @@ HTML, Markdown and rendered-text images."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-
-
-def font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONT), size) if FONT.exists() else ImageFont.load_default(size)
-
-
-def text_image(lines: list[str], size: int = 36, width: int = 1000) -> Image.Image:
-    """Black text on white, one line per entry: what a screenshot or a scan looks like."""
-    line_height = int(size * 1.6)
-    img = Image.new("RGB", (width, line_height * len(lines) + 2 * size), "white")
-    draw = ImageDraw.Draw(img)
-    for n, line in enumerate(lines):
-        draw.text((size, size + n * line_height), line, fill="black", font=font(size))
-    return img
+from eval.drawing import text_image
 
 
 def text_pdf(path: Path, pages: list[str]) -> Path:
@@ -136,7 +123,7 @@ def cat_ref(image_id: str = "img-1", with_pixels: bool = False):
     """Image facts of a tabby cat, as the packaged encoder reports them (no model needed)."""
     from skimage import data
 
-    from tools.fusion.prompt import ImageRef
+    from tools.answering.prompt import ImageRef
     from tools.vision.facts import ColorShare, ImageFacts, Label, TextLine
 
     facts = ImageFacts(
@@ -152,8 +139,10 @@ def cat_ref(image_id: str = "img-1", with_pixels: bool = False):
     return ImageRef(image_id, facts, Image.fromarray(data.chelsea()) if with_pixels else None)
 
 
-def passage(text: str, source: str, page: int | None = None, n: int = 0):
-    """A passage as the knowledge base returns it (a ``Hit``), for prompt and tool tests."""
+def passage(text: str, source: str, page: int | None = None, n: int = 0, **fields: Any):
+    """A passage as the knowledge base returns it (a ``Hit``), for prompt and tool tests;
+    ``fields``: any other of its fields (doc_id, heading, similarity, private...)."""
     from knowledge_base import Hit
 
-    return Hit(f"{source}:{n}", text, source, page, n, "text", source)
+    return Hit(**{"id": f"{source}:{n}", "text": text, "source": source, "page": page,
+                  "chunk_index": n, "kind": "text", "doc_id": source, **fields})  # fmt: skip

@@ -1,4 +1,5 @@
-"""Starting real servers (chroma run, llama_cpp.server) for tests, on free loopback ports."""
+"""Starting real servers (the web app, chroma run, llama_cpp.server) for tests, on free loopback
+ports."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from assistant import Assistant
+from ui import build_ui, launch
 
 
 def free_port() -> int:
@@ -41,3 +45,19 @@ def running(
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def running_app(assistant: Assistant) -> Iterator[str]:
+    """The real web app for ``assistant`` on a free loopback port, as ``python app.py`` serves
+    it (its sign-in and concurrency from the assistant's settings); yields its URL."""
+    demo = build_ui(assistant)
+    port = free_port()
+    launch(
+        demo, "127.0.0.1", port, assistant.settings.max_upload_bytes, block=False,
+        auth=assistant.access.gradio_auth, concurrency=assistant.concurrency,
+    )  # fmt: skip
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()

@@ -1,4 +1,5 @@
-"""The README's examples are tests: its commands and its Python API block must stay true."""
+"""The README's examples are tests: its commands and its Python API blocks must stay true, and
+the pages it links to exist."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
 
-def _blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+def _blocks(language: str, text: str = README) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
 
 
 def _runnable(block: str) -> bool:
@@ -34,8 +35,11 @@ def test_python_examples_run(capsys, embedding, ocr, image_embedding, monkeypatc
     monkeypatch.setattr(assistant.assistant, "create_vlm", lambda s: composed_vlm)
     Image.fromarray(data.chelsea()).save("cat.png")
     namespace: dict = {}
-    for block in filter(_runnable, _blocks("python")):
-        exec(compile(block, "README.md", "exec"), namespace)
+    api = (ROOT / "docs" / "api.md").read_text()  # goes on from the README's knowledge base
+    blocks = [("README.md", b) for b in _blocks("python")]
+    blocks += [("docs/api.md", b) for b in _blocks("python", api)]
+    for name, block in [(n, b) for n, b in blocks if _runnable(b)]:
+        exec(compile(block, name, "exec"), namespace)
     out = capsys.readouterr().out.splitlines()
     assert "cat" in out[0].lower()
     assert out[1].startswith("['img-1'] ")
@@ -55,8 +59,16 @@ def test_the_eval_format_example_reads(tmp_path):
 
     from assistant.eval.dataset import load
 
-    (example,) = _blocks("json")
+    (example,) = _blocks("json", (ROOT / "docs" / "evaluation.md").read_text())
     (tmp_path / "set.jsonl").write_text(json.dumps(json.loads(example)) + "\n")
     (conversation,) = load(tmp_path / "set.jsonl")
     kinds = [t.kind for t in conversation.turns]
     assert kinds == ["naming", "knowledge", "idk"] and conversation.turns[2].unanswerable
+
+
+def test_the_readme_is_a_front_door_whose_links_lead_somewhere():
+    assert len(README.splitlines()) <= 250
+    links = re.findall(r"\]\(((?:docs|eval|tests|scripts)/[^)#]*)\)", README)
+    assert "docs/training.md" in links and "docs/evaluation.md" in links
+    missing = [link for link in links if not (ROOT / link).exists()]
+    assert missing == []

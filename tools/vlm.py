@@ -7,16 +7,16 @@ from collections.abc import Callable, Iterator
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
+from tools.answering.backends.base import AnswerBackend
+from tools.answering.errors import BackendUnavailable
+from tools.answering.finish import finished
+from tools.answering.grounding import grounded
+from tools.answering.prompt import AnswerRequest
 from tools.errors import ToolError
-from tools.fusion.backends.base import FusionBackend
-from tools.fusion.errors import BackendUnavailable
-from tools.fusion.finish import finished
-from tools.fusion.grounding import grounded
-from tools.fusion.prompt import FusionRequest
 from tools.langchain_tool import langchain_tool
 
 
-def answer_with_vlm(backend: FusionBackend, request: FusionRequest) -> Iterator[str]:
+def answer_with_vlm(backend: AnswerBackend, request: AnswerRequest) -> Iterator[str]:
     """The answer as it streams, citations checked and specifics grounded (what this yields
     is the whole answer).
     Raises ``ToolError`` when the model is unavailable."""
@@ -40,16 +40,16 @@ class AnswerWithVlmInput(BaseModel):
 
 
 #: Builds the request from the tool's arguments: (question, image ids, passage numbers).
-RequestBuilder = Callable[[str, list[str], list[int] | None], FusionRequest]
+RequestBuilder = Callable[[str, list[str], list[int] | None], AnswerRequest]
 
 
-def make_answer_with_vlm(backend: FusionBackend, request_for: RequestBuilder) -> StructuredTool:
+def make_answer_with_vlm(backend: AnswerBackend, request_for: RequestBuilder) -> StructuredTool:
     """The LangChain tool; ``request_for`` knows the session (its images, the passages found,
     the history) and raises ``ToolError`` for an image or passage it does not know."""
 
     def answer(
         question: str, image_ids: list[str] | None = None, passages: list[int] | None = None
-    ) -> tuple[str, FusionRequest]:
+    ) -> tuple[str, AnswerRequest]:
         """Answer the user's question about their images, using the passages found by
         search_knowledge (cited as [n]) and the conversation so far. Use it last, once the
         images and any needed passages are known."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.fusion.vlm.vqa_files import VQAFileError, VQAItem, aokvqa_items, okvqa_items
+from tools.vqa_files import VQAFileError, VQAItem, aokvqa_items, okvqa_items
 
 
 class DatasetError(ValueError):

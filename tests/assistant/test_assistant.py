@@ -11,7 +11,7 @@ from PIL import Image
 from skimage import data
 
 from assistant import Assistant, Settings
-from tools.fusion.backends.composed import ComposedBackend
+from tools.answering.backends.composed import ComposedBackend
 
 pytestmark = pytest.mark.slow
 

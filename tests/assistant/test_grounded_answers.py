@@ -13,7 +13,7 @@ import docx
 import pytest
 
 from assistant import Assistant, Settings
-from tools.fusion.grounding import UNSUPPORTED
+from tools.answering.grounding import UNSUPPORTED
 
 pytestmark = pytest.mark.slow
 IMAGES = Path(__file__).resolve().parents[2] / "eval" / "heldout" / "images"

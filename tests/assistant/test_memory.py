@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import time
+from types import SimpleNamespace
 
 from PIL import Image
 
 from assistant.events import Source
 from assistant.memory import OMITTED, UNTITLED, Memory, turn_tokens
 from knowledge_base import Hit
+from tests.factories import passage
 
 
 def test_history_is_bounded_with_a_visible_marker(tmp_path):
@@ -86,10 +88,8 @@ def test_a_database_without_owners_and_titles_gets_them_on_open(tmp_path):
 
 
 def _hit(n: int) -> Hit:
-    return Hit(
-        id=f"h{n}", text=f"Passage {n} text.", source=f"doc{n}.md", page=n, chunk_index=0,
-        kind="text", doc_id=f"d{n}", heading="Care", similarity=0.6, private=n == 2,
-    )  # fmt: skip
+    return passage(f"Passage {n} text.", f"doc{n}.md", page=n, id=f"h{n}", doc_id=f"d{n}",
+                   heading="Care", similarity=0.6, private=n == 2)  # fmt: skip
 
 
 def test_a_transcript_keeps_each_answers_sources_and_the_pictures_sent_with_it(tmp_path):
@@ -173,14 +173,18 @@ def test_same_image_twice_keeps_its_id_and_sessions_are_separate(tmp_path):
     assert len(memory.images("s1")) == 1
 
 
-def test_expired_sessions_lose_turns_images_and_files(tmp_path):
-    memory = Memory(tmp_path, ttl_s=0.2)
+def test_expired_sessions_lose_turns_images_and_files(tmp_path, monkeypatch):
+    clock = [1_000_000.0]  # the memory's clock, moved by the test
+    monkeypatch.setattr("assistant.memory.time", SimpleNamespace(time=lambda: clock[0]))
+    memory = Memory(tmp_path, ttl_s=60)
     src = tmp_path / "a.png"
     Image.new("RGB", (8, 8), "red").save(src)
     memory.touch("old")
     stored = memory.add_image("old", src, "cd" * 32, "a.png")
     memory.add_turn("old", "user", "hi", [])
-    time.sleep(0.3)
+    clock[0] += 59
+    assert memory.expire() == []  # idle, but not for long enough
+    clock[0] += 2
     memory.touch("fresh")
     assert memory.expire() == ["old"]
     assert memory.images("old") == [] and memory.history("old", 1000) == []

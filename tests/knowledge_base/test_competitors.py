@@ -9,6 +9,7 @@ import pytest
 
 from knowledge_base import Hit
 from knowledge_base.competitors import overlap, without_competitors, words
+from tests.factories import passage
 
 SHOPS = {"Acme Parts": ("21", "6.50"), "Blue Fern": ("28", "7.00"), "Copper Kettle": ("45", "5.00")}
 FOLLOW_UP = (
@@ -76,8 +77,7 @@ def test_a_copy_as_similar_as_the_best_stays(shops):
 
 
 def _hit(doc: str, text: str, similarity: float) -> Hit:
-    return Hit(id=doc, text=text, source=f"{doc}.md", page=None, chunk_index=0, kind="text",
-               doc_id=doc, similarity=similarity)  # fmt: skip
+    return passage(text, f"{doc}.md", id=doc, doc_id=doc, similarity=similarity)
 
 
 def test_the_copy_about_the_subject_named_stays_even_when_less_similar():

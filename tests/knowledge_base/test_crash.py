@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from knowledge_base import FileStatus
-
-CHILD = textwrap.dedent(
-    """
-    import sys
-    from knowledge_base import KnowledgeBase, KnowledgeSettings
-    kb = KnowledgeBase(KnowledgeSettings())
-    def progress(ev):
-        if ev.stage == "stored":
-            print("stored", ev.done_chunks, ev.total_chunks, flush=True)
-    kb.ingest(sys.argv[1:], progress=progress)
-    print("finished", flush=True)
-    """
-)
+from tests.ingest_child import ingest_in_child
 
 
 def _big_document(path: Path) -> Path:
@@ -37,24 +20,12 @@ def _big_document(path: Path) -> Path:
 
 
 def _kill_after_first_batch(*paths: Path) -> None:
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, *map(str, paths)],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    try:
-        for line in child.stdout:
-            if line.startswith("stored"):
-                done, total = map(int, line.split()[1:])
-                assert done < total, "the document must need several batches"
-                os.kill(child.pid, signal.SIGKILL)
-                break
-        else:
-            pytest.fail("the ingest finished before it could be killed")
-    finally:
-        child.wait(timeout=60)
-    assert child.returncode == -signal.SIGKILL
+    def first_batch_stored(stage: str, done: int, total: int) -> bool:
+        if stage == "stored":
+            assert done < total, "the document must need several batches"
+        return stage == "stored"
+
+    assert ingest_in_child(list(paths), first_batch_stored), "the ingest finished first"
 
 
 def _assert_partial_and_invisible(kb, source: str) -> str:

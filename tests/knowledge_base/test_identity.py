@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 from pathlib import Path
 
 import pytest
@@ -68,11 +70,34 @@ def test_delete_removes_every_chunk_and_image_item(kb, tmp_path: Path):
     assert all(h.doc_id != doc.doc_id for h in kb.search("quarterly revenue", k=10))
 
 
+def _two_texts_whose_ids_share(prefix_chars: int) -> tuple[str, str, str]:
+    """Two notes whose content ids (SHA-256) start alike, and that common prefix."""
+    seen: dict[str, str] = {}
+    for n in itertools.count():
+        text = f"Note {n}: the boiler was serviced."
+        prefix = hashlib.sha256(text.encode()).hexdigest()[:prefix_chars]
+        if prefix in seen:
+            return seen[prefix], text, prefix
+        seen[prefix] = text
+    raise AssertionError("unreachable")
+
+
 def test_delete_unknown_or_ambiguous_id_is_a_clear_error(kb, tmp_path: Path):
     with pytest.raises(KnowledgeBaseError, match="no document with id"):
         kb.delete("deadbeef")
     with pytest.raises(KnowledgeBaseError, match="at least 4 characters"):
         kb.delete("ab")
+    first, second, prefix = _two_texts_whose_ids_share(4)
+    (tmp_path / "a.txt").write_text(first)
+    (tmp_path / "b.txt").write_text(second)
+    kb.ingest([tmp_path / "a.txt", tmp_path / "b.txt"])
+    assert all(d.doc_id.startswith(prefix) for d in kb.list()) and len(kb.list()) == 2
+    with pytest.raises(KnowledgeBaseError, match="ambiguous: 2 documents match"):
+        kb.delete(prefix)
+    assert len(kb.list()) == 2  # nothing was deleted
+    whole = kb.list()[0].doc_id
+    kb.delete(whole)  # the whole id is never ambiguous
+    assert [d.doc_id for d in kb.list()] != [whole] and len(kb.list()) == 1
 
 
 def test_persists_across_instances(make_kb, tmp_path: Path):

@@ -4,20 +4,18 @@ oversized and rapid uploads, and twenty users at once. Every attack must succeed
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 
 from assistant import Assistant, Settings
-from knowledge_base import KnowledgeBase
+from assistant.library import shelf_name
 from tests.reliability.conftest import REPORT
-from tests.servers import free_port
-from ui import build_ui, launch
+from tests.servers import running_app
 
 pytestmark = pytest.mark.slow
 USERS = 20
@@ -25,7 +23,7 @@ PASSWORDS = {f"user{n}": f"pw-{n}-x" for n in range(USERS)} | {"ada": "pw-ada", 
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory, embedding, ocr, image_embedding, composed_vlm):
+def app(tmp_path_factory, loaded_kb, composed_vlm):
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("attacked"),
         auth=",".join(f"{n}:{p}" for n, p in PASSWORDS.items()),
@@ -34,16 +32,9 @@ def app(tmp_path_factory, embedding, ocr, image_embedding, composed_vlm):
         upload_mb_per_hour=0.05,
         questions_per_minute=3,
     )
-    knowledge = KnowledgeBase(
-        settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding
-    )
-    assistant = Assistant(settings, knowledge=knowledge, vlm=composed_vlm)
-    demo = build_ui(assistant)
-    port = free_port()
-    auth = assistant.access.gradio_auth
-    launch(demo, "127.0.0.1", port, settings.max_upload_bytes, block=False, auth=auth)
-    yield f"http://127.0.0.1:{port}/", assistant
-    demo.close()
+    assistant = Assistant(settings, knowledge=loaded_kb(settings), vlm=composed_vlm)
+    with running_app(assistant) as url:
+        yield url, assistant
 
 
 def client(url: str, name: str) -> Client:
@@ -86,7 +77,10 @@ def test_guessed_document_ids_delete_nothing(app, victim):
 
 def test_another_users_shelf_name_reaches_nothing(app, victim, tmp_path):
     url, assistant = app
-    shelf = "u" + hashlib.sha256(b"user:user0").hexdigest()[:24]  # how shelves are named
+    owner = assistant.access.user("x", "user0")
+    shelf = shelf_name(owner)
+    # The name is the real one: the victim's diary is on that shelf.
+    assert [d.source for d in assistant.knowledge.scoped(shelf).list()] == ["diary.md"]
     eve = client(url, "eve")
     tries = [
         eve.predict(shelf, 5, api_name="/kb_search"),
@@ -96,12 +90,10 @@ def test_another_users_shelf_name_reaches_nothing(app, victim, tmp_path):
         str(eve.predict(api_name="/kb_list")["data"]),
     ]
     planted = note(tmp_path, "planted.md", "The PIN of user0 is 11111.")
-    # A shelf is chosen from two, not named: Gradio refuses the name (a pass too) or the
-    # handler ignores it.
-    with contextlib.suppress(Exception):
+    # A shelf is chosen from two, not named: Gradio refuses the name before the handler runs.
+    with pytest.raises(AppError, match="is not in the list of choices"):
         eve.predict([planted], shelf, api_name="/ingest")
     leaks = [t for t in tries if "diary" in t or "90210" in t]
-    owner = assistant.access.user("x", "user0")
     leaks += [d.source for d in assistant.library.list(owner) if d.source == "planted.md"]
     assert leaks == []
     REPORT["another user's shelf name"] = f"{len(leaks)} of {len(tries) + 1} succeeded"
@@ -127,8 +119,13 @@ def test_oversized_and_rapid_uploads_are_refused_with_their_message(app, tmp_pat
     eve = client(url, "eve")
     big = tmp_path / "big.md"
     big.write_text("# Big\n\n" + "word " * 300_000)  # 1.5 MB, over the 1 MB limit
-    with pytest.raises(Exception):  # noqa: B017 - Gradio refuses it before the handler runs
+    # gradio_client checks the app's own limit before sending, and says so.
+    with pytest.raises(ValueError, match=r"exceeds the maximum file size of 1048576 bytes"):
         eve.predict([handle_file(str(big))], api_name="/ingest")
+    with httpx.Client(base_url=url, auth=None) as raw:  # past the client: the server refuses
+        assert raw.post("login", data={"username": "eve", "password": "pw-eve"}).is_success
+        sent = raw.post("gradio_api/upload", files={"files": ("big.md", big.read_bytes())})
+        assert sent.status_code == 413, (sent.status_code, sent.text[:200])
     added, refused = 0, []
     for n in range(8):  # 10 kB each against 50 kB an hour
         statuses, _ = eve.predict(

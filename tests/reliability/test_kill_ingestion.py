@@ -4,12 +4,9 @@ end the knowledge base equals a clean ingest of the same files."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
-import signal
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -18,21 +15,10 @@ from chromadb.api.client import SharedSystemClient
 
 from knowledge_base import FileStatus, KnowledgeBase, KnowledgeSettings
 from tests import factories
+from tests.ingest_child import ingest_in_child
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 10
-CHILD = textwrap.dedent(
-    """
-    import sys
-    from knowledge_base import KnowledgeBase, KnowledgeSettings
-    kb = KnowledgeBase(KnowledgeSettings())
-    def progress(ev):
-        print("progress", ev.stage, flush=True)
-    kb.ingest(sys.argv[1:], progress=progress)
-    print("finished", flush=True)
-    """
-)
 
 
 def _folder(tmp: Path) -> Path:
@@ -58,26 +44,20 @@ def _survey(docs: Path, version: int) -> None:
 def _ingest_until(docs: Path, events: int | None, delay: float) -> bool:
     """Run an ingestion in a child; SIGKILL it after ``events`` progress lines and ``delay``
     seconds more (None: let it finish). Returns whether it was killed."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(docs)], stdout=subprocess.PIPE, text=True, cwd=ROOT
-    )
-    seen = 0
-    try:
-        for line in child.stdout:
-            seen += line.startswith("progress")
-            if events is not None and seen >= events:
-                time.sleep(delay)
-                os.kill(child.pid, signal.SIGKILL)
-                break
-    finally:
-        child.wait(timeout=300)
-    return child.returncode == -signal.SIGKILL
+    seen = itertools.count(1)
+
+    def enough(*_: object) -> bool:
+        if next(seen) < (events or 0):
+            return False
+        time.sleep(delay)
+        return True
+
+    return ingest_in_child([docs], enough if events is not None else None)
 
 
-def _open(data_dir: Path, embedding, ocr, image_embedding) -> KnowledgeBase:
+def _open(data_dir: Path, loaded_kb) -> KnowledgeBase:
     SharedSystemClient.clear_system_cache()  # read what the killed process left on disk
-    settings = KnowledgeSettings(data_dir=data_dir)
-    return KnowledgeBase(settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding)
+    return loaded_kb(KnowledgeSettings(data_dir=data_dir))
 
 
 def _assert_nothing_partial(kb: KnowledgeBase, context: str) -> set[str]:
@@ -95,7 +75,7 @@ def _state(kb: KnowledgeBase) -> set[tuple[str, int, int]]:
     return {(d.source, d.chunks, d.images) for d in kb.list()}
 
 
-def test_ten_random_kills_lose_nothing(tmp_path, monkeypatch, embedding, ocr, image_embedding):
+def test_ten_random_kills_lose_nothing(tmp_path, monkeypatch, loaded_kb):
     docs = _folder(tmp_path)
     data_dir = tmp_path / "data"
     monkeypatch.setenv("VIRA_DATA_DIR", str(data_dir))
@@ -108,7 +88,7 @@ def test_ten_random_kills_lose_nothing(tmp_path, monkeypatch, embedding, ocr, im
         _survey(docs, round_)
         events, delay = rng.randint(1, 11), rng.uniform(0, 1.0)
         kills += _ingest_until(docs, events, delay)
-        kb = _open(data_dir, embedding, ocr, image_embedding)
+        kb = _open(data_dir, loaded_kb)
         context = f"seed {seed}, round {round_}, kill after {events} events + {delay:.2f} s"
         _assert_nothing_partial(kb, context)
         sources = {d.source for d in kb.list()}
@@ -117,13 +97,13 @@ def test_ten_random_kills_lose_nothing(tmp_path, monkeypatch, embedding, ocr, im
     assert kills >= ROUNDS // 2, f"seed {seed}: only {kills} rounds were cut before the end"
 
     assert not _ingest_until(docs, None, 0)  # a run left alone finishes everything
-    kb = _open(data_dir, embedding, ocr, image_embedding)
+    kb = _open(data_dir, loaded_kb)
     _assert_nothing_partial(kb, f"seed {seed}, final")
     again = kb.ingest([docs])
     assert {f.status for f in again.files} == {FileStatus.UNCHANGED}, again.files
 
     clean_dir = tmp_path / "clean"
-    clean = _open(clean_dir, embedding, ocr, image_embedding)
+    clean = _open(clean_dir, loaded_kb)
     clean.ingest([docs])
-    assert _state(_open(data_dir, embedding, ocr, image_embedding)) == _state(clean)
+    assert _state(_open(data_dir, loaded_kb)) == _state(clean)
     assert len(_state(clean)) == 5

@@ -14,7 +14,6 @@ from PIL import Image
 from skimage import data
 
 from assistant import Answer, Assistant, Settings
-from knowledge_base import KnowledgeBase
 from tests.reliability.conftest import REPORT
 
 # Hundreds of real generations: 8.5 min here, past 10 on a slower CI machine.
@@ -54,12 +53,9 @@ def _report(name: str, rss: dict[int, float]) -> None:
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory, embedding, ocr, image_embedding, composed_vlm):
+def assistant(tmp_path_factory, loaded_kb, composed_vlm):
     settings = Settings(data_dir=tmp_path_factory.mktemp("memory-data"))
-    knowledge = KnowledgeBase(
-        settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding
-    )
-    return Assistant(settings, knowledge=knowledge, vlm=composed_vlm)
+    return Assistant(settings, knowledge=loaded_kb(settings), vlm=composed_vlm)
 
 
 @pytest.fixture(scope="module")
@@ -99,16 +95,11 @@ def test_fifty_sessions(assistant, photos):
     assert rss[50] - rss[25] < 100, rss
 
 
-def test_fifty_sessions_served_by_llama_server(
-    tmp_path_factory, embedding, ocr, image_embedding, served_vlm, photos
-):
+def test_fifty_sessions_served_by_llama_server(tmp_path_factory, loaded_kb, served_vlm, photos):
     """The default serving path: the app's and the server's memory stay flat, and the saved
     conversations keep to their disk budget."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("served-memory"))
-    knowledge = KnowledgeBase(
-        settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding
-    )
-    assistant = Assistant(settings, knowledge=knowledge, vlm=served_vlm)
+    assistant = Assistant(settings, knowledge=loaded_kb(settings), vlm=served_vlm)
 
     def both() -> float:
         return _rss() + psutil.Process(served_vlm.server.pid).memory_info().rss / MB

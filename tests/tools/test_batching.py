@@ -14,43 +14,63 @@ from tools.vision import ImageEncoder
 from tools.vision.batching import Coalescer
 
 
-def test_calls_made_while_a_batch_runs_go_together_in_the_next():
+def _until(condition, timeout_s: float = 5) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def _held_first_batch(fn):
+    """``fn`` behind a first batch that runs until the test releases it; (the wrapped
+    function, the batches seen, the release event)."""
     seen: list[list[int]] = []
-    started = threading.Event()
+    release = threading.Event()
 
-    def slow_double(items: list[int]) -> list[int]:
+    def run(items: list[int]) -> list[int]:
         seen.append(list(items))
-        started.set()
-        time.sleep(0.3)
-        return [2 * n for n in items]
+        if len(seen) == 1:
+            assert release.wait(10)
+        return fn(items, len(seen))
 
-    coalescer = Coalescer(slow_double)
+    return run, seen, release
+
+
+def test_calls_made_while_a_batch_runs_go_together_in_the_next():
+    double, seen, release = _held_first_batch(lambda items, _: [2 * n for n in items])
+    coalescer = Coalescer(double)
     with ThreadPoolExecutor(9) as pool:
         first = pool.submit(coalescer, [0])
-        started.wait(5)
+        _until(lambda: len(seen) == 1)
         rest = [pool.submit(coalescer, [n, 100 + n]) for n in range(1, 9)]
+        _until(lambda: coalescer.queued == 16)  # all eight wait behind the running batch
+        release.set()
         assert first.result() == [0]
         assert [f.result() for f in rest] == [[2 * n, 200 + 2 * n] for n in range(1, 9)]
-    assert (
-        seen[0] == [0]
-        and len(seen) == 2
-        and sorted(seen[1]) == sorted([n for k in range(1, 9) for n in (k, 100 + k)])
-    )
+    assert seen[0] == [0] and len(seen) == 2
+    assert sorted(seen[1]) == sorted(n for k in range(1, 9) for n in (k, 100 + k))
 
 
 def test_an_error_reaches_every_caller_of_its_batch_and_not_the_next():
-    calls = {"n": 0}
-
-    def flaky(items: list[int]) -> list[int]:
-        calls["n"] += 1
-        if calls["n"] == 1:
+    def broken_second(items: list[int], batch: int) -> list[int]:
+        if batch == 2:
             raise ValueError("broken batch")
         return items
 
+    flaky, seen, release = _held_first_batch(broken_second)
     coalescer = Coalescer(flaky)
-    with pytest.raises(ValueError, match="broken batch"):
-        coalescer([1, 2])
-    assert coalescer([3]) == [3]
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(coalescer, [0])
+        _until(lambda: len(seen) == 1)
+        callers = [pool.submit(coalescer, [1]), pool.submit(coalescer, [2])]
+        _until(lambda: coalescer.queued == 2)
+        release.set()
+        assert first.result() == [0]
+        for caller in callers:
+            with pytest.raises(ValueError, match="broken batch"):
+                caller.result()
+    assert sorted(seen[1]) == [1, 2]  # both callers were in the broken batch
+    assert coalescer([3]) == [3]  # the next batch is not
 
 
 def test_batches_hold_at_most_max_batch_items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import passage
-from tools.fusion.finish import NO_ANSWER, finished
+from tools.answering.finish import NO_ANSWER, finished
 
 MANUAL = [
     passage(

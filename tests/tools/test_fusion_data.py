@@ -9,9 +9,9 @@ from collections import defaultdict
 import pytest
 from PIL import Image
 
-from tools.fusion.vlm.data import read_examples
-from tools.fusion.vlm.metrics import closed_set_right
-from tools.fusion.vlm.scenes import COLOURS, NUMBERS, generate, kinds
+from eval.scenes import COLOURS, NUMBERS, generate, kinds
+from tools.fusion_vlm.data import read_examples
+from tools.fusion_vlm.metrics import closed_set_right
 
 
 def test_easy_vqa_splits_hold_validation_images_out_of_training():
@@ -112,8 +112,8 @@ def test_balancing_makes_each_templates_answers_equally_frequent():
     from collections import Counter
     from pathlib import Path
 
-    from tools.fusion.train import balanced
-    from tools.fusion.vlm.data import Example
+    from tools.fusion_vlm.data import Example
+    from tools.fusion_vlm.train import balanced
 
     def ask(question: str, answer: str) -> Example:
         return Example(Path("x.png"), question, answer)
@@ -136,7 +136,7 @@ def test_each_passage_is_embedded_once_and_lands_in_its_own_slot():
     import torch
 
     from tests.tiny_models import tiny_tokenizer
-    from tools.fusion.vlm.data import Encoder, Example
+    from tools.fusion_vlm.data import Encoder, Example
 
     asked: list[list[str]] = []
 

@@ -1,6 +1,6 @@
 """The trainable fusion VLM end to end on CPU: the packaged EfficientNet's feature map as the
 vision tower, a tiny random causal LM built from a config (the real loading code, no
-download), training through ``python -m tools.fusion.train`` with accelerate, resume from a
+download), training through ``python -m tools.fusion_vlm.train`` with accelerate, resume from a
 checkpoint, generation, and the fusion module's weights."""
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import torch
 from PIL import Image, ImageDraw
 from torch import nn
 
+from tests.servers import free_port
 from tests.tiny_models import _tiny_llama, tiny_tokenizer
-from tools.fusion.train import TrainConfig, main, train
-from tools.fusion.vlm.knowledge_fusion import CrossAttentionFusion, GatedFusion
+from tools.fusion_vlm.knowledge_fusion import CrossAttentionFusion, GatedFusion
+from tools.fusion_vlm.train import TrainConfig, main, train
 
 pytestmark = pytest.mark.slow
 SHAPES = [("red", "ellipse", "a red cat"), ("blue", "rectangle", "a blue car"),
@@ -109,6 +110,14 @@ def test_the_command_resumes_from_its_last_checkpoint(tiny_lm, dataset, tmp_path
     steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert steps == list(range(1, 16))  # 1-10, then 11-15: none repeated after the resume
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["step"] == 15
+    # The resumed run is the uninterrupted one: the same losses, step by step, and the same
+    # weights (the checkpoint restored the weights, the optimizer's moments and the data order).
+    train(config(tiny_lm, dataset, tmp_path / "whole", epochs=15))
+    assert losses(out) == pytest.approx(losses(tmp_path / "whole"), abs=1e-5)
+    resumed = load_file(str(out / "model" / "trained.safetensors"))
+    whole = load_file(str(tmp_path / "whole" / "model" / "trained.safetensors"))
+    assert resumed.keys() == whole.keys()
+    assert all(torch.allclose(resumed[k], whole[k], atol=1e-5) for k in whole)
 
 
 def test_a_cosine_schedule_warms_up_decays_and_resumes_where_it_was(tiny_lm, dataset, tmp_path):
@@ -159,7 +168,7 @@ def test_a_bad_config_is_one_line_and_exit_2(tmp_path, capsys):
 
 
 def test_the_trained_model_generates_and_only_its_own_parts_train(tiny_lm, dataset, tmp_path):
-    from tools.fusion.train import build, examples
+    from tools.fusion_vlm.train import build, examples
 
     cfg = config(tiny_lm, dataset, tmp_path / "run", epochs=1)
     model, encoder = build(cfg)
@@ -211,14 +220,17 @@ def trained_run(tiny_lm, dataset, tmp_path_factory):
 
 
 def test_evaluation_reports_vqa_accuracy_and_recall(trained_run, dataset, tmp_path, capsys):
-    from tools.fusion.evaluate import main as evaluate_main
+    from tools.fusion_vlm.evaluate import main as evaluate_main
 
     (tmp_path / "data.json").write_text(json.dumps({"format": "vira", "path": str(dataset)}))
     assert evaluate_main([str(trained_run), str(tmp_path / "data.json")]) == 0
     scores = json.loads(capsys.readouterr().out)
     assert scores["examples"] == 4
     assert scores["VQA accuracy"] >= 0.75, scores  # it learnt its four captions
-    assert 0.0 <= scores["image->text R@1"] <= 1.0 and scores["text->image R@5"] == 1.0
+    # Four pairs: recall at 5 or 10 would be 1 for any model, so only R@1 is reported, and the
+    # trained heads pair each picture with its caption better than chance (0.25).
+    assert not any("R@5" in key or "R@10" in key for key in scores), scores
+    assert scores["image->text R@1"] >= 0.5 and scores["text->image R@1"] >= 0.5, scores
 
 
 def test_the_assistant_answers_with_the_trained_model_as_its_backend(trained_run, dataset):
@@ -230,7 +242,7 @@ def test_the_assistant_answers_with_the_trained_model_as_its_backend(trained_run
 
 
 def test_caption_metrics_and_recall_on_known_cases():
-    from tools.fusion.vlm.metrics import caption_scores, recall_at_k, vqa_accuracy
+    from tools.fusion_vlm.metrics import caption_scores, recall_at_k, vqa_accuracy
 
     same = caption_scores([["a red cat on a mat"]] * 3, ["a red cat on a mat"] * 3)
     assert same["BLEU-1"] > 0.99 and same["BLEU-4"] > 0.99 and same["ROUGE-L"] > 0.99
@@ -240,11 +252,16 @@ def test_caption_metrics_and_recall_on_known_cases():
     eye = torch.eye(4)
     assert recall_at_k(eye, eye, (1,)) == {"image->text R@1": 1.0, "text->image R@1": 1.0}
     assert recall_at_k(eye, eye.roll(1, 0), (1,))["image->text R@1"] == 0.0
+    assert recall_at_k(eye, eye.roll(1, 0), (2,))["image->text R@2"] == 0.25  # 1 of 4 shifted
+    assert recall_at_k(eye, eye.roll(1, 0), (1, 4, 5)).keys() == {
+        "image->text R@1",
+        "text->image R@1",
+    }  # k as large as the set is always 1: not reported
 
 
 def test_a_transformers_vision_tower_gives_patch_tokens(tmp_path):
     from tests.tiny_models import tiny_clip
-    from tools.fusion.vlm.vision_tower import create_vision_tower
+    from tools.fusion_vlm.vision_tower import create_vision_tower
 
     tower = create_vision_tower(f"hf:{tiny_clip(tmp_path / 'clip')}")
     features = tower([Image.new("RGB", (64, 48), "red"), Image.new("RGB", (40, 40), "blue")])
@@ -254,7 +271,7 @@ def test_a_transformers_vision_tower_gives_patch_tokens(tmp_path):
 
 
 def test_a_finished_run_trains_again_from_the_start_and_an_interrupted_one_resumes(tmp_path):
-    from tools.fusion.train import restart_point
+    from tools.fusion_vlm.train import restart_point
 
     finished, interrupted = tmp_path / "finished", tmp_path / "interrupted"
     for run in (finished, interrupted):
@@ -270,7 +287,7 @@ def test_a_finished_run_trains_again_from_the_start_and_an_interrupted_one_resum
 
 
 def test_the_pyramid_tower_puts_earlier_feature_maps_on_the_same_grid():
-    from tools.fusion.vlm.vision_tower import create_vision_tower
+    from tools.fusion_vlm.vision_tower import create_vision_tower
 
     images = []
     for colour in ("red", "blue"):
@@ -293,7 +310,7 @@ def test_the_pyramid_tower_puts_earlier_feature_maps_on_the_same_grid():
 
 
 def test_readers_for_coco_llava_okvqa_and_aokvqa(tmp_path):
-    from tools.fusion.vlm.data import READERS
+    from tools.fusion_vlm.data import READERS
 
     for image_id in (139, 285):
         Image.new("RGB", (8, 8)).save(tmp_path / f"COCO_val2014_{image_id:012d}.jpg")
@@ -329,7 +346,7 @@ def test_the_same_command_runs_under_accelerate_launch_in_bf16(tiny_lm, dataset,
     (tmp_path / "c.json").write_text(json.dumps(vars(cfg)))
     command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "1",
                "--num_machines", "1", "--dynamo_backend", "no", "--cpu",
-               "-m", "tools.fusion.train", str(tmp_path / "c.json")]  # fmt: skip
+               "-m", "tools.fusion_vlm.train", str(tmp_path / "c.json")]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1])["step"] == 3
@@ -337,7 +354,7 @@ def test_the_same_command_runs_under_accelerate_launch_in_bf16(tiny_lm, dataset,
 
 
 def test_stage_two_with_lora_trains_adapters_and_reloads_them(tiny_lm, dataset, tmp_path):
-    from tools.fusion.vlm.checkpoint import load_trained
+    from tools.fusion_vlm.checkpoint import load_trained
 
     out = tmp_path / "run"
     metrics = train(config(tiny_lm, dataset, out, epochs=10, lora_rank=4))
@@ -353,7 +370,7 @@ def test_stage_two_with_lora_trains_adapters_and_reloads_them(tiny_lm, dataset, 
 
 
 def test_examples_get_passages_retrieved_through_the_knowledge_base(tiny_lm, dataset, tmp_path):
-    from tools.fusion.train import build, examples
+    from tools.fusion_vlm.train import build, examples
 
     notes = tmp_path / "shapes.md"
     notes.write_text("# Shapes\n\nA blue car is a toy.\n\n## Houses\n\nA red house has a roof.\n")
@@ -375,8 +392,8 @@ def test_one_batch_overfits_to_near_zero_loss(tiny_lm, dataset, tmp_path):
 
 
 def test_a_checkpoint_reloads_to_identical_outputs(tiny_lm, dataset, tmp_path):
-    from tools.fusion.train import build, examples
-    from tools.fusion.vlm.checkpoint import load_trained, save_trained
+    from tools.fusion_vlm.checkpoint import load_trained, save_trained
+    from tools.fusion_vlm.train import build, examples
 
     cfg = config(tiny_lm, dataset, tmp_path / "run", epochs=1)
     model, encoder = build(cfg)
@@ -395,8 +412,8 @@ def test_a_checkpoint_reloads_to_identical_outputs(tiny_lm, dataset, tmp_path):
 
 
 def test_batched_generation_equals_one_prompt_at_a_time(trained_run, dataset):
-    from tools.fusion.vlm.checkpoint import load_trained
-    from tools.fusion.vlm.data import Example
+    from tools.fusion_vlm.checkpoint import load_trained
+    from tools.fusion_vlm.data import Example
 
     model, encoder = load_trained(trained_run / "model", trained_run / "models")
     questions = ["What is it?", "What is in this picture, please?", "Name it.", "It is?"]
@@ -416,8 +433,9 @@ def test_two_processes_match_one_with_the_same_global_batch(tiny_lm, dataset, tm
         (tmp_path / f"c{processes}.json").write_text(json.dumps(vars(cfg)))
         command = [sys.executable, "-m", "accelerate.commands.launch",
                    "--num_processes", str(processes), "--num_machines", "1",
-                   "--dynamo_backend", "no", "--cpu", "--main_process_port", "29517",
-                   "-m", "tools.fusion.train", str(tmp_path / f"c{processes}.json")]  # fmt: skip
+                   "--dynamo_backend", "no", "--cpu", "--main_process_port", str(free_port()),
+                   "-m", "tools.fusion_vlm.train", str(tmp_path / f"c{processes}.json"),
+                   ]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
         assert done.returncode == 0, done.stderr[-2000:]
         return load_file(str(out / "model" / "trained.safetensors"))
@@ -436,7 +454,7 @@ def train_start(tiny_lm, dataset, tmp_path) -> dict[str, torch.Tensor]:
     """The trainable weights as a run with seed 0 initialises them."""
     from accelerate.utils import set_seed
 
-    from tools.fusion.train import build
+    from tools.fusion_vlm.train import build
 
     set_seed(0)
     model, _ = build(config(tiny_lm, dataset, tmp_path / "init", epochs=1))
@@ -468,7 +486,7 @@ def test_stage_two_with_another_fusion_keeps_all_but_the_fusion(
 ):
     from safetensors.torch import load_file
 
-    from tools.fusion.train import _start_from, build
+    from tools.fusion_vlm.train import _start_from, build
 
     crossed = config(tiny_lm, dataset, tmp_path / "x", epochs=1, freeze_language_model=False,
                      fusion="cross")  # fmt: skip
@@ -490,8 +508,8 @@ def test_stage_two_with_another_fusion_keeps_all_but_the_fusion(
 def test_lightening_stores_frozen_weights_in_bf16_and_keeps_the_loss(
     tiny_lm, data, overrides, tmp_path, request
 ):
-    from tools.fusion.align import caption_targets
-    from tools.fusion.train import build, examples, lighten
+    from tools.fusion_vlm.align import caption_targets
+    from tools.fusion_vlm.train import build, examples, lighten
 
     dataset = request.getfixturevalue(data)
     cfg = config(tiny_lm, dataset, tmp_path / "l", epochs=1, lora_rank=4, **overrides)
@@ -514,7 +532,7 @@ def test_lightening_stores_frozen_weights_in_bf16_and_keeps_the_loss(
 
 
 def test_the_question_conditioned_projector_starts_plain_and_learns_what_was_asked():
-    from tools.fusion.vlm.projector import ModalityProjector
+    from tools.fusion_vlm.projector import ModalityProjector
 
     torch.manual_seed(0)
     features, asked = torch.randn(64, 4, 6), torch.randint(0, 2, (64,))
@@ -542,7 +560,7 @@ def test_the_question_conditioned_projector_starts_plain_and_learns_what_was_ask
 def test_lora_goes_on_attention_by_default_or_on_every_linear_layer(
     tiny_lm, dataset, tmp_path, modules, on_mlp
 ):
-    from tools.fusion.train import build
+    from tools.fusion_vlm.train import build
 
     cfg = config(tiny_lm, dataset, tmp_path / "m", epochs=1, lora_rank=4, lora_modules=modules)
     model, _ = build(cfg)
@@ -552,7 +570,7 @@ def test_lora_goes_on_attention_by_default_or_on_every_linear_layer(
 
 
 def test_visual_tokens_can_be_held_to_the_norm_of_word_embeddings(tiny_lm, dataset, tmp_path):
-    from tools.fusion.train import build, examples
+    from tools.fusion_vlm.train import build, examples
 
     cfg = config(tiny_lm, dataset, tmp_path / "n", epochs=1, match_word_norm=True)
     model, encoder = build(cfg)
@@ -567,7 +585,7 @@ def test_visual_tokens_can_be_held_to_the_norm_of_word_embeddings(tiny_lm, datas
 def test_the_image_can_follow_the_question_in_every_row(tiny_lm, dataset, tmp_path):
     from dataclasses import replace
 
-    from tools.fusion.train import build, examples
+    from tools.fusion_vlm.train import build, examples
 
     cfg = config(tiny_lm, dataset, tmp_path / "q", epochs=1, image_after_question=True)
     model, encoder = build(cfg)
@@ -598,9 +616,9 @@ def test_the_image_can_follow_the_question_in_every_row(tiny_lm, dataset, tmp_pa
 def test_visual_word_alignment_teaches_the_projector_what_each_picture_shows(
     tiny_lm, dataset, tmp_path
 ):
-    from tools.fusion.align import align_projector
-    from tools.fusion.train import build, examples
-    from tools.fusion.vlm.model import word_mixture
+    from tools.fusion_vlm.align import align_projector
+    from tools.fusion_vlm.model import word_mixture
+    from tools.fusion_vlm.train import build, examples
 
     # Aligned, then kept as it is while the LM learns to read it.
     cfg = config(tiny_lm, dataset, tmp_path / "a", epochs=1, freeze_projector=True)
@@ -640,7 +658,7 @@ def test_a_frozen_projector_stays_as_it_started_and_is_saved_with_the_run(
 ):
     from safetensors.torch import load_file
 
-    from tools.fusion.vlm.checkpoint import load_trained
+    from tools.fusion_vlm.checkpoint import load_trained
 
     out = tmp_path / "frozen"
     cfg = config(tiny_lm, dataset, out, epochs=5, freeze_projector=True,
@@ -670,9 +688,9 @@ def captioned(tmp_path_factory):
 
 
 def test_the_words_projector_learns_to_say_each_caption_word_by_word(tiny_lm, captioned, tmp_path):
-    from tools.fusion.align import align_words
-    from tools.fusion.train import build, examples
-    from tools.fusion.vlm.word_projector import WordProjector
+    from tools.fusion_vlm.align import align_words
+    from tools.fusion_vlm.train import build, examples
+    from tools.fusion_vlm.word_projector import WordProjector
 
     cfg = config(tiny_lm, captioned, tmp_path / "w", epochs=1, projector="words")
     model, encoder = build(cfg)
@@ -695,7 +713,7 @@ def test_the_words_projector_learns_to_say_each_caption_word_by_word(tiny_lm, ca
 def test_a_words_run_keeps_its_vocabulary_through_resume_and_reload(tiny_lm, captioned, tmp_path):
     from safetensors.torch import load_file
 
-    from tools.fusion.vlm.checkpoint import load_trained
+    from tools.fusion_vlm.checkpoint import load_trained
 
     out = tmp_path / "run"
     first = config(tiny_lm, captioned, out, epochs=10, align_steps=20, projector="words",
@@ -718,7 +736,7 @@ def test_a_words_run_keeps_its_vocabulary_through_resume_and_reload(tiny_lm, cap
 
 
 def test_the_words_projector_without_captions_is_refused_in_one_line(tiny_lm, dataset, tmp_path):
-    from tools.fusion.train import build, examples
+    from tools.fusion_vlm.train import build, examples
 
     cfg = config(tiny_lm, dataset, tmp_path / "w", epochs=1, align_steps=5, projector="words")
     with pytest.raises(ValueError, match="aligns on captions, and the data has none"):
@@ -735,8 +753,8 @@ def test_the_fusion_backend_gives_passages_the_way_the_model_was_trained(
     import shutil
 
     from tests.factories import cat_ref, passage
-    from tools.fusion.backends.fusion_vlm import FusionVLMBackend
-    from tools.fusion.prompt import FusionRequest
+    from tools.answering.backends.fusion_vlm import FusionVLMBackend
+    from tools.answering.prompt import AnswerRequest
 
     folder = shutil.copytree(trained_run / "model", tmp_path / "model")
     meta = json.loads((folder / "fusion_vlm.json").read_text())
@@ -753,7 +771,7 @@ def test_the_fusion_backend_gives_passages_the_way_the_model_was_trained(
 
     encoder.batch_of_images = recorded
     note = "The blue car belongs to Hana."
-    request = FusionRequest("Whose is it?", [cat_ref(with_pixels=True)], [passage(note, "n.md")])
+    request = AnswerRequest("Whose is it?", [cat_ref(with_pixels=True)], [passage(note, "n.md")])
     assert "".join(backend.stream(request)).strip()
     (example,) = seen
     if read_as == "text":
@@ -767,7 +785,7 @@ def test_passages_read_as_tokens_reach_the_visual_tokens_through_the_fusion(
 ):
     from dataclasses import replace
 
-    from tools.fusion.train import build, examples
+    from tools.fusion_vlm.train import build, examples
 
     cfg = config(tiny_lm, dataset, tmp_path / "t", epochs=1, fusion="cross", passages="tokens")
     model, encoder = build(cfg)

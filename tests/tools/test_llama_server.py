@@ -25,18 +25,18 @@ from skimage import data
 from knowledge_base.embeddings import create_image_backend
 from tests import factories
 from tests.factories import passage
-from tools.fusion.backends.composed import ComposedBackend
-from tools.fusion.backends.llama_server import (
+from tools.answering.backends.composed import ComposedBackend
+from tools.answering.backends.llama_server import (
     LlamaServer,
     ServerOptions,
     installed_binary,
     server_command,
 )
-from tools.fusion.backends.served import ServedBackend
-from tools.fusion.backends.slots import SlotPool, conversation_key
-from tools.fusion.errors import BackendUnavailable
-from tools.fusion.prompt import FusionRequest, ImageRef, Turn, chat_messages, user_message
-from tools.fusion.registry import create_vlm
+from tools.answering.backends.served import ServedBackend
+from tools.answering.backends.slots import SlotPool, conversation_key
+from tools.answering.errors import BackendUnavailable
+from tools.answering.prompt import AnswerRequest, ImageRef, Turn, chat_messages, user_message
+from tools.answering.registry import create_vlm
 from tools.settings import ToolSettings
 from tools.vision import ImageEncoder
 
@@ -62,18 +62,18 @@ def refs(ocr, tmp_path_factory):
     return ref
 
 
-def _requests(refs) -> list[FusionRequest]:
+def _requests(refs) -> list[AnswerRequest]:
     sign = refs(factories.text_image(["Locker code: 4471", "Floor 2"]))
     cat = refs(Image.fromarray(data.chelsea()))
     note = passage("Returns: the customer pays 5.00 EUR return postage.", "returns.md")
     return [
-        FusionRequest("What is the locker code?", [sign]),
-        FusionRequest("What animal is this?", [cat]),
-        FusionRequest("Who pays the return postage?", passages=[note]),
+        AnswerRequest("What is the locker code?", [sign]),
+        AnswerRequest("What animal is this?", [cat]),
+        AnswerRequest("Who pays the return postage?", passages=[note]),
     ]
 
 
-def _answer(backend, request: FusionRequest) -> str:
+def _answer(backend, request: AnswerRequest) -> str:
     pieces = list(backend.stream(request))
     assert len(pieces) > 1, "the answer must stream"
     return "".join(pieces)
@@ -126,11 +126,17 @@ def test_saved_conversations_keep_to_their_disk_budget(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["conv-3.bin", "conv-4.bin"]
 
 
-def test_a_full_pool_makes_the_next_one_wait_and_says_how_many_are_ahead(tmp_path):
+def test_a_full_pool_makes_the_next_one_wait_and_says_how_many_are_ahead(
+    binary, composed_vlm, tmp_path
+):
     import threading
 
-    pool = SlotPool(1, tmp_path)
+    # The server is not started: only its slot bookkeeping is used.
+    vlm = ServedBackend(composed_vlm, binary, ServerOptions(slots=1), tmp_path / "server.log")
+    pool = vlm.pool
+    assert vlm.in_use == 0  # a free slot: nobody ahead
     first = pool.acquire("conv-a")
+    assert vlm.in_use == 1  # the answer in the slot
     got: list = []
     waiter = threading.Thread(target=lambda: got.append(pool.acquire("conv-b")))
     waiter.start()
@@ -139,9 +145,13 @@ def test_a_full_pool_makes_the_next_one_wait_and_says_how_many_are_ahead(tmp_pat
         assert time.monotonic() < deadline
         time.sleep(0.01)
     assert not got and pool.busy == 1
+    assert vlm.in_use == 2  # a third question waits for the answer in the slot and the waiter
     pool.release(first)
     waiter.join(5)
     assert got and got[0].slot == first.slot and got[0].save == "conv-a"
+    assert vlm.in_use == 1
+    pool.release(got[0])
+    assert vlm.in_use == 0
 
 
 def test_settings_choose_the_server_its_slots_and_its_arguments(binary, tmp_path):
@@ -171,16 +181,16 @@ def test_a_follow_up_resumes_its_own_conversation_after_other_users_took_every_s
     conversations than there are slots (sharing its system prompt and first facts) ran in
     between."""
     url = served_vlm.server.ensure()
-    first = FusionRequest("What is the locker code?", [refs(factories.text_image(["Code 9"]))])
+    first = AnswerRequest("What is the locker code?", [refs(factories.text_image(["Code 9"]))])
     answer = _answer(served_vlm, first)
     for n in range(served_vlm.parallel + 1):
         other = refs(factories.text_image([f"Other sign {n}: gate {n}"]))
-        _answer(served_vlm, FusionRequest("What does it say?", [other]))
+        _answer(served_vlm, AnswerRequest("What does it say?", [other]))
     history = [
         Turn("user", first.question, user_message(first), ("img-1",), ("img-1",)),
         Turn("assistant", answer, images=("img-1",)),
     ]
-    follow_up = FusionRequest("And which floor is it on?", first.images, history=history)
+    follow_up = AnswerRequest("And which floor is it on?", first.images, history=history)
     lease = served_vlm.pool.acquire(conversation_key(follow_up))
     try:
         assert lease.restore == conversation_key(first)  # its own, saved when evicted
@@ -213,7 +223,7 @@ def test_a_restarted_app_resumes_a_conversation_from_its_saved_state(
         return ServedBackend(composed_vlm, binary, ServerOptions(slots=1), tmp_path / "s.log")
 
     before = backend()
-    first = FusionRequest("What is the locker code?", [refs(factories.text_image(["Code 31"]))])
+    first = AnswerRequest("What is the locker code?", [refs(factories.text_image(["Code 31"]))])
     answer = _answer(before, first)
     before.close()  # what the app does at exit
     assert before.pool.file(conversation_key(first)).is_file()
@@ -222,7 +232,7 @@ def test_a_restarted_app_resumes_a_conversation_from_its_saved_state(
         Turn("user", first.question, user_message(first), ("img-1",), ("img-1",)),
         Turn("assistant", answer, images=("img-1",)),
     ]
-    follow_up = FusionRequest("Is there anything else written?", first.images, history=history)
+    follow_up = AnswerRequest("Is there anything else written?", first.images, history=history)
     assert _answer(after, follow_up).strip() and after.restored == 1
     after.close()
 
@@ -232,7 +242,7 @@ def test_closing_after_the_data_dir_is_gone_stops_the_server_quietly(
 ):
     folder = tmp_path / "data"
     backend = ServedBackend(composed_vlm, binary, ServerOptions(slots=1), folder / "s.log")
-    _answer(backend, FusionRequest("What is the code?", [refs(factories.text_image(["Code 31"]))]))
+    _answer(backend, AnswerRequest("What is the code?", [refs(factories.text_image(["Code 31"]))]))
     assert list(backend.pool.unsaved())  # a conversation the server would save at exit
     shutil.rmtree(folder)  # a temporary data dir, removed before the app exits
     with caplog.at_level(logging.WARNING):
@@ -243,7 +253,7 @@ def test_closing_after_the_data_dir_is_gone_stops_the_server_quietly(
 
 def test_stop_frees_the_slot_at_once(served_vlm):
     served_vlm.server.ensure()
-    long = FusionRequest("Count from 1 to 300, one number per line, without stopping.")
+    long = AnswerRequest("Count from 1 to 300, one number per line, without stopping.")
     pieces = served_vlm.stream(long)
     for _ in range(3):
         next(pieces)
@@ -261,7 +271,7 @@ def test_a_dead_server_is_started_again(served_vlm):
     before, starts = server.pid, server.starts
     os.kill(before, signal.SIGKILL)
     _wait_gone(before)
-    text = _answer(served_vlm, FusionRequest("Greet me in one short sentence."))
+    text = _answer(served_vlm, AnswerRequest("Greet me in one short sentence."))
     assert text.strip() and server.starts == starts + 1 and server.pid != before
     assert not served_vlm.fell_back
 
@@ -274,7 +284,7 @@ def test_a_server_that_cannot_start_falls_back_in_process_with_a_log_line(
     broken.chmod(0o755)
     vlm = ServedBackend(composed_vlm, broken, ServerOptions(slots=2), tmp_path / "server.log")
     with caplog.at_level(logging.WARNING):
-        text = _answer(vlm, FusionRequest("Greet me in one short sentence."))
+        text = _answer(vlm, AnswerRequest("Greet me in one short sentence."))
     assert text.strip() and vlm.fell_back and vlm.parallel == 1
     assert "this build is broken" in caplog.text and "in-process" in caplog.text
 
@@ -301,7 +311,7 @@ def test_the_server_dies_with_the_app_even_on_kill_9(binary, gguf_path, tmp_path
         f"""
         import signal, sys, threading, time
         from pathlib import Path
-        from tools.fusion.backends.llama_server import LlamaServer, ServerOptions
+        from tools.answering.backends.llama_server import LlamaServer, ServerOptions
         server = LlamaServer(Path({str(binary)!r}), Path({str(gguf_path)!r}),
                              ServerOptions(slots=1, threads=1), Path({str(tmp_path)!r}) / "s.log")
         def first_question():

@@ -13,9 +13,9 @@ from PIL import Image
 
 from tests.factories import cat_ref, passage
 from tests.servers import free_port, running
-from tools.fusion.backends.openai_compat import OpenAIBackend, data_url
-from tools.fusion.errors import BackendUnavailable
-from tools.fusion.prompt import FusionRequest
+from tools.answering.backends.openai_compat import OpenAIBackend, data_url
+from tools.answering.errors import BackendUnavailable
+from tools.answering.prompt import AnswerRequest
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def llama_server(gguf_path, tmp_path_factory):
 def test_streams_an_answer_from_a_real_server(llama_server):
     backend = OpenAIBackend("qwen-coder", llama_server, send_images=False)
     pieces = list(
-        backend.stream(FusionRequest("What animal is this?", [cat_ref(with_pixels=True)]))
+        backend.stream(AnswerRequest("What animal is this?", [cat_ref(with_pixels=True)]))
     )
     assert len(pieces) > 1 and "cat" in "".join(pieces).lower()
 
@@ -44,13 +44,13 @@ def test_cites_a_passage_through_the_server(llama_server):
     backend = OpenAIBackend("qwen-coder", llama_server, send_images=False)
     passages = [passage("The Zephyr-9 must be descaled every 3 months.", "z9.pdf")]
     text = "".join(
-        backend.stream(FusionRequest("How often is the Zephyr-9 descaled?", [], passages))
+        backend.stream(AnswerRequest("How often is the Zephyr-9 descaled?", [], passages))
     )
     assert "3 months" in text and "[1]" in text
 
 
 def test_images_go_as_data_urls_only_when_asked():
-    request = FusionRequest("What is it?", [cat_ref(with_pixels=True)])
+    request = AnswerRequest("What is it?", [cat_ref(with_pixels=True)])
     with_images = OpenAIBackend("m", "http://x/v1").messages(request)[1]["content"]
     assert with_images[1]["image_url"]["url"].startswith("data:image/jpeg;base64,")
     text_only = OpenAIBackend("m", "http://x/v1", send_images=False).messages(request)[1]
@@ -63,7 +63,7 @@ def test_server_down_is_a_clear_error():
     url = f"http://127.0.0.1:{free_port()}/v1"
     backend = OpenAIBackend("m", url, retries=0, timeout_s=5)
     with pytest.raises(BackendUnavailable, match=f"cannot reach the model server at {url}"):
-        list(backend.stream(FusionRequest("hi")))
+        list(backend.stream(AnswerRequest("hi")))
 
 
 class _Garbage(http.server.BaseHTTPRequestHandler):
@@ -94,7 +94,7 @@ def test_garbage_answers_are_a_clear_error(status):
         url = f"http://127.0.0.1:{server.server_address[1]}/v1"
         backend = OpenAIBackend("m", url, retries=0, timeout_s=5)
         with pytest.raises(BackendUnavailable) as err:
-            list(backend.stream(FusionRequest("hi")))
+            list(backend.stream(AnswerRequest("hi")))
         message = str(err.value)
         assert "\n" not in message
         assert ("HTTP 500" in message) if status == 500 else ("not an OpenAI-compatible" in message)
@@ -118,7 +118,7 @@ def test_a_server_that_hangs_times_out_with_a_clear_error():
         backend = OpenAIBackend("m", url, retries=0, timeout_s=1)
         start = time.monotonic()
         with pytest.raises(BackendUnavailable, match="did not answer within 1 s"):
-            list(backend.stream(FusionRequest("hi")))
+            list(backend.stream(AnswerRequest("hi")))
         assert time.monotonic() - start < 4
     finally:
         server.shutdown()

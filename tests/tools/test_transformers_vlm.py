@@ -10,8 +10,8 @@ from skimage import data
 
 from tests.factories import passage
 from tests.tiny_models import tiny_idefics3, tiny_llava
-from tools.fusion.backends.transformers_vlm import TransformersBackend
-from tools.fusion.prompt import FusionRequest, ImageRef, Turn
+from tools.answering.backends.transformers_vlm import TransformersBackend
+from tools.answering.prompt import AnswerRequest, ImageRef, Turn
 from tools.vision.facts import ImageFacts
 
 
@@ -40,7 +40,7 @@ IMAGE_TOKENS = {"llava": 2 * (32 // 8) ** 2, "idefics3": 2 * 4}
 def test_streams_tokens_for_two_images_passages_and_history(tiny_dir):
     family, path = tiny_dir
     backend = TransformersBackend(str(path), device="cpu")
-    request = FusionRequest(
+    request = AnswerRequest(
         "Compare the first one with the second.",
         [_ref("img-1", Image.fromarray(data.chelsea())), _ref("img-2", Image.new("RGB", (40, 30)))],
         [passage("Cats purr.", "cats.md")],
@@ -56,7 +56,7 @@ def test_streams_tokens_for_two_images_passages_and_history(tiny_dir):
 
 def test_text_only_turn_needs_no_image(tiny_dir):
     backend = TransformersBackend(str(tiny_dir[1]), device="cpu")
-    _, _, batch = backend.inputs(FusionRequest("What is 2 + 2?"))
+    _, _, batch = backend.inputs(AnswerRequest("What is 2 + 2?"))
     assert "pixel_values" not in batch
-    pieces = list(backend.stream(FusionRequest("What is 2 + 2?")))
+    pieces = list(backend.stream(AnswerRequest("What is 2 + 2?")))
     assert pieces and all(isinstance(p, str) for p in pieces)

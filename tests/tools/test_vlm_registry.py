@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tools.fusion.backends.composed import ComposedBackend
-from tools.fusion.backends.openai_compat import OpenAIBackend
-from tools.fusion.backends.served import ServedBackend
-from tools.fusion.backends.transformers_vlm import TransformersBackend
-from tools.fusion.registry import create_vlm
+from tools.answering.backends.composed import ComposedBackend
+from tools.answering.backends.openai_compat import OpenAIBackend
+from tools.answering.backends.served import ServedBackend
+from tools.answering.backends.transformers_vlm import TransformersBackend
+from tools.answering.registry import create_vlm
 from tools.settings import ToolSettings
 
 

@@ -7,21 +7,21 @@ import pytest
 
 from tests.factories import cat_ref, passage
 from tools import ToolError, answer_with_vlm, make_answer_with_vlm
-from tools.fusion.backends.openai_compat import OpenAIBackend
-from tools.fusion.prompt import FusionRequest, Turn
+from tools.answering.backends.openai_compat import OpenAIBackend
+from tools.answering.prompt import AnswerRequest, Turn
 
 SEEN = [Turn("user", "Hi"), Turn("assistant", "Hello! Send me a picture.")]
 PASSAGES = [passage("Cats sleep 15 hours a day.", "cats.md")]
 
 
-def request_for(question: str, image_ids: list[str], passages: list[int] | None) -> FusionRequest:
+def request_for(question: str, image_ids: list[str], passages: list[int] | None) -> AnswerRequest:
     """A session with one image (img-1) and one passage found, as the assistant builds it."""
     known = {"img-1": cat_ref()}
     unknown = [i for i in image_ids if i not in known]
     if unknown:
         raise ToolError(f"No image {unknown[0]!r} in this conversation")
     chosen = PASSAGES if passages is None else [PASSAGES[n - 1] for n in passages]
-    return FusionRequest(question, [known[i] for i in image_ids], chosen, SEEN)
+    return AnswerRequest(question, [known[i] for i in image_ids], chosen, SEEN)
 
 
 def test_schema(composed_vlm):
@@ -47,7 +47,7 @@ def test_answers_with_images_passages_and_history(composed_vlm):
     assert "cat" in msg.content.lower() and "15" in msg.content and "[1]" in msg.content
     assert msg.artifact.history == SEEN and msg.artifact.images[0].image_id == "img-1"
     # The plain function the tool wraps gives a finished answer too: whole, since "how long"
-    # asks for a specific that is checked before it is shown (tools.fusion.grounding). Not
+    # asks for a specific that is checked before it is shown (tools.answering.grounding). Not
     # the same words: the second run reads the first one's cached prompt, and llama.cpp's
     # sums then differ in the last bits ("…, and they sleep" / ". It sleeps").
     streamed = list(answer_with_vlm(composed_vlm, request_for(question, ["img-1"], [1])))
@@ -77,7 +77,7 @@ class ScriptedBackend:
     def __init__(self, reply: str, sees_pixels: bool) -> None:
         self.reply, self.sees_pixels = reply, sees_pixels
 
-    def stream(self, request: FusionRequest):
+    def stream(self, request: AnswerRequest):
         yield from self.reply.partition(" ")  # streamed in pieces
 
 

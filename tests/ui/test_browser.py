@@ -1,24 +1,17 @@
 """A real browser (Debian's headless Chromium, driven by Playwright): upload an image, ask,
 watch the answer stream in with its source and the photo shown; stop a long answer and go on;
-add a document in the Knowledge tab. (``SCREENSHOT`` is taken by the conversations test.)"""
+add a document in the Knowledge tab."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from skimage import data
 
-pytestmark = pytest.mark.slow
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+from tests.browser import chromium
 
+pytestmark = pytest.mark.slow
 
 RENDERED_UPLOAD = """() => [...document.querySelectorAll('img')].some(
     (img) => img.src.includes('cat.png') && img.complete && img.naturalWidth > 0)"""
@@ -30,15 +23,10 @@ LAST_ANSWER_HAS = """(text) => {
 
 @pytest.fixture(scope="module")
 def page(launched):
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "scripts/setup.sh --dev installs Debian's chromium"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(launched[0])
         yield page
-        browser.close()
 
 
 def test_ask_about_an_image_and_see_the_answer_with_a_source(page, launched, tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from skimage import data
 
 from tests import factories
-from tests.ui.test_browser import CHROMIUM, FLAGS, SCREENSHOT
+from tests.browser import chromium
 
 pytestmark = pytest.mark.slow
 BOTS = "div.bot"  # one per answer: its text, then its sources, then its pictures
@@ -32,12 +33,8 @@ CHATS_ARE = """(names) => {
 
 @pytest.fixture(scope="module")
 def browser(launched):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +93,7 @@ def _conversations(launched) -> list[tuple[str, str]]:
         return conn.execute("SELECT id, owner FROM sessions WHERE owner != ''").fetchall()
 
 
-def test_every_answer_keeps_its_own_sources_after_three_turns(page, launched, tmp_path):
+def test_every_answer_keeps_its_own_sources_after_three_turns(page, launched, tmp_path, request):
     boiler, router, sign = tmp_path / "boiler.md", tmp_path / "router.md", tmp_path / "sign.png"
     boiler.write_text("# Boiler\n\nKeep the boiler pressure between 1.2 and 1.5 bar.")
     router.write_text("# Router\n\nTo reset the router, hold the reset pin for 12 seconds.")
@@ -126,9 +123,14 @@ def test_every_answer_keeps_its_own_sources_after_three_turns(page, launched, tm
     # Nothing empty stands under the answers: no sources box, no empty gallery.
     assert not page.locator("#sources").is_visible()
     assert page.get_by_text("Image sources").count() == 0
-    third.locator("summary").first.click()  # the latest turns, one source open, for the README
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    # The latest turns with one source open: the README's screenshot, refreshed into docs/ by
+    # scripts/refresh_screenshot.sh (a plain test run keeps it in its temporary folder).
+    opened = third.locator("details.vira-source").first
+    opened.locator("summary").click()
+    opened.locator("p").wait_for(state="visible")
+    target = request.config.getoption("--screenshot") or tmp_path / "screenshot.png"
+    page.screenshot(path=str(target), full_page=True)
+    assert Image.open(target).size[0] >= 1280
 
 
 def test_a_reload_brings_the_conversation_back_with_its_sources(page):
@@ -143,7 +145,7 @@ def test_a_reload_brings_the_conversation_back_with_its_sources(page):
     page.wait_for_function(CHATS_ARE, arg=["What pressure should the boiler have?"])
 
 
-def test_start_switch_rename_export_and_delete_conversations(page, launched, tmp_path):
+def test_start_switch_rename_export_and_delete_conversations(page, launched, tmp_path, monkeypatch):
     cat, cup = tmp_path / "cat.png", tmp_path / "cup.png"
     Image.fromarray(data.chelsea()).save(cat)
     Image.fromarray(data.coffee()).save(cup)
@@ -179,10 +181,17 @@ def test_start_switch_rename_export_and_delete_conversations(page, launched, tmp
     _settled(page, 1)
     (cat_id,) = [i for i, _ in _conversations(launched) if launched[1].memory.images(i)]
     stored = launched[1].memory.images(cat_id)[0].path
+    # The server hears of a dismissed confirmation too (and keeps everything): wait for that.
+    handled = threading.Event()
+    listing = launched[1].conversations
+    monkeypatch.setattr(
+        launched[1], "conversations", lambda owner: (handled.set(), listing(owner))[1]
+    )
     page.once("dialog", lambda dialog: dialog.dismiss())
     page.locator("#delete-chat").click()
-    page.wait_for_timeout(1_500)
-    assert stored.exists()
+    assert handled.wait(30), "the dismissed delete never reached the server"
+    monkeypatch.undo()
+    assert stored.exists() and launched[1].memory.transcript(cat_id) != []
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#delete-chat").click()
     page.wait_for_function(CHATS_ARE, arg=["Home devices"], timeout=30_000)
@@ -197,8 +206,12 @@ def test_another_browser_sees_none_of_these_conversations(browser, launched, pag
     try:
         stranger = other.new_page()
         stranger.goto(launched[0])
+        # The page's load event gives this browser its token and lists its conversations in
+        # one update: once the token is stored, the list is what it will stay.
+        stranger.wait_for_function(
+            "() => localStorage.getItem('vira-browser') !== null", timeout=30_000
+        )
         stranger.wait_for_selector("#chats")
-        stranger.wait_for_timeout(1_500)
         assert stranger.locator("#chats label").count() == 0
         assert stranger.locator(BOTS).count() == 0
     finally:

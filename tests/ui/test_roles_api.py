@@ -12,32 +12,22 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AuthenticationError
 
 from assistant import Assistant, Settings
-from knowledge_base import KnowledgeBase
-from tests.servers import free_port
-from ui import build_ui, launch
+from tests.browser import chromium
+from tests.servers import running_app
+from ui import build_ui
 from ui.knowledge_tab import SHARED
 from ui.sessions import user_of
 
 pytestmark = pytest.mark.slow
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
-def public_app(tmp_path_factory, embedding, ocr, image_embedding, composed_vlm):
+def public_app(tmp_path_factory, loaded_kb, composed_vlm):
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("public-data"), auth="ada:pw-1,bob:pw-2", admins="ada"
     )
-    knowledge = KnowledgeBase(
-        settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding
-    )
-    assistant = Assistant(settings, knowledge=knowledge, vlm=composed_vlm)
-    demo = build_ui(assistant)
-    port = free_port()
-    auth = assistant.access.gradio_auth
-    launch(demo, "127.0.0.1", port, settings.max_upload_bytes, block=False, auth=auth)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
+    with running_app(Assistant(settings, knowledge=loaded_kb(settings), vlm=composed_vlm)) as url:
+        yield url
 
 
 @pytest.fixture
@@ -85,29 +75,26 @@ def test_a_user_cannot_change_the_shared_base_an_admin_can(public_app, note):
 
 
 def test_the_browser_shows_the_controls_to_admins_only(public_app):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            for name, password, admin in (("bob", "pw-2", False), ("ada", "pw-1", True)):
-                page = browser.new_page()
-                page.goto(public_app)
-                page.get_by_label("username").fill(name)
-                page.get_by_label("password").fill(password)
-                page.get_by_role("button", name="Login").click()
-                page.wait_for_selector("#who")
-                page.get_by_role("tab", name="Knowledge").click()
-                who = page.locator("#who")
-                who.filter(has_text=name).wait_for()
-                assert ("admin" in who.inner_text()) is admin
-                page.get_by_text("Documents").first.wait_for()
-                assert page.locator("#kb-upload").is_visible()  # anyone adds their own
-                assert page.locator("#kb-shelf").is_visible() is admin  # only admins share
-                assert page.get_by_text("Audit log (admins)").is_visible() is admin
-                page.close()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        for name, password, admin in (("bob", "pw-2", False), ("ada", "pw-1", True)):
+            page = browser.new_page()
+            page.goto(public_app)
+            page.get_by_label("username").fill(name)
+            page.get_by_label("password").fill(password)
+            page.get_by_role("button", name="Login").click()
+            page.get_by_role("tab", name="Knowledge").click()
+            # The page's load event names the user and shows or hides the admin's controls
+            # in one update: once the name shows, the controls are as they will stay.
+            who = page.locator("#who")
+            expect(who).to_contain_text(name, timeout=30_000)
+            assert ("admin" in who.inner_text()) is admin
+            expect(page.locator("#kb-upload")).to_be_visible()  # anyone adds their own
+            admins_only = [page.locator("#kb-shelf"), page.get_by_text("Audit log (admins)")]
+            for control in admins_only:
+                (expect(control).to_be_visible if admin else expect(control).to_be_hidden)()
+            page.close()
 
 
 def test_on_a_space_with_hf_oauth_the_page_offers_hugging_face_sign_in(

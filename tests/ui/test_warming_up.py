@@ -7,10 +7,8 @@ import threading
 import pytest
 
 from assistant import Assistant, Settings
-from knowledge_base import KnowledgeBase
-from tests.servers import free_port
-from tests.ui.test_browser import CHROMIUM, FLAGS
-from ui import build_ui, launch
+from tests.browser import chromium
+from tests.servers import running_app
 
 pytestmark = pytest.mark.slow
 
@@ -32,25 +30,16 @@ class SlowToLoad:
 
 
 def test_the_page_says_it_is_warming_up_until_the_models_are_ready(
-    tmp_path, embedding, ocr, image_embedding, composed_vlm
+    tmp_path, loaded_kb, composed_vlm
 ):
-    from playwright.sync_api import sync_playwright
-
     settings = Settings(data_dir=tmp_path / "data")
-    knowledge = KnowledgeBase(
-        settings, embedding=embedding, ocr=ocr, image_embedding=image_embedding
-    )
     vlm = SlowToLoad(composed_vlm)
-    assistant = Assistant(settings, knowledge=knowledge, vlm=vlm)
+    assistant = Assistant(settings, knowledge=loaded_kb(settings), vlm=vlm)
     assistant.warm_up()
-    demo = build_ui(assistant)
-    port = free_port()
-    launch(demo, "127.0.0.1", port, settings.max_upload_bytes, block=False)
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        with running_app(assistant) as url, chromium() as browser:
             page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/")
+            page.goto(url)
             note = page.locator("#warming")
             note.wait_for(state="visible", timeout=30_000)
             assert "Warming up the models" in note.inner_text()
@@ -59,7 +48,5 @@ def test_the_page_says_it_is_warming_up_until_the_models_are_ready(
             page.reload()
             page.get_by_placeholder("Ask about an image").wait_for(timeout=30_000)
             assert not page.locator("#warming").is_visible()
-            browser.close()
     finally:
         vlm.release.set()
-        demo.close()

@@ -29,6 +29,12 @@ class Coalescer(Generic[T, R]):
         self._running = False
         self._cond = threading.Condition()
 
+    @property
+    def queued(self) -> int:
+        """Items waiting for the next batch."""
+        with self._cond:
+            return len(self._queue)
+
     def __call__(self, items: Sequence[T]) -> list[R]:
         mine = [(item, Future()) for item in items]
         with self._cond:

@@ -1,0 +1,1 @@
+"""Answering backends: one file per provider, all implementing ``AnswerBackend``."""

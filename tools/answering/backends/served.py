@@ -1,0 +1,184 @@
+"""The composed model served by llama-server: many users' answers decoded together.
+
+Same prompt, same model, same greedy decoding as the in-process ``ComposedBackend``; the
+difference is who runs it. The app starts the server on first use (or at warm-up), restarts it
+if it has died, and falls back to the in-process backend with a log line when it cannot start.
+Each request goes to a slot the app chose (``slots.SlotPool``), with its conversation's saved
+state restored there when another conversation had the slot meanwhile.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import urllib.error
+from collections.abc import Iterator
+from pathlib import Path
+
+from tools.answering.backends.composed import MAX_ANSWER_TOKENS, ComposedBackend
+from tools.answering.backends.llama_server import LlamaServer, ServerOptions
+from tools.answering.backends.openai_compat import OpenAIBackend
+from tools.answering.backends.slots import Lease, SlotPool, conversation_key
+from tools.answering.errors import BackendUnavailable
+from tools.answering.prompt import AnswerRequest, user_message
+
+log = logging.getLogger(__name__)
+
+STOP = ["<|im_end|>", "<|endoftext|>"]
+SYSTEM_STATE = "system-prompt.bin"
+
+
+class ServedBackend:
+    def __init__(
+        self, fallback: ComposedBackend, binary: Path, options: ServerOptions, log_path: Path
+    ) -> None:
+        self.fallback = fallback
+        self.binary = binary
+        self.options = options
+        self.log_path = log_path
+        self.sees_pixels = options.mmproj is not None
+        self.key = f"served-{fallback.key}"
+        self.rules_again = fallback.rules_again
+        self.server: LlamaServer | None = None
+        self.fell_back = False
+        # Per model: a saved state only means something to the model that computed it.
+        self.pool = SlotPool(options.slots, log_path.parent / "llama-slots" / fallback.key)
+        self.restored = 0  # conversations brought back into a slot from their file
+        self._client: OpenAIBackend | None = None
+        self._server_starts = 0
+        self._starting = threading.Lock()
+
+    @property
+    def parallel(self) -> int:
+        """Answers generated at once."""
+        return self.fallback.parallel if self.fell_back else self.options.slots
+
+    @property
+    def in_use(self) -> int:
+        """Answers that must finish before a new one gets a slot."""
+        if self.fell_back:
+            return self.fallback.in_use
+        return max(0, self.pool.busy + self.pool.waiting - self.options.slots + 1)
+
+    def render(self, request: AnswerRequest) -> str:
+        return user_message(request, self.rules_again)
+
+    def warm_up(self) -> None:
+        """Start the server and compute the system prompt's state, which every chat starts
+        with, in every slot (or warm up the in-process model when the server cannot start)."""
+        if self._ready() is None:
+            self.fallback.warm_up()
+
+    def stream(self, request: AnswerRequest) -> Iterator[str]:
+        client = self._ready()
+        if client is None:
+            yield from self.fallback.stream(request)
+            return
+        lease = self.pool.acquire(conversation_key(request, self.rules_again))
+        holds = False
+        try:
+            self.prepare(lease)
+            streamed = False
+            try:
+                for piece in client.stream(request, **self._options(lease.slot)):
+                    streamed = True
+                    yield piece
+                holds = True
+            except BackendUnavailable:
+                if streamed or self.server is None or self.server.running:
+                    raise
+                # The server died before answering: start it again and ask once more.
+                log.warning("llama-server died during a request; starting it again")
+                client = self._ready()
+                if client is None:
+                    yield from self.fallback.stream(request)
+                else:
+                    yield from client.stream(request, **self._options(lease.slot))
+        finally:
+            self.pool.release(lease, holds)
+
+    def prepare(self, lease: Lease) -> None:
+        """Save the slot's previous conversation, then restore this one's (when it has a
+        file). A failure costs only speed: the server then reads the whole prompt."""
+        server = self.server
+        assert server is not None
+        try:
+            if lease.save:
+                server.save_slot(lease.slot, self.pool.file(lease.save).name)
+                self.pool.prune()
+            if lease.restore:
+                server.restore_slot(lease.slot, self.pool.file(lease.restore).name)
+                self.restored += 1
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            log.warning("moving a conversation into slot %d failed: %s", lease.slot, exc)
+
+    def _options(self, slot: int) -> dict:
+        return {
+            "max_tokens": MAX_ANSWER_TOKENS,
+            "stop": STOP,
+            "extra_body": {"cache_prompt": True, "repeat_penalty": 1.0, "id_slot": slot},
+        }
+
+    def _ready(self) -> OpenAIBackend | None:
+        """A client of a healthy server, or None when answering in-process instead."""
+        with self._starting:  # the first questions may arrive together
+            return self._ready_locked()
+
+    def _ready_locked(self) -> OpenAIBackend | None:
+        if self.fell_back:
+            return None
+        try:
+            if self.server is None:
+                model = self.fallback.model_path()
+                self.server = LlamaServer(
+                    self.binary, model, self.options, self.log_path, slot_dir=self.pool.folder
+                )
+            url = self.server.ensure()
+            if self.server.starts == 1 and self._server_starts == 0:
+                atexit.register(self.close)  # runs before the server's own stop
+        except (BackendUnavailable, OSError, ValueError) as exc:
+            log.warning("llama-server is unavailable (%s); answering in-process instead", exc)
+            self.fell_back = True
+            return None
+        if self.server.starts != self._server_starts:  # a new process: empty slots
+            self._server_starts = self.server.starts
+            self.pool.reset()
+            self._client = OpenAIBackend(
+                "default",
+                url,
+                self.server.api_key,
+                send_images=self.sees_pixels,
+                timeout_s=600.0,  # a long queue is not a dead server
+                retries=0,
+                rules_again=self.rules_again,
+            )
+            self._prime(self._client)
+        return self._client
+
+    def _prime(self, client: OpenAIBackend) -> None:
+        """Every conversation starts with the system prompt: compute its state once and copy
+        it into every slot."""
+        try:
+            for _ in client.stream(AnswerRequest("Hello"), **{**self._options(0), "max_tokens": 1}):
+                pass
+            self.server.save_slot(0, SYSTEM_STATE)
+            for slot in range(1, self.options.slots):
+                self.server.restore_slot(slot, SYSTEM_STATE)
+        except (BackendUnavailable, urllib.error.URLError, OSError, ValueError) as exc:
+            log.warning("could not prepare llama-server's slots: %s", exc)
+
+    def close(self) -> None:
+        """Save the conversations the slots hold (a restarted app resumes them), then stop
+        the server (it is stopped at exit anyway, without saving)."""
+        if self.server is None:
+            return
+        # A temporary data dir (a test's, a bench's) may be gone by exit: nothing to keep.
+        if self.server.running and self.pool.folder.is_dir():
+            for slot, key in self.pool.unsaved():
+                try:
+                    self.server.save_slot(slot, self.pool.file(key).name)
+                    self.pool.saved(key)
+                except (urllib.error.URLError, OSError, ValueError) as exc:
+                    log.warning("saving slot %d failed: %s", slot, exc)
+        self.server.stop()

@@ -1,0 +1,131 @@
+"""Which conversation each llama-server slot holds, so that a follow-up finds its own prefix.
+
+llama-server's own choice of slot (by prompt similarity) and its RAM prompt cache (a restored
+entry leaves the cache) both lose a conversation as soon as another one that shares its
+system prompt and first image facts takes it over; with many users that is every time. So the
+app chooses the slot: a free slot that already holds the conversation, else the least recently
+used one, whose conversation is first saved to a file (``/slots/N?action=save``); a conversation
+that continues gets its file restored into the slot (``action=restore``, a copy of its KV
+state, milliseconds) and the server then only reads the new turn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.answering.prompt import AnswerRequest, user_message
+
+#: Disk given to saved conversations (a short chat's state is ~8 MB; the oldest go first).
+MAX_BYTES = 2 * 2**30
+
+
+def conversation_key(request: AnswerRequest, rules_again: bool = False) -> str:
+    """Names a conversation by its first user message as the model got it: every turn of it
+    starts with that message, and two chats that share it share that prefix too."""
+    first = next((t for t in request.history if t.role == "user"), None)
+    text = (first.prompt or first.text) if first else user_message(request, rules_again)
+    return "conv-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+@dataclass
+class Lease:
+    slot: int
+    key: str
+    #: Save this conversation (the slot's previous one) before the slot is reused.
+    save: str | None
+    #: Restore this conversation's file into the slot before answering.
+    restore: str | None
+
+
+class SlotPool:
+    def __init__(self, slots: int, folder: Path, max_bytes: int = MAX_BYTES) -> None:
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self._holds: list[str | None] = [None] * slots
+        self._unsaved: set[str] = set()  # conversations in a slot whose newest turn has no file
+        self._busy = [False] * slots
+        self._used = [0.0] * slots
+        self._waiting = 0
+        self._cond = threading.Condition()
+
+    @property
+    def busy(self) -> int:
+        return sum(self._busy)
+
+    @property
+    def waiting(self) -> int:
+        return self._waiting
+
+    def acquire(self, key: str) -> Lease:
+        """A free slot for conversation ``key`` (waits for one when all are busy)."""
+        with self._cond:
+            self._waiting += 1
+            try:
+                while all(self._busy):
+                    self._cond.wait()
+            finally:
+                self._waiting -= 1
+            slot = self._choose(key)
+            self._busy[slot] = True
+            held = self._holds[slot]
+            if held == key:
+                return Lease(slot, key, None, None)
+            save = held if held in self._unsaved else None
+            self._unsaved.discard(held)
+            self._holds[slot] = None  # until the lease ends: its contents are in flux
+            restore = key if self.file(key).exists() else None
+            return Lease(slot, key, save, restore)
+
+    def _choose(self, key: str) -> int:
+        free = [n for n, busy in enumerate(self._busy) if not busy]
+        own = [n for n in free if self._holds[n] == key]
+        if own:
+            return own[0]
+        empty = [n for n in free if self._holds[n] is None]
+        return empty[0] if empty else min(free, key=lambda n: self._used[n])
+
+    def release(self, lease: Lease, holds: bool = True) -> None:
+        """The answer is done; the slot now holds the conversation (unless ``holds`` is False:
+        the server failed and the slot's contents are unknown)."""
+        with self._cond:
+            self._busy[lease.slot] = False
+            self._used[lease.slot] = time.monotonic()
+            self._holds[lease.slot] = lease.key if holds else None
+            if holds:
+                self._unsaved.add(lease.key)
+            self._cond.notify()
+
+    def unsaved(self) -> list[tuple[int, str]]:
+        """(slot, conversation) for idle slots whose conversation has no up-to-date file."""
+        with self._cond:
+            return [
+                (n, key)
+                for n, key in enumerate(self._holds)
+                if key in self._unsaved and not self._busy[n]
+            ]
+
+    def saved(self, key: str) -> None:
+        with self._cond:
+            self._unsaved.discard(key)
+
+    def reset(self) -> None:
+        """A new server process: its slots hold nothing."""
+        with self._cond:
+            self._holds = [None] * len(self._holds)
+            self._unsaved.clear()
+
+    def file(self, key: str) -> Path:
+        return self.folder / f"{key}.bin"
+
+    def prune(self) -> None:
+        """Keep the newest saved conversations that fit in ``max_bytes``."""
+        files = [(p.stat().st_mtime, p.stat().st_size, p) for p in self.folder.glob("conv-*.bin")]
+        kept = 0
+        for _, size, path in sorted(files, reverse=True):
+            kept += size
+            if kept > self.max_bytes:
+                path.unlink(missing_ok=True)

@@ -1,1 +1,0 @@
-"""Answering backends: one file per provider, all implementing ``FusionBackend``."""

@@ -1,8 +1,0 @@
-"""Vira's own fusion VLM: a vision tower, a projector into a language model's embedding
-space, a module that fuses visual, question and retrieved-knowledge features, and any
-``transformers`` causal LM. One file per part (as nanoVLM lays it out); ``train.py`` trains it."""
-
-from tools.fusion.vlm.config import CONFIGS, FusionVLMConfig
-from tools.fusion.vlm.model import FusionVLM
-
-__all__ = ["CONFIGS", "FusionVLM", "FusionVLMConfig"]

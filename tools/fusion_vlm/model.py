@@ -1,0 +1,252 @@
+"""The fusion VLM: projected visual tokens and a fused (image, question, knowledge) token are
+put before the text as a prefix of the language model's input embeddings. Trained with the
+LM's cross-entropy on answer tokens plus an InfoNCE image-text loss; frozen parts stay frozen
+(the vision tower is outside the module: its features come precomputed)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from tools.fusion_vlm.config import FusionVLMConfig
+from tools.fusion_vlm.knowledge_fusion import FUSIONS, masked_mean
+from tools.fusion_vlm.projector import ModalityProjector
+from tools.fusion_vlm.word_projector import WordProjector
+
+IGNORE = -100  # label of tokens that carry no loss (prompt, prefix, padding)
+
+
+@dataclass
+class Batch:
+    vision: torch.Tensor  # [B, Nv, Dv] frozen tower features
+    input_ids: torch.Tensor  # [B, T] prompt then answer
+    attention_mask: torch.Tensor  # [B, T]
+    labels: torch.Tensor  # [B, T]: answer tokens, IGNORE elsewhere
+    knowledge: torch.Tensor  # [B, Nk, Dk] passage embeddings (zeros where none)
+    knowledge_mask: torch.Tensor  # [B, Nk] bool
+    #: [B] where each prompt's "Answer:" starts: the prefix's place when the image follows
+    #: the question (``image_after_question``); otherwise unused.
+    image_at: torch.Tensor
+    #: [B, Np] the passages' token ids, one row per example (``passages: tokens``; else
+    #: zeros), and [B, Np] where they are real.
+    passage_ids: torch.Tensor
+    passage_mask: torch.Tensor
+
+    def to(self, device: torch.device | str) -> Batch:
+        return Batch(*(t.to(device) for t in vars(self).values()))
+
+
+@dataclass
+class Output:
+    loss: torch.Tensor
+    lm_loss: torch.Tensor
+    contrastive_loss: torch.Tensor
+
+
+class FusionVLM(nn.Module):
+    def __init__(self, config: FusionVLMConfig, language_model: Any, vision_dim: int) -> None:
+        super().__init__()
+        self.config = config
+        self.lm = language_model
+        hidden = int(language_model.config.hidden_size)
+        self.projector: ModalityProjector | WordProjector
+        if config.projector == "words":
+            self.projector = WordProjector(vision_dim, hidden, config.visual_tokens)
+        else:
+            self.projector = ModalityProjector(
+                vision_dim, hidden, config.visual_tokens, config.projector_hidden,
+                question_dim=hidden if config.question_conditioned else 0,
+            )  # fmt: skip
+        if config.match_word_norm:  # from the LM, so not saved with the trained weights
+            words = language_model.get_input_embeddings().weight.detach().float()
+            self.register_buffer("word_norm", words.norm(dim=-1).mean(), persistent=False)
+        self.knowledge_proj = nn.Linear(config.knowledge_dim, hidden)
+        if config.passages == "tokens":
+            if config.fusion != "cross":
+                raise ValueError('passages "tokens" are read by the "cross" fusion only')
+            # Both sides see their neighbours: the visual words "red" "square" as one query,
+            # the note's "square belongs to Aldo" as one key and value.
+            self.passage_context = LocalContext(hidden)
+            self.visual_context = LocalContext(hidden)
+        self.fusion = FUSIONS[config.fusion](hidden)
+        self.image_head = nn.Linear(hidden, hidden, bias=False)
+        self.text_head = nn.Linear(hidden, hidden, bias=False)
+        self.logit_scale = nn.Parameter(torch.tensor(2.659))  # ln(1/0.07), as CLIP starts
+        if config.freeze_language_model:
+            self.lm.requires_grad_(False)
+        if config.freeze_projector:
+            self.projector.requires_grad_(False)
+
+    def trainable(self) -> list[nn.Parameter]:
+        return [p for p in self.parameters() if p.requires_grad]
+
+    def use_visual_words(self, token_ids: list[int]) -> None:
+        """Set the words projector's vocabulary (kept in the config, which is saved)."""
+        self.config = self.config.with_(visual_words=tuple(token_ids))
+
+    def words(self) -> torch.Tensor:
+        """The word embeddings the words projector mixes: [V, H] (frozen, from the LM)."""
+        if not self.config.visual_words:
+            raise ValueError("the words projector has no vocabulary: align it on captions first")
+        ids = torch.tensor(self.config.visual_words, device=self.logit_scale.device)
+        return self.lm.get_input_embeddings().weight.detach()[ids]
+
+    def visual(self, vision: torch.Tensor, question: torch.Tensor | None = None) -> torch.Tensor:
+        """The projected visual tokens [B, Nv, H], before fusion."""
+        if isinstance(self.projector, WordProjector):
+            return self.projector(vision, self.words())
+        visual = self.projector(vision, question)
+        if self.config.match_word_norm:
+            visual = visual * (self.word_norm / visual.norm(dim=-1, keepdim=True).clamp(min=1e-6))
+        return visual
+
+    def prefix(self, batch: Batch, text: torch.Tensor, question_mask: torch.Tensor) -> torch.Tensor:
+        """The tokens put before the text: [B, P, H]."""
+        question = masked_mean(text, question_mask)
+        visual = self.visual(batch.vision, question)
+        if self.config.passages == "tokens":
+            words = self.lm.get_input_embeddings()(batch.passage_ids)
+            knowledge, known = self.passage_context(words), batch.passage_mask.bool()
+            fused = self.fusion(visual, question, knowledge, known, self.visual_context(visual))
+        else:
+            knowledge = self.knowledge_proj(batch.knowledge)
+            fused = self.fusion(visual, question, knowledge, batch.knowledge_mask)
+        if fused.shape[1] == visual.shape[1]:  # cross-attention refined the visual tokens
+            return fused
+        return torch.cat([visual, fused], dim=1)
+
+    def forward(self, batch: Batch) -> Output:
+        embed = self.lm.get_input_embeddings()
+        text = embed(batch.input_ids)
+        mask = batch.attention_mask.bool()
+        question_mask = mask & (batch.labels == IGNORE)
+        prefix = self.prefix(batch, text, question_mask)
+        ones = batch.attention_mask.new_ones(prefix.shape[:2])
+        place = self._placed(batch.image_at, prefix.shape[1], text.shape[1])
+        embeds = place(text, prefix)
+        attention = place(batch.attention_mask, ones)
+        labels = place(batch.labels, torch.full_like(ones, IGNORE))
+        # Only positions that predict an answer token go through the vocabulary projection
+        # (49k x hidden for SmolLM2: a fifth of a short sequence's compute).
+        predicts = (labels[:, 1:] != IGNORE).any(0).nonzero().flatten()
+        out = self.lm(inputs_embeds=embeds, attention_mask=attention, logits_to_keep=predicts)
+        lm_loss = nn.functional.cross_entropy(
+            out.logits.flatten(0, 1).float(),
+            labels[:, predicts + 1].flatten(),
+            ignore_index=IGNORE,
+        )
+        contrastive = self.contrastive(prefix, text, mask & (batch.labels != IGNORE))
+        c = self.config
+        loss = c.lm_loss_weight * lm_loss + c.contrastive_weight * contrastive
+        return Output(loss, lm_loss.detach(), contrastive.detach())
+
+    def _placed(self, at: torch.Tensor, width: int, length: int) -> Any:
+        """A function putting ``width`` prefix tokens into ``length`` text tokens, per row: in
+        front, or at ``at`` (before "Answer:") with ``image_after_question``, so that the
+        visual tokens are read by layers that already know the question."""
+        if not self.config.image_after_question:
+            return lambda text, prefix: torch.cat([prefix, text], dim=1)
+        pos = torch.arange(width + length, device=at.device).unsqueeze(0)
+        at = at.unsqueeze(1)
+        source = torch.where(pos < at, pos, torch.where(pos < at + width, length + pos - at,
+                                                        pos - width))  # fmt: skip
+
+        def place(text: torch.Tensor, prefix: torch.Tensor) -> torch.Tensor:
+            both = torch.cat([text, prefix], dim=1)
+            if both.dim() == 2:
+                return both.gather(1, source)
+            return both.gather(1, source.unsqueeze(-1).expand(-1, -1, both.shape[-1]))
+
+        return place
+
+    def contrastive(
+        self, prefix: torch.Tensor, text: torch.Tensor, answer_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """InfoNCE over the batch: each image's prefix against its own answer's tokens."""
+        if len(prefix) < 2:
+            return prefix.new_zeros(())
+        image = nn.functional.normalize(self.image_head(prefix.mean(1)), dim=-1)
+        words = nn.functional.normalize(self.text_head(masked_mean(text, answer_mask)), dim=-1)
+        logits = self.logit_scale.exp().clamp(max=100) * image @ words.T
+        target = torch.arange(len(logits), device=logits.device)
+        return (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(
+            logits.T, target)) / 2  # fmt: skip
+
+    def embed_pair(
+        self, batch: Batch
+    ) -> tuple[torch.Tensor, torch.Tensor]:  # for recall@k evaluation
+        """Unit vectors of each example's image (prefix) and answer text in the shared space."""
+        text = self.lm.get_input_embeddings()(batch.input_ids)
+        mask = batch.attention_mask.bool()
+        prefix = self.prefix(batch, text, mask & (batch.labels == IGNORE))
+        image = nn.functional.normalize(self.image_head(prefix.mean(1)), dim=-1)
+        answer = masked_mean(text, mask & (batch.labels != IGNORE))
+        return image, nn.functional.normalize(self.text_head(answer), dim=-1)
+
+    @torch.inference_mode()
+    def generate(
+        self,
+        batch: Batch,
+        max_new_tokens: int = 32,
+        eos_token_id: int | None = None,
+        streamer: Any = None,
+    ) -> list[list[int]]:
+        """Greedy answers for prompts (``batch.labels`` all IGNORE), the whole batch at once:
+        each row's prefix and prompt are left-padded so that every answer starts at the same
+        position. ``streamer`` (a transformers streamer) gets the tokens as they come."""
+        text = self.lm.get_input_embeddings()(batch.input_ids)
+        mask = batch.attention_mask.bool()
+        prefix = self.prefix(batch, text, mask)
+        rows = []
+        for i in range(len(text)):
+            words = text[i : i + 1, mask[i]]
+            place = self._placed(batch.image_at[i : i + 1], prefix.shape[1], words.shape[1])
+            rows.append(place(words, prefix[i : i + 1])[0])
+        width = max(len(r) for r in rows)
+        context = text.new_zeros((len(rows), width, text.shape[-1]))
+        attention = torch.zeros((len(rows), width), dtype=torch.long, device=text.device)
+        for i, row in enumerate(rows):
+            context[i, width - len(row) :] = row
+            attention[i, width - len(row) :] = 1
+        out = self.lm.generate(
+            inputs_embeds=context,
+            attention_mask=attention,
+            max_new_tokens=max_new_tokens,
+            do_sample=False,
+            eos_token_id=eos_token_id,
+            pad_token_id=eos_token_id,
+            streamer=streamer,
+        )
+        return [_until(tokens, eos_token_id) for tokens in out.tolist()]
+
+
+class LocalContext(nn.Module):
+    """Each token with what is around it (a residual 1-D convolution over the sequence, 3
+    tokens either side): in "The red square belongs to Aldo." the word "square" then also
+    says "red" and "Aldo", so a visual token saying "red square" can find the owner there."""
+
+    def __init__(self, hidden: int, reach: int = 3) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(hidden, hidden, 2 * reach + 1, padding=reach)
+        nn.init.zeros_(self.conv.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, N, H] -> [B, N, H]."""
+        return x + self.conv(x.transpose(1, 2).to(self.conv.weight.dtype)).transpose(1, 2).to(x)
+
+
+def _until(tokens: list[int], eos: int | None) -> list[int]:
+    """The answer's tokens before its first end-of-sequence (the rest is padding)."""
+    return tokens[: tokens.index(eos)] if eos in tokens else tokens
+
+
+def word_mixture(visual: torch.Tensor, words: torch.Tensor) -> torch.Tensor:
+    """What a picture's visual tokens [B, N, H] say in the LM's word space: each token scored
+    against word embeddings [V, H] is a distribution over those words, and the picture is
+    their mixture. Log-probabilities, [B, V]."""
+    logp = torch.log_softmax((visual.to(words.dtype) @ words.T).float(), dim=-1)
+    return torch.logsumexp(logp, dim=1) - math.log(visual.shape[1])
