@@ -109,8 +109,8 @@ class Assistant:
 
     def warm_up(self) -> threading.Thread:
         """Load every model in a background thread, so that the first question of a freshly
-        started app does not wait for them (4.8 s -> under 1 s on 2 cores). Failures are
-        logged; the first question then loads (and reports) them as usual."""
+        started app does not wait for them. Failures are logged; the first question then loads
+        (and reports) them as usual."""
 
         def run() -> None:
             try:

@@ -34,7 +34,7 @@ from tools.fusion_vlm.evaluate import predict  # noqa: E402
 from tools.fusion_vlm.metrics import closed_set_right  # noqa: E402
 from tools.fusion_vlm.train import TrainConfig, train_again  # noqa: E402
 
-CONFIGS = [ROOT / "tools" / "fusion" / "configs" / f"easyvqa{s}.json"
+CONFIGS = [ROOT / "tools" / "fusion_vlm" / "configs" / f"easyvqa{s}.json"
            for s in ("", "-stage2", "-balanced", "-anneal")]  # fmt: skip
 SHAPES = ("circle", "rectangle", "triangle")
 #: easy-VQA's rectangles are squares: an answer that says "square" names the right shape.

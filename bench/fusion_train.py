@@ -1,6 +1,6 @@
 """Training cost of the fusion VLM against its language model alone, in one run on one machine.
 
-    .venv/bin/python bench/fusion_train.py [--lm gguf:qwen2.5-coder-0.5b] [--steps 5]
+    .venv/bin/python bench/fusion_train.py [--lm gguf:smollm2-135m] [--steps 5]
 
 Baseline: a forward+backward of the frozen LM on a batch of 8 x 64 tokens (gradients to its
 input embeddings, as a frozen LM under a trained prefix gets them). Measured: one stage-1 step
@@ -25,8 +25,10 @@ sys.path.insert(0, str(ROOT))
 from tools.fusion_vlm.config import CONFIGS  # noqa: E402
 from tools.fusion_vlm.language_model import load_language_model  # noqa: E402
 from tools.fusion_vlm.model import IGNORE, Batch, FusionVLM  # noqa: E402
+from tools.fusion_vlm.vision_tower import EfficientNetPyramidTower  # noqa: E402
 
 BATCH, TOKENS = 8, 64
+DEMO = "efficientnet-smollm2-135m"
 
 
 def timed(step, n: int) -> float:
@@ -41,7 +43,7 @@ def timed(step, n: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--lm", default="gguf:qwen2.5-coder-0.5b")
+    parser.add_argument("--lm", default=CONFIGS[DEMO].language_model)
     parser.add_argument("--steps", type=int, default=5)
     args = parser.parse_args()
     torch.manual_seed(0)
@@ -59,12 +61,10 @@ def main() -> None:
         embeds = lm.get_input_embeddings()(ids).detach().requires_grad_(True)
         lm(inputs_embeds=embeds, attention_mask=mask, labels=labels).loss.backward()
 
-    model = FusionVLM(CONFIGS["efficientnet-qwen0.5b"], lm, 1280)
+    model = FusionVLM(CONFIGS[DEMO], lm, EfficientNetPyramidTower.dim)
     optimizer = torch.optim.AdamW(model.trainable(), lr=1e-3)
-    batch = Batch(torch.randn(BATCH, 49, 1280), ids, mask, labels,
-                  torch.randn(BATCH, 3, 384), torch.ones(BATCH, 3, dtype=torch.bool),
-                  torch.zeros(BATCH, dtype=torch.long), torch.zeros(BATCH, 1, dtype=torch.long),
-                  torch.zeros(BATCH, 1, dtype=torch.long))  # fmt: skip
+    batch = Batch(torch.randn(BATCH, 49, EfficientNetPyramidTower.dim), ids, mask, labels,
+                  torch.randn(BATCH, 3, 384), torch.ones(BATCH, 3, dtype=torch.bool))  # fmt: skip
 
     def fused() -> None:
         model(batch).loss.backward()

@@ -3,7 +3,7 @@
 Templated documents (one returns policy per shop, one service record per machine) give
 passages that differ only in names and numbers. When the question names one shop, the others'
 passages still clear the relevance bar, and a small answering model readily takes its figure
-from the wrong one (measured: 14 of 24 follow-ups quoted another shop's fee). A passage from
+from the wrong one (the returns probe in ``docs/evaluation.md``). A passage from
 another document that says nearly the same words as another passage is dropped when the
 question names what only the other one is about ("Blue Fern"), or, naming neither, when it
 matches the question clearly less well. A comparison question keeps everything.

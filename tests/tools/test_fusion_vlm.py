@@ -10,10 +10,10 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image, ImageDraw
-from torch import nn
 
 from tests.servers import free_port
 from tests.tiny_models import _tiny_llama, tiny_tokenizer
@@ -87,7 +87,7 @@ def test_training_lowers_the_loss_with_the_language_model_frozen(tiny_lm, datase
     seen = losses(tmp_path / "run")
     assert len(seen) == 40 and metrics["step"] == 40
     # A frozen random LM leaves the prefix little to move: the loss falls, slowly.
-    assert sum(seen[-5:]) / 5 < seen[0] - 0.2, seen
+    assert sum(seen[-5:]) / 5 < seen[0] - 0.1, seen  # the whole set each step: no noise
 
 
 def test_stage_two_tunes_the_language_model_too_and_learns_the_captions(tiny_lm, dataset, tmp_path):
@@ -153,12 +153,31 @@ def test_an_unknown_schedule_is_refused_before_training(tmp_path, capsys):
     assert not (tmp_path / "run").exists()
 
 
-def test_a_negative_alignment_is_refused_before_training(tmp_path, capsys):
-    run = {"data": {}, "output_dir": str(tmp_path / "run"), "align_steps": -5}
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"align_steps": -5}, "align_steps -5: 0 (no alignment) or more"),
+        ({"align_steps": 5}, 'align_steps aligns the words projector: set "projector": "words"'),
+        ({"model": "efficientnet-qwen0.5b"}, "model 'efficientnet-qwen0.5b': one of"),
+        ({"model_overrides": {"match_word_norm": True}}, "unexpected keyword argument"),
+    ],
+)
+def test_a_config_it_cannot_train_is_refused_before_training(tmp_path, capsys, changes, said):
+    run = {"data": {}, "output_dir": str(tmp_path / "run"), **changes}
     (tmp_path / "c.json").write_text(json.dumps(run))
     assert main([str(tmp_path / "c.json")]) == 2
-    assert "align_steps -5, align_batch_size 64: steps 0 or more" in capsys.readouterr().err
+    assert said in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_a_saved_run_that_used_a_removed_option_is_refused_by_name():
+    from tools.fusion_vlm.config import FusionVLMConfig
+
+    saved = FusionVLMConfig().to_dict() | {"question_conditioned": False, "extra": {}}
+    assert FusionVLMConfig.from_dict(saved) == FusionVLMConfig()  # left off: it loads
+    for removed in ({"image_after_question": True}, {"passages": "tokens"}):
+        with pytest.raises(ValueError, match="which Vira no longer has"):
+            FusionVLMConfig.from_dict(saved | removed)
 
 
 def test_a_bad_config_is_one_line_and_exit_2(tmp_path, capsys):
@@ -294,11 +313,17 @@ def test_the_pyramid_tower_puts_earlier_feature_maps_on_the_same_grid():
         image = Image.new("RGB", (224, 224), "white")
         ImageDraw.Draw(image).rectangle((20, 20, 90, 90), fill=colour)  # top left only
         images.append(image)
-    plain = create_vision_tower("efficientnet-lite0")(images)
-    pyramid = create_vision_tower("efficientnet-lite0-pyramid")(images)
+    tower = create_vision_tower("efficientnet-lite0-pyramid")
+    pyramid = tower(images)
     assert pyramid.shape == (2, 49, 1432)
-    # Its first 1280 values are the last map's token, normalised; then stride 16, stride 8.
-    expected = torch.nn.functional.layer_norm(plain, (1280,))
+    # Its first 1280 values are the last map's token (the classifier's own), normalised; then
+    # stride 16, stride 8.
+    from knowledge_base.embeddings.efficientnet import preprocess
+
+    batch = torch.from_numpy(np.stack([preprocess(img) for img in images]))
+    with torch.inference_mode():
+        plain = tower._backend.model.extract_features(batch).flatten(2).transpose(1, 2)
+    expected = torch.nn.functional.layer_norm(plain.float(), (1280,))
     assert torch.allclose(pyramid[..., :1280], expected, atol=1e-4)
     for part in (slice(1280, 1392), slice(1392, 1432)):
         values = pyramid[..., part]
@@ -531,121 +556,9 @@ def test_lightening_stores_frozen_weights_in_bf16_and_keeps_the_loss(
     assert abs(output.lm_loss - before) < 0.02 * before  # autocast cast them to bf16 anyway
 
 
-def test_the_question_conditioned_projector_starts_plain_and_learns_what_was_asked():
-    from tools.fusion_vlm.projector import ModalityProjector
-
-    torch.manual_seed(0)
-    features, asked = torch.randn(64, 4, 6), torch.randint(0, 2, (64,))
-    question = nn.functional.one_hot(asked, 2).float()
-    target = features[torch.arange(64), :, asked].unsqueeze(-1)  # the channel that was asked
-
-    def fitted(question_dim: int) -> tuple[ModalityProjector, float]:
-        torch.manual_seed(1)
-        projector = ModalityProjector(6, 1, tokens=4, hidden=32, question_dim=question_dim)
-        optimizer = torch.optim.Adam(projector.parameters(), lr=0.01)
-        for _ in range(300):
-            loss = (projector(features, question) - target).pow(2).mean()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        return projector, loss.item()
-
-    fresh = ModalityProjector(6, 1, tokens=4, hidden=32, question_dim=2)
-    assert torch.equal(fresh(features, question), fresh.mlp(features))  # FiLM starts at zero
-    (_, plain), (_, film) = fitted(0), fitted(2)
-    assert film < 0.3 * plain, (film, plain)
-
-
-@pytest.mark.parametrize(("modules", "on_mlp"), [(None, False), ("all-linear", True)])
-def test_lora_goes_on_attention_by_default_or_on_every_linear_layer(
-    tiny_lm, dataset, tmp_path, modules, on_mlp
-):
-    from tools.fusion_vlm.train import build
-
-    cfg = config(tiny_lm, dataset, tmp_path / "m", epochs=1, lora_rank=4, lora_modules=modules)
-    model, _ = build(cfg)
-    adapted = [n for n, p in model.named_parameters() if p.requires_grad and "lora_A" in n]
-    assert any("self_attn.q_proj" in n for n in adapted)
-    assert any(".mlp." in n for n in adapted) == on_mlp
-
-
-def test_visual_tokens_can_be_held_to_the_norm_of_word_embeddings(tiny_lm, dataset, tmp_path):
-    from tools.fusion_vlm.train import build, examples
-
-    cfg = config(tiny_lm, dataset, tmp_path / "n", epochs=1, match_word_norm=True)
-    model, encoder = build(cfg)
-    batch = encoder.batch(examples(cfg))
-    text = model.lm.get_input_embeddings()(batch.input_ids)
-    visual = model.prefix(batch, text, batch.attention_mask.bool())[:, :-1]  # not the fused one
-    words = model.lm.get_input_embeddings().weight.norm(dim=-1).mean()
-    assert torch.allclose(visual.norm(dim=-1), words.expand(visual.shape[:2]), rtol=1e-4)
-    assert "word_norm" not in model.state_dict()  # from the LM, not a trained weight
-
-
-def test_the_image_can_follow_the_question_in_every_row(tiny_lm, dataset, tmp_path):
-    from dataclasses import replace
-
-    from tools.fusion_vlm.train import build, examples
-
-    cfg = config(tiny_lm, dataset, tmp_path / "q", epochs=1, image_after_question=True)
-    model, encoder = build(cfg)
-    asked = ["What is it?", "What is in this picture, please?", "Name it.", "It is?"]
-    items = [replace(e, question=q) for e, q in zip(examples(cfg), asked, strict=True)]
-    batch = encoder.batch(items)
-    seen: dict[str, torch.Tensor] = {}
-    model.lm.register_forward_pre_hook(lambda _, args, kw: seen.update(kw), with_kwargs=True)
-    model(batch)
-    text = model.lm.get_input_embeddings()(batch.input_ids)
-    prefix = model.prefix(batch, text, batch.attention_mask.bool() & (batch.labels == -100))
-    width = prefix.shape[1]
-    for i, at in enumerate(batch.image_at.tolist()):
-        length = int(batch.attention_mask[i].sum())
-        tail = encoder.tokenizer.decode(batch.input_ids[i, at:length])
-        assert tail.replace(" ", "").startswith("Answer:")  # the picture right before it
-        row = seen["inputs_embeds"][i]
-        assert torch.equal(row[:at], text[i, :at])
-        assert torch.allclose(row[at : at + width], prefix[i])
-        assert torch.equal(row[at + width : length + width], text[i, at:length])
-        assert seen["attention_mask"][i].sum() == length + width
-    eos = encoder.tokenizer.eos_token_id
-    prompts = encoder.batch(items, with_answer=False)
-    alone = [model.generate(encoder.batch([p], with_answer=False), 6, eos)[0] for p in items]
-    assert model.generate(prompts, 6, eos) == alone
-
-
-def test_visual_word_alignment_teaches_the_projector_what_each_picture_shows(
-    tiny_lm, dataset, tmp_path
-):
-    from tools.fusion_vlm.align import align_projector
-    from tools.fusion_vlm.model import word_mixture
-    from tools.fusion_vlm.train import build, examples
-
-    # Aligned, then kept as it is while the LM learns to read it.
-    cfg = config(tiny_lm, dataset, tmp_path / "a", epochs=1, freeze_projector=True)
-    model, encoder = build(cfg)
-    items = sorted(examples(cfg), key=lambda e: e.image.name)  # s0..s3, as in SHAPES
-    lm_before = {n: p.clone() for n, p in model.lm.named_parameters()}
-    colours = [encoder.tokenizer(f" {c}")["input_ids"] for c in ("red", "blue")]
-    assert all(len(ids) == 1 for ids in colours)
-    words = model.lm.get_input_embeddings().weight.detach()[[ids[0] for ids in colours]]
-
-    def says_red() -> torch.Tensor:  # log p(red) - log p(blue), per picture
-        with torch.no_grad():
-            visual = model.projector(encoder.vision([e.image for e in items]))
-            mixture = word_mixture(visual, words)
-        return mixture[:, 0] - mixture[:, 1]
-
-    figures = align_projector(model, encoder, items, steps=60, batch_size=4)
-    red = says_red()
-    assert red[0] > 0 and red[2] > 0 and red[1] < 0 and red[3] < 0, red  # s0, s2 are red
-    assert figures["align_steps"] == 60 and figures["align_loss"] > 0
-    assert not any(p.requires_grad for p in model.projector.parameters())
-    assert all(torch.equal(p, lm_before[n]) for n, p in model.lm.named_parameters())
-
-
-def test_training_aligns_first_and_not_again_when_it_resumes(tiny_lm, dataset, tmp_path):
+def test_training_aligns_first_and_not_again_when_it_resumes(tiny_lm, captioned, tmp_path):
     out = tmp_path / "run"
-    first = config(tiny_lm, dataset, out, epochs=10, align_steps=20)
+    first = config(tiny_lm, captioned, out, epochs=10, align_steps=20, projector="words")
     train(first)
     assert json.loads((out / "align.json").read_text())["align_steps"] == 20
     (out / "align.json").unlink()
@@ -688,7 +601,7 @@ def captioned(tmp_path_factory):
 
 
 def test_the_words_projector_learns_to_say_each_caption_word_by_word(tiny_lm, captioned, tmp_path):
-    from tools.fusion_vlm.align import align_words
+    from tools.fusion_vlm.align import align
     from tools.fusion_vlm.train import build, examples
     from tools.fusion_vlm.word_projector import WordProjector
 
@@ -696,7 +609,7 @@ def test_the_words_projector_learns_to_say_each_caption_word_by_word(tiny_lm, ca
     model, encoder = build(cfg)
     assert isinstance(model.projector, WordProjector)
     items = examples(cfg)
-    figures = align_words(model, encoder, items, steps=80, batch_size=4, learning_rate=3e-3)
+    figures = align(model, encoder, items, steps=80, batch_size=4, learning_rate=3e-3)
     words = model.config.visual_words
     assert figures["align_captions"] == 4 and figures["align_vocabulary"] == len(words)
     pictures = sorted({e.image for e in items}, key=lambda p: p.name)
@@ -778,36 +691,3 @@ def test_the_fusion_backend_gives_passages_the_way_the_model_was_trained(
         assert example.question == f"{note} Whose is it?" and example.passages == ()
     else:
         assert example.question == "Whose is it?" and example.passages == (note,)
-
-
-def test_passages_read_as_tokens_reach_the_visual_tokens_through_the_fusion(
-    tiny_lm, dataset, tmp_path
-):
-    from dataclasses import replace
-
-    from tools.fusion_vlm.train import build, examples
-
-    cfg = config(tiny_lm, dataset, tmp_path / "t", epochs=1, fusion="cross", passages="tokens")
-    model, encoder = build(cfg)
-    item = examples(cfg)[0]
-    with_note = replace(item, passages=("The red cat belongs to Hana.", "The blue car is Emil's."))
-    batch = encoder.batch([with_note])
-    words = [t for p in with_note.passages for t in encoder.tokenizer(" " + p)["input_ids"]]
-    assert batch.passage_ids[0].tolist() == words and batch.passage_mask.all()
-    assert not batch.knowledge_mask.any()  # no sentence embeddings in this mode
-    torch.nn.init.constant_(model.fusion.gate, 1.0)  # as if trained to let passages in
-
-    def prefix(example) -> torch.Tensor:
-        b = encoder.batch([example])
-        text = model.lm.get_input_embeddings()(b.input_ids)
-        with torch.no_grad():
-            return model.prefix(b, text, b.attention_mask.bool() & (b.labels == -100))
-
-    other = replace(with_note, passages=("The red cat belongs to Dara.", "The blue car is Emil's."))
-    assert not torch.allclose(prefix(with_note), prefix(other))  # the owner's name got in
-    alone = replace(with_note, passages=())
-    assert encoder.batch([alone]).passage_mask.sum() == 0
-    model(encoder.batch([with_note, alone])).loss.backward()  # trains, padded rows and all
-    assert model.passage_context.conv.weight.grad is not None
-    with pytest.raises(ValueError, match='read by the "cross" fusion only'):
-        build(config(tiny_lm, dataset, tmp_path / "g", epochs=1, passages="tokens"))

@@ -1,21 +1,9 @@
-"""Stage 0, visual-word alignment: before the language model is in the loop, the projector
-alone learns to say what a picture shows, in the LM's own word space. The LM's word embeddings
-are frozen and the LM never runs, so a step costs a projector pass and a small matmul:
-hundreds of steps of 64 pictures take seconds to minutes, where a step through the LM takes
-half a second for 8 questions.
-
-For the words projector (``align_words``, what the scenes bench uses): query k is taught the
-k-th token of the picture's caption, by cross-entropy over the captions' vocabulary. Its
-tokens then are those words, softly, and the LM reads the picture as text: on the scenes' dev
-split the loss with another scene's picture rose by 0.63 nats after 250 LM steps, colour 0.92
-and count 0.81 (``docs/measured/fusion_scenes_diagnosis.json``, third round).
-
-For the MLP projector (``align_projector``): each visual token, scored against the word
-embeddings of the training answers' vocabulary, is a distribution over those words; a picture
-is the mixture of its tokens' distributions (``word_mixture``), and the words of every answer
-about the picture should be likely under it. It teaches which words a scene holds (colour
-0.47 against 0.26 without it), but nothing binds a colour to its shape in one token, and
-through the LM alone an answer's one or two tokens reach the projector as a faint gradient.
+"""Stage 0, visual-word alignment of the words projector: before the language model is in the
+loop, query k of the projector learns to say the k-th token of the picture's caption, by
+cross-entropy over the captions' vocabulary. Its tokens then are those words, softly, and the
+LM reads the picture as it reads text. The LM's word embeddings are frozen and the LM never
+runs, so a step costs a projector pass and a small matmul. (Aligning the MLP projector on bags
+of answer words was measured too and removed: ``docs/measured/fusion_scenes_diagnosis.json``.)
 """
 
 from __future__ import annotations
@@ -30,16 +18,8 @@ from pathlib import Path
 import torch
 
 from tools.fusion_vlm.data import CAPTION_PROMPT, Encoder, Example
-from tools.fusion_vlm.model import FusionVLM, word_mixture
+from tools.fusion_vlm.model import FusionVLM
 from tools.fusion_vlm.word_projector import WordProjector
-
-
-def answer_words(items: list[Example], encoder: Encoder) -> dict[Path, set[int]]:
-    """Each picture's bag of answer tokens, over all the questions asked about it."""
-    bags: dict[Path, set[int]] = {}
-    for item in items:
-        bags.setdefault(item.image, set()).update(encoder.answer_ids(item.answer))
-    return bags
 
 
 @contextmanager
@@ -53,47 +33,6 @@ def _training(module: torch.nn.Module) -> Iterator[None]:
     finally:
         for parameter in frozen:
             parameter.requires_grad_(False)
-
-
-def align_projector(
-    model: FusionVLM,
-    encoder: Encoder,
-    items: list[Example],
-    steps: int,
-    batch_size: int = 64,
-    learning_rate: float = 1e-3,
-    seed: int = 0,
-) -> dict[str, float]:
-    """Train ``model.projector`` alone on the visual-word objective (also when it is to stay
-    frozen afterwards: aligned, then read); the figures of the run."""
-    start = time.perf_counter()
-    bags = answer_words(items, encoder)
-    vocabulary = sorted(set().union(*bags.values()))
-    column = {token: i for i, token in enumerate(vocabulary)}
-    pictures = list(bags)
-    targets = torch.zeros(len(pictures), len(vocabulary))
-    for row, picture in enumerate(pictures):
-        targets[row, [column[t] for t in bags[picture]]] = 1
-    words = model.lm.get_input_embeddings().weight.detach()[vocabulary].float()
-    optimizer = torch.optim.AdamW(model.projector.parameters(), lr=learning_rate)
-    rng = random.Random(seed)
-    loss = torch.zeros(())
-    with _training(model.projector):
-        for _ in range(steps):
-            pick = rng.sample(range(len(pictures)), min(batch_size, len(pictures)))
-            vision = encoder.vision([pictures[i] for i in pick])
-            mixture = word_mixture(model.projector(vision), words)
-            y = targets[pick]
-            loss = -(mixture * y).sum() / y.sum()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return {
-        "align_steps": steps,
-        "align_loss": round(loss.item(), 4),
-        "align_vocabulary": len(vocabulary),
-        "align_seconds": round(time.perf_counter() - start, 1),
-    }
 
 
 def caption_targets(
@@ -115,7 +54,7 @@ def caption_targets(
     return captions, sorted({t for ids in captions.values() for t in ids})
 
 
-def align_words(
+def align(
     model: FusionVLM,
     encoder: Encoder,
     items: list[Example],
@@ -129,7 +68,8 @@ def align_words(
     never runs. The figures of the run, with the last batch's token accuracy."""
     start = time.perf_counter()
     projector = model.projector
-    assert isinstance(projector, WordProjector)
+    if not isinstance(projector, WordProjector):
+        raise ValueError('alignment trains the words projector: set "projector": "words"')
     captions, vocabulary = caption_targets(items, encoder, projector.tokens)
     model.use_visual_words(vocabulary)
     column = {token: i for i, token in enumerate(vocabulary)}
@@ -159,13 +99,3 @@ def align_words(
         "align_captions": len(pictures),
         "align_seconds": round(time.perf_counter() - start, 1),
     }
-
-
-def align(
-    model: FusionVLM, encoder: Encoder, items: list[Example], steps: int, batch_size: int = 64,
-    learning_rate: float = 1e-3, seed: int = 0,
-) -> dict[str, float]:  # fmt: skip
-    """Stage 0 for the model's projector: captions word by word for the words projector,
-    bags of answer words for the MLP one."""
-    how = align_words if isinstance(model.projector, WordProjector) else align_projector
-    return how(model, encoder, items, steps, batch_size, learning_rate, seed)

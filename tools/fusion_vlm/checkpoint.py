@@ -14,7 +14,6 @@ from tools.fusion_vlm.model import FusionVLM
 from tools.fusion_vlm.vision_tower import create_vision_tower
 
 WEIGHTS, CONFIG = "trained.safetensors", "fusion_vlm.json"
-PASSAGE_TOKENS = 192  # of all an example's passages together, read through the fusion
 
 
 def save_trained(model: FusionVLM, folder: Path, max_tokens: int) -> Path:
@@ -43,11 +42,10 @@ def assemble(
     if config.lora_rank:
         from peft import LoraConfig, get_peft_model
 
-        adapters = LoraConfig(r=config.lora_rank, target_modules=config.lora_modules)
+        adapters = LoraConfig(r=config.lora_rank)
         model.lm = get_peft_model(model.lm, adapters)
     text = SentenceTransformerEmbedding()
-    kept = PASSAGE_TOKENS if config.passages == "tokens" else 0
-    return model, Encoder(tower, tokenizer, text.encode, config.knowledge_dim, max_tokens, kept)
+    return model, Encoder(tower, tokenizer, text.encode, config.knowledge_dim, max_tokens)
 
 
 def load_trained(folder: Path, models_dir: Path) -> tuple[FusionVLM, Encoder]:
@@ -55,7 +53,8 @@ def load_trained(folder: Path, models_dir: Path) -> tuple[FusionVLM, Encoder]:
     from safetensors.torch import load_file
 
     meta = json.loads((folder / CONFIG).read_text())
-    model, encoder = assemble(FusionVLMConfig(**meta["model"]), models_dir, meta["max_tokens"])
+    config = FusionVLMConfig.from_dict(meta["model"])
+    model, encoder = assemble(config, models_dir, meta["max_tokens"])
     weights = load_file(str(folder / WEIGHTS))
     unknown = set(weights) - set(dict(model.named_parameters()))
     if unknown:

@@ -160,13 +160,9 @@ class Encoder:
         embed_passages: Callable[[list[str]], np.ndarray] | None,
         knowledge_dim: int,
         max_tokens: int = 128,
-        passage_tokens: int = 0,
     ) -> None:
         self.tower, self.tokenizer, self.embed_passages = tower, tokenizer, embed_passages
         self.knowledge_dim, self.max_tokens = knowledge_dim, max_tokens
-        #: The passages' tokens kept per example (0: none, their embeddings are used).
-        self.passage_tokens = passage_tokens
-        self._answer_cue = tokenizer("Answer:")["input_ids"]  # how every prompt ends
         self._vision: dict[Path, torch.Tensor] = {}
         self._passages: dict[str, torch.Tensor] = {}
 
@@ -178,16 +174,14 @@ class Encoder:
             self._vision.update(zip(chunk, features, strict=True))
         return torch.stack([self._vision[p] for p in paths])
 
-    def tokens(self, example: Example, with_answer: bool) -> tuple[list[int], list[int], int]:
-        """Token ids, labels, and where the prompt's "Answer:" starts."""
+    def tokens(self, example: Example, with_answer: bool) -> tuple[list[int], list[int]]:
+        """Token ids and labels (the answer's tokens; IGNORE for the prompt)."""
         prompt = self.tokenizer(f"Question: {example.question}\nAnswer:")["input_ids"]
-        cue = self._answer_cue
-        at = len(prompt) - len(cue) if prompt[-len(cue) :] == cue else len(prompt)
         if not with_answer:
-            return prompt, [IGNORE] * len(prompt), at
+            return prompt, [IGNORE] * len(prompt)
         answer = [*self.answer_ids(example.answer), self.tokenizer.eos_token_id]
         ids = (prompt + answer)[: self.max_tokens]
-        return ids, ([IGNORE] * len(prompt) + answer)[: self.max_tokens], min(at, len(ids))
+        return ids, ([IGNORE] * len(prompt) + answer)[: self.max_tokens]
 
     def answer_ids(self, answer: str) -> list[int]:
         """An answer's tokens as they follow "Answer:" (after a space)."""
@@ -202,43 +196,23 @@ class Encoder:
 
     def _batch(self, examples: list[Example], vision: torch.Tensor, with_answer: bool) -> Batch:
         rows = [self.tokens(e, with_answer) for e in examples]
-        width = max(len(ids) for ids, _, _ in rows)
+        width = max(len(ids) for ids, _ in rows)
         pad = self.tokenizer.pad_token_id or 0
         ids = torch.full((len(rows), width), pad, dtype=torch.long)
         labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
         mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, (row_ids, row_labels, _) in enumerate(rows):
+        for i, (row_ids, row_labels) in enumerate(rows):
             ids[i, : len(row_ids)] = torch.tensor(row_ids)
             labels[i, : len(row_labels)] = torch.tensor(row_labels)
             mask[i, : len(row_ids)] = 1
         knowledge, known = self.knowledge(examples)
-        at = torch.tensor([a for _, _, a in rows], dtype=torch.long)
-        return Batch(vision, ids, mask, labels, knowledge, known, at, *self.passage_ids(examples))
-
-    def passage_ids(self, examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Each example's passages as one row of token ids (cut at ``passage_tokens``); one
-        empty column each when passages are not read as tokens."""
-        if not self.passage_tokens:
-            none = torch.zeros((len(examples), 1), dtype=torch.long)
-            return none, none.clone()
-        rows = [
-            [t for p in e.passages for t in self.tokenizer(" " + p)["input_ids"]][
-                : self.passage_tokens
-            ]
-            for e in examples
-        ]
-        width = max(1, max(len(r) for r in rows))
-        ids = torch.zeros((len(rows), width), dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, row in enumerate(rows):
-            ids[i, : len(row)], mask[i, : len(row)] = torch.tensor(row, dtype=torch.long), 1
-        return ids, mask
+        return Batch(vision, ids, mask, labels, knowledge, known)
 
     def knowledge(self, examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor]:
         most = max(1, max(len(e.passages) for e in examples))
         vectors = torch.zeros((len(examples), most, self.knowledge_dim))
         known = torch.zeros((len(examples), most), dtype=torch.bool)
-        if self.embed_passages is None or self.passage_tokens:  # read as tokens instead
+        if self.embed_passages is None:
             return vectors, known
         self._embed([p for e in examples for p in e.passages], self.embed_passages)
         for i, example in enumerate(examples):

@@ -53,14 +53,12 @@ class CrossAttentionFusion(nn.Module):
 
     def forward(
         self, visual: torch.Tensor, question: torch.Tensor, knowledge: torch.Tensor,
-        knowledge_mask: torch.Tensor, queries: torch.Tensor | None = None,
+        knowledge_mask: torch.Tensor,
     ) -> torch.Tensor:  # fmt: skip
-        """Visual tokens refined by attending to [question; passages]: [B, Nv, H]. ``queries``:
-        what asks for each token instead of the token itself (the same shape)."""
+        """Visual tokens refined by attending to [question; passages]: [B, Nv, H]."""
         context = self.norm(torch.cat([question.unsqueeze(1), knowledge], dim=1))
         keep = torch.cat([knowledge_mask.new_ones(len(question), 1), knowledge_mask], dim=1)
-        asking = visual if queries is None else queries
-        attended, _ = self.attend(asking, context, context, key_padding_mask=~keep)
+        attended, _ = self.attend(visual, context, context, key_padding_mask=~keep)
         return visual + self.gate.tanh() * attended
 
 

@@ -5,7 +5,6 @@ LM's cross-entropy on answer tokens plus an InfoNCE image-text loss; frozen part
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,13 +27,6 @@ class Batch:
     labels: torch.Tensor  # [B, T]: answer tokens, IGNORE elsewhere
     knowledge: torch.Tensor  # [B, Nk, Dk] passage embeddings (zeros where none)
     knowledge_mask: torch.Tensor  # [B, Nk] bool
-    #: [B] where each prompt's "Answer:" starts: the prefix's place when the image follows
-    #: the question (``image_after_question``); otherwise unused.
-    image_at: torch.Tensor
-    #: [B, Np] the passages' token ids, one row per example (``passages: tokens``; else
-    #: zeros), and [B, Np] where they are real.
-    passage_ids: torch.Tensor
-    passage_mask: torch.Tensor
 
     def to(self, device: torch.device | str) -> Batch:
         return Batch(*(t.to(device) for t in vars(self).values()))
@@ -58,20 +50,9 @@ class FusionVLM(nn.Module):
             self.projector = WordProjector(vision_dim, hidden, config.visual_tokens)
         else:
             self.projector = ModalityProjector(
-                vision_dim, hidden, config.visual_tokens, config.projector_hidden,
-                question_dim=hidden if config.question_conditioned else 0,
-            )  # fmt: skip
-        if config.match_word_norm:  # from the LM, so not saved with the trained weights
-            words = language_model.get_input_embeddings().weight.detach().float()
-            self.register_buffer("word_norm", words.norm(dim=-1).mean(), persistent=False)
+                vision_dim, hidden, config.visual_tokens, config.projector_hidden
+            )
         self.knowledge_proj = nn.Linear(config.knowledge_dim, hidden)
-        if config.passages == "tokens":
-            if config.fusion != "cross":
-                raise ValueError('passages "tokens" are read by the "cross" fusion only')
-            # Both sides see their neighbours: the visual words "red" "square" as one query,
-            # the note's "square belongs to Aldo" as one key and value.
-            self.passage_context = LocalContext(hidden)
-            self.visual_context = LocalContext(hidden)
         self.fusion = FUSIONS[config.fusion](hidden)
         self.image_head = nn.Linear(hidden, hidden, bias=False)
         self.text_head = nn.Linear(hidden, hidden, bias=False)
@@ -95,26 +76,18 @@ class FusionVLM(nn.Module):
         ids = torch.tensor(self.config.visual_words, device=self.logit_scale.device)
         return self.lm.get_input_embeddings().weight.detach()[ids]
 
-    def visual(self, vision: torch.Tensor, question: torch.Tensor | None = None) -> torch.Tensor:
+    def visual(self, vision: torch.Tensor) -> torch.Tensor:
         """The projected visual tokens [B, Nv, H], before fusion."""
         if isinstance(self.projector, WordProjector):
             return self.projector(vision, self.words())
-        visual = self.projector(vision, question)
-        if self.config.match_word_norm:
-            visual = visual * (self.word_norm / visual.norm(dim=-1, keepdim=True).clamp(min=1e-6))
-        return visual
+        return self.projector(vision)
 
     def prefix(self, batch: Batch, text: torch.Tensor, question_mask: torch.Tensor) -> torch.Tensor:
         """The tokens put before the text: [B, P, H]."""
         question = masked_mean(text, question_mask)
-        visual = self.visual(batch.vision, question)
-        if self.config.passages == "tokens":
-            words = self.lm.get_input_embeddings()(batch.passage_ids)
-            knowledge, known = self.passage_context(words), batch.passage_mask.bool()
-            fused = self.fusion(visual, question, knowledge, known, self.visual_context(visual))
-        else:
-            knowledge = self.knowledge_proj(batch.knowledge)
-            fused = self.fusion(visual, question, knowledge, batch.knowledge_mask)
+        visual = self.visual(batch.vision)
+        knowledge = self.knowledge_proj(batch.knowledge)
+        fused = self.fusion(visual, question, knowledge, batch.knowledge_mask)
         if fused.shape[1] == visual.shape[1]:  # cross-attention refined the visual tokens
             return fused
         return torch.cat([visual, fused], dim=1)
@@ -126,10 +99,9 @@ class FusionVLM(nn.Module):
         question_mask = mask & (batch.labels == IGNORE)
         prefix = self.prefix(batch, text, question_mask)
         ones = batch.attention_mask.new_ones(prefix.shape[:2])
-        place = self._placed(batch.image_at, prefix.shape[1], text.shape[1])
-        embeds = place(text, prefix)
-        attention = place(batch.attention_mask, ones)
-        labels = place(batch.labels, torch.full_like(ones, IGNORE))
+        embeds = torch.cat([prefix, text], dim=1)
+        attention = torch.cat([ones, batch.attention_mask], dim=1)
+        labels = torch.cat([torch.full_like(ones, IGNORE), batch.labels], dim=1)
         # Only positions that predict an answer token go through the vocabulary projection
         # (49k x hidden for SmolLM2: a fifth of a short sequence's compute).
         predicts = (labels[:, 1:] != IGNORE).any(0).nonzero().flatten()
@@ -140,28 +112,8 @@ class FusionVLM(nn.Module):
             ignore_index=IGNORE,
         )
         contrastive = self.contrastive(prefix, text, mask & (batch.labels != IGNORE))
-        c = self.config
-        loss = c.lm_loss_weight * lm_loss + c.contrastive_weight * contrastive
+        loss = lm_loss + self.config.contrastive_weight * contrastive
         return Output(loss, lm_loss.detach(), contrastive.detach())
-
-    def _placed(self, at: torch.Tensor, width: int, length: int) -> Any:
-        """A function putting ``width`` prefix tokens into ``length`` text tokens, per row: in
-        front, or at ``at`` (before "Answer:") with ``image_after_question``, so that the
-        visual tokens are read by layers that already know the question."""
-        if not self.config.image_after_question:
-            return lambda text, prefix: torch.cat([prefix, text], dim=1)
-        pos = torch.arange(width + length, device=at.device).unsqueeze(0)
-        at = at.unsqueeze(1)
-        source = torch.where(pos < at, pos, torch.where(pos < at + width, length + pos - at,
-                                                        pos - width))  # fmt: skip
-
-        def place(text: torch.Tensor, prefix: torch.Tensor) -> torch.Tensor:
-            both = torch.cat([text, prefix], dim=1)
-            if both.dim() == 2:
-                return both.gather(1, source)
-            return both.gather(1, source.unsqueeze(-1).expand(-1, -1, both.shape[-1]))
-
-        return place
 
     def contrastive(
         self, prefix: torch.Tensor, text: torch.Tensor, answer_mask: torch.Tensor
@@ -201,11 +153,7 @@ class FusionVLM(nn.Module):
         text = self.lm.get_input_embeddings()(batch.input_ids)
         mask = batch.attention_mask.bool()
         prefix = self.prefix(batch, text, mask)
-        rows = []
-        for i in range(len(text)):
-            words = text[i : i + 1, mask[i]]
-            place = self._placed(batch.image_at[i : i + 1], prefix.shape[1], words.shape[1])
-            rows.append(place(words, prefix[i : i + 1])[0])
+        rows = [torch.cat([prefix[i], text[i, mask[i]]]) for i in range(len(text))]
         width = max(len(r) for r in rows)
         context = text.new_zeros((len(rows), width, text.shape[-1]))
         attention = torch.zeros((len(rows), width), dtype=torch.long, device=text.device)
@@ -224,29 +172,6 @@ class FusionVLM(nn.Module):
         return [_until(tokens, eos_token_id) for tokens in out.tolist()]
 
 
-class LocalContext(nn.Module):
-    """Each token with what is around it (a residual 1-D convolution over the sequence, 3
-    tokens either side): in "The red square belongs to Aldo." the word "square" then also
-    says "red" and "Aldo", so a visual token saying "red square" can find the owner there."""
-
-    def __init__(self, hidden: int, reach: int = 3) -> None:
-        super().__init__()
-        self.conv = nn.Conv1d(hidden, hidden, 2 * reach + 1, padding=reach)
-        nn.init.zeros_(self.conv.bias)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """[B, N, H] -> [B, N, H]."""
-        return x + self.conv(x.transpose(1, 2).to(self.conv.weight.dtype)).transpose(1, 2).to(x)
-
-
 def _until(tokens: list[int], eos: int | None) -> list[int]:
     """The answer's tokens before its first end-of-sequence (the rest is padding)."""
     return tokens[: tokens.index(eos)] if eos in tokens else tokens
-
-
-def word_mixture(visual: torch.Tensor, words: torch.Tensor) -> torch.Tensor:
-    """What a picture's visual tokens [B, N, H] say in the LM's word space: each token scored
-    against word embeddings [V, H] is a distribution over those words, and the picture is
-    their mixture. Log-probabilities, [B, V]."""
-    logp = torch.log_softmax((visual.to(words.dtype) @ words.T).float(), dim=-1)
-    return torch.logsumexp(logp, dim=1) - math.log(visual.shape[1])

@@ -4,7 +4,7 @@ every N steps with resume, a progress bar and a JSONL metrics log.
 
 CONFIG.json::
 
-    {"model": "efficientnet-qwen0.5b",          # a name in CONFIGS, or
+    {"model": "efficientnet-smollm2-135m",      # a name in CONFIGS, or
      "model_overrides": {"fusion": "cross"},     # ... changed fields
      "data": {"format": "vira", "path": "eval/heldout/dev.jsonl"},
      "output_dir": "runs/stage1", "epochs": 3, "batch_size": 8, "learning_rate": 1e-3,
@@ -44,7 +44,7 @@ SCHEDULES = ("constant", "cosine")
 class TrainConfig:
     data: dict[str, Any]
     output_dir: str
-    model: str = "efficientnet-qwen0.5b"
+    model: str = "efficientnet-smollm2-135m"
     model_overrides: dict[str, Any] = field(default_factory=dict)
     epochs: int = 1
     batch_size: int = 8
@@ -53,7 +53,6 @@ class TrainConfig:
     mixed_precision: str = "no"  # no | fp16 | bf16
     checkpoint_every: int = 50
     max_tokens: int = 128
-    max_examples: int | None = None
     max_steps: int | None = None  # stop early (a time budget on a CPU demo)
     #: ``{"passages": ["docs/", ...], "k": 3}``: documents ingested into a knowledge base of
     #: the run; each example without passages of its own gets the top-k for its question.
@@ -70,32 +69,32 @@ class TrainConfig:
     #: constant one keeps shaking; both after ``warmup_steps`` of linear warm-up.
     lr_schedule: str = "constant"
     warmup_steps: int = 0
-    #: Steps of visual-word alignment, the projector alone, before the LM is in the loop (see
-    #: ``tools/fusion_vlm/align.py``); 0: none. Not repeated when a run resumes from a checkpoint.
+    #: Steps of visual-word alignment of the words projector (batches of 64 pictures), before
+    #: the LM is in the loop (``align.py``); 0: none. Not repeated when a run resumes.
     align_steps: int = 0
-    align_batch_size: int = 64
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in SCHEDULES:
             raise ValueError(f"lr_schedule {self.lr_schedule!r}: one of {', '.join(SCHEDULES)}")
-        if self.align_steps < 0 or self.align_batch_size < 1:
-            raise ValueError(
-                f"align_steps {self.align_steps}, align_batch_size {self.align_batch_size}: "
-                "steps 0 or more (0: no alignment), a batch of 1 or more"
-            )
+        if self.align_steps < 0:
+            raise ValueError(f"align_steps {self.align_steps}: 0 (no alignment) or more")
+        model = self.model_config()  # an unknown model or field is refused here, in one line
+        if self.align_steps and model.projector != "words":
+            raise ValueError('align_steps aligns the words projector: set "projector": "words"')
 
     @classmethod
     def read(cls, path: Path) -> TrainConfig:
         return cls(**json.loads(path.read_text()))
 
     def model_config(self) -> FusionVLMConfig:
+        if self.model not in CONFIGS:
+            raise ValueError(f"model {self.model!r}: one of {', '.join(CONFIGS)}")
         return CONFIGS[self.model].with_(**self.model_overrides)
 
 
 def examples(config: TrainConfig) -> list[Example]:
     found = read_examples(config.data)
     random.Random(config.seed).shuffle(found)
-    found = found[: config.max_examples] if config.max_examples else found
     if config.balance_answers:
         found = balanced(found, random.Random(config.seed))
     return with_knowledge(found, config) if config.knowledge else found
@@ -176,8 +175,8 @@ def train(config: TrainConfig) -> dict[str, float]:
     checkpoints = out / "checkpoints"
     if config.align_steps and not _complete_checkpoints(checkpoints):
         aligned = align(
-            model, encoder, items, config.align_steps, config.align_batch_size,
-            config.learning_rate, config.seed,
+            model, encoder, items, config.align_steps, learning_rate=config.learning_rate,
+            seed=config.seed,
         )  # fmt: skip
         if accelerator.is_main_process:
             (out / "align.json").write_text(json.dumps(aligned))
@@ -226,10 +225,10 @@ def train(config: TrainConfig) -> dict[str, float]:
 
 
 def lighten(model: FusionVLM, device: torch.device, mixed_precision: str) -> None:
-    """Cheaper training steps, the same arithmetic. On a CPU, eager attention: PyTorch's
-    flash-attention backward there is slow on short sequences (a step of 8 scenes 1.7 s ->
-    1.1 s). In bf16, the frozen weights stored in bf16: autocast casts them to bf16 for
-    every matmul of every step anyway (-> 0.93 s). What trains stays fp32."""
+    """Cheaper training steps, the same arithmetic (measured in ``docs/training.md``). On a
+    CPU, eager attention: PyTorch's flash-attention backward there is slow on short sequences.
+    In bf16, the frozen weights stored in bf16: autocast casts them to bf16 for every matmul of
+    every step anyway. What trains stays fp32."""
     if device.type == "cpu":
         model.lm.set_attn_implementation("eager")
     if mixed_precision == "bf16":

@@ -18,34 +18,19 @@ class VisionTower(Protocol):
     def __call__(self, images: list[Image.Image]) -> torch.Tensor: ...
 
 
-class EfficientNetTower:
-    """The packaged EfficientNet-Lite0's last feature map: 7x7 spatial tokens of 1280 values,
-    where it is in the picture kept (not only the pooled vector)."""
+class EfficientNetPyramidTower:
+    """The packaged EfficientNet-Lite0's last feature map (7x7 spatial tokens of 1280 values),
+    each token also holding the earlier stride-8 and stride-16 feature maps averaged onto it
+    (40 + 112 values): the last map is trained to name ImageNet classes and keeps colour
+    poorly, the earlier ones keep it (the probe in ``docs/training.md``). Each map is
+    layer-normalised per token: the earlier ones are several times larger than the last."""
 
-    dim = 1280
+    dim = 1280 + 112 + 40
 
     def __init__(self) -> None:
         from knowledge_base.embeddings.efficientnet import EfficientNetLiteBackend
 
         self._backend = EfficientNetLiteBackend()
-
-    @torch.inference_mode()
-    def __call__(self, images: list[Image.Image]) -> torch.Tensor:
-        from knowledge_base.embeddings.efficientnet import preprocess
-
-        batch = torch.from_numpy(np.stack([preprocess(img) for img in images]))
-        grid = self._backend.model.extract_features(batch)  # [B, 1280, 7, 7]
-        return grid.flatten(2).transpose(1, 2).float()  # [B, 49, 1280]
-
-
-class EfficientNetPyramidTower(EfficientNetTower):
-    """The same 7x7 grid, each token also holding the earlier stride-8 and stride-16 feature
-    maps averaged onto it (40 + 112 values): the last map is trained to name ImageNet classes
-    and keeps colour poorly; the earlier ones keep it (a linear probe on CLEVR-style scenes
-    reads which colours are present at 0.95 from the stride-8 map against 0.84 from the last).
-    Each map is layer-normalised per token: the earlier ones are ~7x larger than the last."""
-
-    dim = 1280 + 112 + 40
 
     @torch.inference_mode()
     def __call__(self, images: list[Image.Image]) -> torch.Tensor:
@@ -85,14 +70,13 @@ class HFVisionTower:
 
 
 VISION_TOWERS: dict[str, Callable[[str], VisionTower]] = {
-    "efficientnet-lite0": lambda _: EfficientNetTower(),
     "efficientnet-lite0-pyramid": lambda _: EfficientNetPyramidTower(),
     "hf": HFVisionTower,
 }
 
 
 def create_vision_tower(spec: str) -> VisionTower:
-    """``efficientnet-lite0``, ``efficientnet-lite0-pyramid`` or ``hf:<id or path>``."""
+    """``efficientnet-lite0-pyramid`` or ``hf:<id or path>``."""
     kind, _, name = spec.partition(":")
     if kind not in VISION_TOWERS:
         raise ValueError(f"unknown vision tower {spec!r}: use {', '.join(VISION_TOWERS)}")
