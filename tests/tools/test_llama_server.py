@@ -138,16 +138,18 @@ def test_a_full_pool_makes_the_next_one_wait_and_says_how_many_are_ahead(
     first = pool.acquire("conv-a")
     assert vlm.in_use == 1  # the answer in the slot
     got: list = []
-    waiter = threading.Thread(target=lambda: got.append(pool.acquire("conv-b")))
+    waiter = threading.Thread(target=lambda: got.append(pool.acquire("conv-b")), daemon=True)
     waiter.start()
-    deadline = time.monotonic() + 5
-    while pool.waiting == 0:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    assert not got and pool.busy == 1
-    assert vlm.in_use == 2  # a third question waits for the answer in the slot and the waiter
-    pool.release(first)
-    waiter.join(5)
+    try:
+        deadline = time.monotonic() + 5
+        while pool.waiting == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert not got and pool.busy == 1
+        assert vlm.in_use == 2  # a third question waits for the answer in the slot and the waiter
+    finally:
+        pool.release(first)  # the waiter gets the slot, whatever was asserted
+        waiter.join(5)
     assert got and got[0].slot == first.slot and got[0].save == "conv-a"
     assert vlm.in_use == 1
     pool.release(got[0])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from tests.browser import chromium
 
 pytestmark = pytest.mark.slow
 BOTS = "div.bot"  # one per answer: its text, then its sources, then its pictures
+STOP = "button.stop-button"
 ANSWERS_SHOWN = """(n) => {
     const bots = [...document.querySelectorAll('div.bot')];
     return bots.length === n
@@ -55,16 +55,10 @@ LAST_ANSWER_SAYS = """(text) => {
 
 
 def _settled(page, answers: int, timeout_s: float = 180) -> None:
-    """Wait until the chat shows ``answers`` answers and the last one stopped changing."""
+    """Wait until the chat shows ``answers`` answers and none is streaming any more (the box
+    shows Stop from the moment a question is sent until its answer's last words)."""
     page.wait_for_function(ANSWERS_SHOWN, arg=answers, timeout=timeout_s * 1000)
-    last, deadline = None, time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        now = page.locator(BOTS).last.inner_text() if answers else ""
-        if now == last:
-            return
-        last = now
-        page.wait_for_timeout(1_500)
-    raise AssertionError(f"the last answer kept changing: {last!r}")
+    page.locator(STOP).wait_for(state="hidden", timeout=timeout_s * 1000)
 
 
 def _ask(page, question: str, files: list | None = None, meanwhile: str | None = None) -> None:
