@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from PIL import Image
 
 from knowledge_base.embeddings import create_image_backend
+from tests.waiting import until
 from tools.vision import ImageEncoder
 from tools.vision.batching import Coalescer
-
-
-def _until(condition, timeout_s: float = 5) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)
 
 
 def _held_first_batch(fn):
@@ -41,9 +34,10 @@ def test_calls_made_while_a_batch_runs_go_together_in_the_next():
     coalescer = Coalescer(double)
     with ThreadPoolExecutor(9) as pool:
         first = pool.submit(coalescer, [0])
-        _until(lambda: len(seen) == 1)
+        until(lambda: len(seen) == 1, 5, "the first batch never ran")
         rest = [pool.submit(coalescer, [n, 100 + n]) for n in range(1, 9)]
-        _until(lambda: coalescer.queued == 16)  # all eight wait behind the running batch
+        # All eight wait behind the running batch.
+        until(lambda: coalescer.queued == 16, 5, "the callers never queued")
         release.set()
         assert first.result() == [0]
         assert [f.result() for f in rest] == [[2 * n, 200 + 2 * n] for n in range(1, 9)]
@@ -61,9 +55,9 @@ def test_an_error_reaches_every_caller_of_its_batch_and_not_the_next():
     coalescer = Coalescer(flaky)
     with ThreadPoolExecutor(3) as pool:
         first = pool.submit(coalescer, [0])
-        _until(lambda: len(seen) == 1)
+        until(lambda: len(seen) == 1, 5, "the first batch never ran")
         callers = [pool.submit(coalescer, [1]), pool.submit(coalescer, [2])]
-        _until(lambda: coalescer.queued == 2)
+        until(lambda: coalescer.queued == 2, 5, "the callers never queued")
         release.set()
         assert first.result() == [0]
         for caller in callers:

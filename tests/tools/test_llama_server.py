@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 import urllib.request
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from skimage import data
 from knowledge_base.embeddings import create_image_backend
 from tests import factories
 from tests.factories import passage
+from tests.waiting import until
 from tools.answering.backends.composed import ComposedBackend
 from tools.answering.backends.llama_server import (
     LlamaServer,
@@ -141,10 +141,7 @@ def test_a_full_pool_makes_the_next_one_wait_and_says_how_many_are_ahead(
     waiter = threading.Thread(target=lambda: got.append(pool.acquire("conv-b")), daemon=True)
     waiter.start()
     try:
-        deadline = time.monotonic() + 5
-        while pool.waiting == 0:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        until(lambda: pool.waiting == 1, 5, "the second conversation never waited")
         assert not got and pool.busy == 1
         assert vlm.in_use == 2  # a third question waits for the answer in the slot and the waiter
     finally:
@@ -261,10 +258,10 @@ def test_stop_frees_the_slot_at_once(served_vlm):
         next(pieces)
     assert any(slot["is_processing"] for slot in served_vlm.server.slots())
     pieces.close()  # what Gradio does when the user presses Stop
-    deadline = time.monotonic() + 5  # the whole answer would take ~20 s more
-    while any(slot["is_processing"] for slot in served_vlm.server.slots()):
-        assert time.monotonic() < deadline, "the slot is still generating after Stop"
-        time.sleep(0.05)
+    until(  # within 5 s: the whole answer would take ~20 s more
+        lambda: not any(slot["is_processing"] for slot in served_vlm.server.slots()), 5,
+        "the slot is still generating after Stop",
+    )  # fmt: skip
 
 
 def test_a_dead_server_is_started_again(served_vlm):
@@ -340,7 +337,7 @@ def test_the_server_dies_with_the_app_even_on_kill_9(binary, gguf_path, tmp_path
 
 
 def _wait_gone(pid: int) -> None:
-    deadline = time.monotonic() + 10
-    while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-        assert time.monotonic() < deadline, "the killed server is still running"
-        time.sleep(0.05)
+    until(
+        lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE,
+        10, "the killed server is still running",
+    )  # fmt: skip

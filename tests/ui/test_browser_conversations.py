@@ -178,9 +178,12 @@ def test_start_switch_rename_export_and_delete_conversations(page, launched, tmp
     # The server hears of a dismissed confirmation too (and keeps everything): wait for that.
     handled = threading.Event()
     listing = launched[1].conversations
-    monkeypatch.setattr(
-        launched[1], "conversations", lambda owner: (handled.set(), listing(owner))[1]
-    )
+
+    def heard(owner: str) -> list:
+        handled.set()
+        return listing(owner)
+
+    monkeypatch.setattr(launched[1], "conversations", heard)
     page.once("dialog", lambda dialog: dialog.dismiss())
     page.locator("#delete-chat").click()
     assert handled.wait(30), "the dismissed delete never reached the server"

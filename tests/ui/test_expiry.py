@@ -15,6 +15,7 @@ from skimage import data
 from assistant import Assistant, Settings
 from assistant.library import shelf_name
 from tests.servers import running_app
+from tests.waiting import until
 
 pytestmark = pytest.mark.slow
 
@@ -73,10 +74,8 @@ def test_a_visitors_conversation_and_documents_expire_while_the_app_runs(
         def gone() -> bool:
             return not stored.path.exists() and shelf_name(who) not in shelves()
 
-        deadline = time.monotonic() + 30
-        while not gone():  # the sweep runs in the background of that request
-            assert time.monotonic() < deadline, "the idle visitor was never swept"
-            time.sleep(0.05)
+        # The sweep runs in the background of that request.
+        until(gone, 30, "the idle visitor was never swept")
         assert assistant.memory.transcript(visitor.session_hash) == []
         assert assistant.memory.images(visitor.session_hash) == []
         assert not any(d.private for d in assistant.library.list(who))
