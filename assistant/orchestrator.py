@@ -7,7 +7,7 @@ from pathlib import Path
 
 from assistant.events import Event
 from assistant.findings import picture_in_base, which_shows, which_targets
-from assistant.resolve import resolve
+from assistant.resolve import about_pictures, resolve
 from assistant.turn import Services, begin_turn
 from knowledge_base.shelves import Shelves
 
@@ -31,7 +31,8 @@ class Orchestrator:
         targets = which_targets(turn, resolve(turn.text, list(turn.images.values()), turn.new))
         for image_id in targets:
             yield from turn.look(image_id)
-        yield from turn.search(turn.search_query(), bool(targets))
+        pictures = bool(targets) and about_pictures(turn.text, turn.new)
+        yield from turn.search(turn.search_query(), pictures)
         seen = [i for i in targets if i in turn.facts]  # an image that failed to read is left out
         if (yield from which_shows(turn, seen)):
             return

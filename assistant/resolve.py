@@ -11,6 +11,21 @@ ORDINALS = {word: n for n, word in enumerate(ORDINAL_WORDS, start=1)}
 _NOUN = r"(?:image|picture|photo|pic|screenshot|img|one)"
 
 
+# Words that point at a picture of the chat: a question without them, asked after a picture,
+# is about the documents ("Who is the caretaker?") and is searched as such.
+_POINTS_AT_PICTURE = re.compile(
+    rf"\b({_NOUN}s?|this|these|here|shown|shows?|see|seen|visible|look\w*|colou?rs?|"
+    r"written|says?|read)\b",
+    re.I,
+)
+
+
+def about_pictures(text: str, new: list[str]) -> bool:
+    """Is the question about the chat's pictures? Yes for pictures sent with it, and for a
+    question that points at one; the chat's last picture stays in view either way."""
+    return bool(new) or bool(_POINTS_AT_PICTURE.search(text))
+
+
 def resolve(text: str, images: list[StoredImage], new: list[str]) -> list[str]:
     """Image ids in the order the text names them; else the new ones; else the most recent."""
     if not images:

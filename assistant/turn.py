@@ -248,8 +248,16 @@ class TurnContext:
             for i in dict.fromkeys(image_ids)
         ]
         question = question or DEFAULT_QUESTION
+        knowledge = self.services.knowledge
+        documents = {h.doc_id: knowledge.document_text(h.doc_id) for h in chosen}
         return AnswerRequest(
-            question, refs, chosen, self.history, list(self.notes), detailed=self.detailed
+            question,
+            refs,
+            chosen,
+            self.history,
+            list(self.notes),
+            detailed=self.detailed,
+            documents=documents,
         )
 
     def answer(

@@ -228,6 +228,13 @@ class KnowledgeBase:
         fused = reciprocal_rank_fusion(rankings)[:k]
         return [self._own(snap.items[i].found(score, similarity.get(i))) for i, score in fused]
 
+    def document_text(self, doc_id: str, limit: int = 20_000) -> str:
+        """A document's text, its chunks in order (at most ``limit`` characters): for checks
+        that need the whole document, such as a name only its first page says."""
+        chunks = [h for h in self._current().items.values() if h.doc_id == doc_id]
+        chunks.sort(key=lambda h: (h.page or 0, h.chunk_index))
+        return "\n".join(h.indexed_text for h in chunks if h.kind == "text")[:limit]
+
     def _own(self, hit: Hit) -> Hit:
         return replace(hit, private=True) if self.scope else hit
 

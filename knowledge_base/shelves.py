@@ -31,6 +31,12 @@ class Shelves:
         hits = [h for kb in self._bases() for h in kb.search(query, k, kind, mode)]
         return sorted(hits, key=lambda h: -h.score)[:k]
 
+    def document_text(self, doc_id: str, limit: int = 20_000) -> str:
+        for kb in self._bases():
+            if text := kb.document_text(doc_id, limit):
+                return text
+        return ""
+
     def search_by_image(self, image: Image.Image | Path | bytes, k: int = 5) -> list[Hit]:
         hits = [h for kb in self._bases() for h in kb.search_by_image(image, k)]
         return sorted(hits, key=lambda h: -h.score)[:k]

@@ -11,6 +11,7 @@ from tools.answering.backends.base import AnswerBackend
 from tools.answering.errors import BackendUnavailable
 from tools.answering.finish import finished
 from tools.answering.grounding import grounded
+from tools.answering.honesty import cant_tell, honest
 from tools.answering.prompt import AnswerRequest
 from tools.errors import ToolError
 from tools.langchain_tool import langchain_tool
@@ -20,9 +21,14 @@ def answer_with_vlm(backend: AnswerBackend, request: AnswerRequest) -> Iterator[
     """The answer as it streams, citations checked and specifics grounded (what this yields
     is the whole answer).
     Raises ``ToolError`` when the model is unavailable."""
+    sees = backend.sees_pixels
+    refusal = cant_tell(request, sees)
+    if refusal:
+        yield refusal  # the facts cannot settle it: no model is asked
+        return
     try:
-        answer = finished(backend.stream(request), request.passages)
-        yield from grounded(answer, request, backend.sees_pixels)
+        answer = honest(finished(backend.stream(request), request.passages), request, sees)
+        yield from grounded(answer, request, sees)
     except BackendUnavailable as exc:
         raise ToolError(f"The answering model is unavailable: {exc}") from None
 

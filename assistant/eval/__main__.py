@@ -75,6 +75,7 @@ def _record(s: Scored) -> dict:
         "answer": s.answer,
         "error": s.error,
         "correct": s.correct,
+        "confidently_wrong": s.confidently_wrong,
         "vqa_score": s.vqa_score if s.turn.answer_counts else None,
         "retrieved": s.sources,
         "recall": s.recall,
@@ -103,6 +104,11 @@ def table(result: dict) -> str:
     rows = [
         ("questions", str(result["questions"])),
         ("answer accuracy", _fmt(result["accuracy"])),
+        (
+            "confidently wrong",
+            f"{_fmt(result['confidently_wrong'])} ({result['confidently_wrong_count']})",
+        ),
+        ("  on answers the packaged models can know", _fmt(result["accuracy_knowable"])),
         ("follow-up accuracy", _fmt(result["follow_up_accuracy"])),
         *_separately(result),
         ("retrieval recall@k", _fmt(result["retrieval_recall"])),
@@ -116,7 +122,11 @@ def table(result: dict) -> str:
         ("median seconds/turn", _fmt(result["seconds_p50"])),
     ]
     rows += [
-        (f"  {kind}", f"{_fmt(k['accuracy'])} of {k['questions']}")
+        (
+            f"  {kind}",
+            f"{_fmt(k['accuracy'])} of {k['questions']}, "
+            f"{k['confidently_wrong']} confidently wrong",
+        )
         for kind, k in result["by_kind"].items()
     ]
     width = max(len(name) for name, _ in rows)

@@ -11,7 +11,8 @@ Vira's format, one conversation per line (paths relative to the file)::
 
 A turn is right when it contains one of ``answers`` (if given), every entry of ``keywords``
 (``"a|b"`` accepts either), none of ``forbidden``, and says it does not know exactly when
-``unanswerable`` is true.
+``unanswerable`` is true. ``may_refuse``: the packaged models cannot know the answer (a count,
+a position), so an honest "I can't tell" is right too.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class GoldTurn:
     support: str = ""  # the fact a cited passage must contain
     #: The gold is the name of something outside the classifier's classes: reported apart.
     outside_labels: bool = False
+    #: Saying it cannot tell is right too (the packaged models cannot know the answer).
+    may_refuse: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ def _conversation(record: dict, root: Path, number: int) -> Conversation:
             sources=tuple(t.get("sources", [])),
             support=t.get("support", ""),
             outside_labels=bool(t.get("outside_labels", False)),
+            may_refuse=bool(t.get("may_refuse", False)),
         )
         for t in record["turns"]
     )

@@ -18,6 +18,14 @@ DONT_KNOW = re.compile(
     re.I,
 )
 
+# An answer that does not state its claim as fact: "it may be a lampshade, but I'm not sure".
+HEDGED = re.compile(
+    r"\b(may|might|could) (be|show|have)\b|\b(maybe|possibly|probably|perhaps|likely|"
+    r"unsure|uncertain|appears? to|seems? to|looks? like)\b|\bnot (sure|certain)\b|"
+    r"\bi (think|guess|believe)\b",
+    re.I,
+)
+
 
 def normalise(text: str) -> str:
     """Lower case, no punctuation (but 19.50 stays), no articles, single spaces."""
@@ -36,6 +44,10 @@ def says_dont_know(answer: str) -> bool:
     return bool(DONT_KNOW.search(answer.replace("’", "'")))
 
 
+def hedges(answer: str) -> bool:
+    return bool(HEDGED.search(answer.replace("’", "'")))
+
+
 @dataclass
 class Scored:
     conversation: str
@@ -52,13 +64,32 @@ class Scored:
         t, a = self.turn, self.answer
         if self.error:
             return False
-        if t.unanswerable != says_dont_know(a):
+        refused = says_dont_know(a)
+        if t.may_refuse and refused:
+            return True
+        if t.unanswerable != refused:
             return False
         if t.answers and not any(mentions(a, x) for x in t.answers):
             return False
         if any(not any(mentions(a, alt) for alt in k.split("|")) for k in t.keywords):
             return False
         return not any(mentions(a, x) for x in t.forbidden)
+
+    @property
+    def confidently_wrong(self) -> bool:
+        """Wrong, and stated as fact: neither "I can't tell" nor a hedge ("it may be...").
+        An honest refusal is not right, but it is not confidently wrong either."""
+        a = self.answer
+        if self.error or self.correct or self.empty:
+            return False
+        return not says_dont_know(a) and not hedges(a)
+
+    @property
+    def knowable(self) -> bool:
+        """A question whose answer the packaged models can know: not one to refuse, not a
+        count or position, not a name outside the classifier's classes."""
+        t = self.turn
+        return not (t.unanswerable or t.may_refuse or t.outside_labels or t.answer_counts)
 
     @property
     def empty(self) -> bool:
@@ -106,6 +137,9 @@ def summary(scored: list[Scored]) -> dict:
     return {
         "questions": len(scored),
         "accuracy": _mean([float(s.correct) for s in scored]),
+        "confidently_wrong": _mean([float(s.confidently_wrong) for s in scored]),
+        "confidently_wrong_count": sum(s.confidently_wrong for s in scored),
+        "accuracy_knowable": _mean([float(s.correct) for s in scored if s.knowable]),
         # Naming things outside the classifier's classes is reported apart (issue 10).
         "accuracy_within_labels": _mean(
             [float(s.correct) for s in scored if not s.turn.outside_labels]
@@ -120,7 +154,11 @@ def summary(scored: list[Scored]) -> dict:
         "empty_answers": sum(s.empty for s in scored if not s.error),
         "seconds_p50": statistics.median(seconds) if seconds else None,
         "by_kind": {
-            kind: {"questions": len(items), "accuracy": _mean([float(s.correct) for s in items])}
+            kind: {
+                "questions": len(items),
+                "accuracy": _mean([float(s.correct) for s in items]),
+                "confidently_wrong": sum(s.confidently_wrong for s in items),
+            }
             for kind, items in sorted(by_kind.items())
         },
     }

@@ -110,6 +110,43 @@ def test_a_turn_is_right_only_when_every_rule_holds():
     assert result["follow_up_accuracy"] == 1.0 and result["by_kind"]["other"]["questions"] == 3
 
 
+def test_confidently_wrong_is_a_wrong_answer_stated_as_fact():
+    naming = GoldTurn("What is this?", kind="naming", answers=("bee",))
+    fact = Scored("c", 0, naming, "The picture shows a lampshade.")
+    hedged = Scored("c", 0, naming, "It may be a lampshade, but I'm not sure.")
+    refused = Scored("c", 0, naming, "I can't tell what it shows.")
+    right = Scored("c", 0, naming, "It shows a bee.")
+    assert [s.confidently_wrong for s in (fact, hedged, refused, right)] == [
+        True, False, False, False
+    ]  # fmt: skip
+    idk = GoldTurn("Is there water in the background?", kind="cant-tell", unanswerable=True)
+    assert Scored("c", 1, idk, "No, there is no water.").confidently_wrong
+    count = GoldTurn("How many dogs?", kind="count", answers=("two",), may_refuse=True)
+    assert Scored("c", 1, count, "I can't tell from what I can see.").correct  # honest
+    assert Scored("c", 1, count, "There are two dogs.").correct
+    assert Scored("c", 1, count, "There are three dogs.").confidently_wrong
+    result = summary([fact, hedged, refused, right])
+    assert result["confidently_wrong"] == 0.25 and result["confidently_wrong_count"] == 1
+    assert result["by_kind"]["naming"]["confidently_wrong"] == 1
+    assert result["accuracy_knowable"] == 0.25  # counts and refusals are not "knowable"
+
+
+def test_the_real_photo_set_is_complete():
+    folder = ROOT / "eval" / "photos"
+    turns = [t for name in ("dev", "test") for c in load(folder / f"{name}.jsonl") for t in c.turns]
+    photos = {p.name for t in turns for p in t.images} - {
+        line.split("|")[1].strip() + ".jpg"
+        for line in (folder / "SOURCES.md").read_text().splitlines()
+        if "| drawing |" in line
+    }
+    assert len(photos) >= 60 and all(p.is_file() for t in turns for p in t.images)
+    kinds = {t.kind for t in turns}
+    assert {"naming", "colour", "colour-fill", "no-text", "count", "position", "cant-tell",
+            "kind", "doc-trap", "doc-split"} <= kinds  # fmt: skip
+    sources = (folder / "SOURCES.md").read_text()
+    assert all(f"| {p.removesuffix('.jpg')} |" in sources for p in photos)  # each with a licence
+
+
 def test_unreadable_dataset_exits_2(tmp_path, capsys):
     assert main([str(tmp_path / "missing.jsonl")]) == 2
     assert "no such file" in capsys.readouterr().err

@@ -27,7 +27,9 @@ def test_sections_in_order_with_quoted_numbered_passages():
         "img-1 (the first picture of this chat):\nSize: 451x300 pixels\n"
         "Labels: tabby (0.61), tiger cat (0.20)"
     ) in text
-    assert "Text in image: Total 12.50" in text and "Colours of the whole image: brown 70%" in text
+    assert "Text in image: Total 12.50" in text
+    assert "Colours of the whole image: brown (most)" in text
+    assert "%" not in text  # shares in figures end up as percentages in answers
     # An order to the assistant is left out of the quote (knowledge_base.instructions).
     assert '[1] (from evil.md) "(a sentence addressed to the assistant was left out)"' in text
     assert "HACKED" not in text

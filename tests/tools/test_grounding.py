@@ -173,3 +173,32 @@ def test_a_model_that_sees_the_pixels_still_may_not_invent_dates_places_or_price
     for pictures in ([], [cat_ref()]):  # bed 5 is in no text, whatever the picture shows
         bed = AnswerRequest("Who planted bed 5?", pictures, [GARDEN])
         assert "".join(grounded(["Maria Lopez [1]."], bed, sees_pixels=True)) == UNSUPPORTED
+
+
+ALLOTMENT = passage(
+    "Bed 3 holds the orange dahlias that Mira Kovac planted in May. Bed 5 holds tomatoes; "
+    "they came from the spring seed swap. The warden is Ms. Ada Ruiz, ext. 12.",
+    "allotment.md",
+)
+
+
+def test_a_name_must_share_a_sentence_with_what_the_question_is_about():
+    # Before: "Mira planted the tomatoes in bed 5. [1]" (Mira is in the chunk, not in bed 5's
+    # sentence).
+    tomatoes = AnswerRequest("Who planted the tomatoes in bed 5?", passages=[ALLOTMENT])
+    assert run(["Mira Kovac planted the tomatoes in bed 5 [1]."], tomatoes) == UNSUPPORTED
+    dahlias = AnswerRequest("Who planted the dahlias in bed 3?", passages=[ALLOTMENT])
+    assert run(["Mira Kovac planted them [1]."], dahlias) == "Mira Kovac planted them [1]."
+    warden = AnswerRequest("Who is the warden?", passages=[ALLOTMENT])  # "Ms." ends no sentence
+    assert run(["The warden is Ms. Ada Ruiz [1]."], warden) == "The warden is Ms. Ada Ruiz [1]."
+
+
+def test_a_name_the_question_gives_may_be_on_another_page_of_the_document():
+    returns = passage("A parcel can be returned within 21 days of delivery.", "guide.pdf", 2)
+    question = "Within how many days can a parcel be returned to Northwind?"
+    alone = AnswerRequest(question, passages=[returns])
+    assert missing_subject(alone) == ["northwind"]
+    whole = "Northwind Parcels shipping guide\nA parcel can be returned within 21 days."
+    with_document = AnswerRequest(question, passages=[returns], documents={returns.doc_id: whole})
+    assert missing_subject(with_document) == []
+    assert run(["Within 21 days [1]."], with_document) == "Within 21 days [1]."

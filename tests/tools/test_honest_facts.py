@@ -61,3 +61,49 @@ def test_object_colours_of_a_drawn_scene_and_of_a_plain_one():
     ImageDraw.Draw(scene).ellipse((110, 60, 190, 140), fill=(200, 30, 30))
     assert object_colors(scene)[0].name == "red"
     assert object_colors(Image.new("RGB", (300, 200), (128, 128, 128))) == []
+
+
+PHOTOS = Path(__file__).resolve().parents[2] / "eval" / "photos" / "images"  # dev split only
+
+
+@pytest.mark.parametrize(
+    ("photo", "colours"),
+    [
+        ("yellow-flower.jpg", {"yellow", "orange"}),  # petals that fill the frame
+        ("honey-bee.jpg", {"pink", "magenta", "purple"}),  # an aster, not its gray highlights
+        ("grass.jpg", {"green"}),
+        ("red-maple.jpg", {"red", "dark red"}),
+    ],
+)
+def test_the_colour_of_a_thing_that_fills_the_frame(photo, colours):
+    # Before: the centre's colours that the edges lack were taken for the object, and muted
+    # colours were named by the nearest reference: orange petals read "gray 76%".
+    found = object_colors(Image.open(PHOTOS / photo))
+    assert found and found[0].name in colours
+
+
+def test_muted_colours_of_photographs_are_named_by_their_hue():
+    from tools.vision.colors import color_name
+
+    assert color_name((120, 150, 190)) in ("blue", "light blue")  # a hazy sky, not gray
+    assert color_name((200, 120, 60)) == "orange" and color_name((110, 70, 40)) == "brown"
+    assert color_name((150, 110, 170)) == "purple" and color_name((30, 70, 30)) == "dark green"
+    assert color_name((128, 128, 130)) == "gray" and color_name((250, 250, 250)) == "white"
+
+
+def line(text: str, confidence: float = 0.95):
+    from imaging import TextLine
+
+    return TextLine(text, confidence, ((0, 0), (1, 0), (1, 1), (0, 1)))
+
+
+def test_stray_ocr_glyphs_are_not_text_in_the_image():
+    from tools.vision.facts import readable
+
+    assert readable([line("T", 0.6)]) == []  # a leaf's edge read as a letter
+    assert readable([line("8", 0.86)]) == []
+    assert readable([line("毛達", 0.9)]) == []  # two glyphs on the Eiffel Tower
+    sign = [line("STOP"), line("4", 0.9), line("貝", 0.85)]
+    assert [ln.text for ln in readable(sign)] == ["STOP", "4"]  # no stray script
+    menu = [line("拉麵 12"), line("餃子 8")]
+    assert [ln.text for ln in readable(menu)] == ["拉麵 12", "餃子 8"]

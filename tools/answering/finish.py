@@ -5,6 +5,7 @@ asked for it. It works on the stream, so what the user watches is exactly what i
 - a mark whose passage shares (almost) nothing with what the answer has said so far, or
   lacks the numbers and codes said since the last mark, while another passage holds them, is
   pointed at that one (small models often cite the neighbour);
+- a mark on an answer that shares no word with any passage is dropped (it used none);
 - a repeated mark ([2][2]) is said once;
 - an answer that states a passage's fact and cites nothing gets the mark added at its end
   (the 0.5B never cites by itself);
@@ -170,6 +171,8 @@ class _Marks:
         best = max(range(len(self.passages)), key=lambda i: _support(said, self.passages[i]))
         if cited < MIN_SHARED <= _support(said, self.passages[best]):
             return best + 1
+        if said and not _support(said, self.passages[best]):
+            return None  # no passage shares a word with the answer: it used none
         stated = _numbers(words(self.clause))
         if stated and not stated & words(self.passages[number - 1].text):
             holders = [i for i, p in enumerate(self.passages) if stated <= words(p.text)]

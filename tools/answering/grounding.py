@@ -29,7 +29,8 @@ UNSUPPORTED = "I don't know: neither the image nor your documents say."
 _ASKS_SPECIFIC = re.compile(
     r"\b(who|whom|whose|when|where|which (year|city|country|day|date|month|town|place)|"
     r"what (year|date|time|day|month|city|country|is (his|her|its|their|the) name)|"
-    r"how (much|many|old|long|often|far)|price|cost|named?)\b",
+    r"how (much|many|old|long|often|far|big|tall|high|heavy|large|wide|deep)|price|cost|"
+    r"named?)\b",
     re.I,
 )
 # Questions whose answer is a value: an answer naming none (and citing nothing) is no answer.
@@ -49,6 +50,11 @@ _NAME = re.compile(r"\b[A-Z][\w'-]*[A-Za-z]")
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9'.,:/-]*[A-Za-z0-9])?")
 _INTRODUCES = frozenset(["the", "a", "an", "my", "our", "your", "his", "her", "its", "their"])
 _SENTENCE_END = re.compile(r"[.!?](\s|$)")
+_CLAUSE = re.compile(r"(?<=[.!?])[ \t]+|\n+")  # not ";": a table row's cells are one sentence
+_ABBREVIATION = re.compile(
+    r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|St|Mt|Jr|Sr|Prof|No|Nr|Fig|Co|Ltd|Inc|[A-Z]|e\.g|i\.e|ext|tel|"
+    r"no|nr|vs|approx|incl|ca|dept|pp?)\.$"
+)
 _DONT_KNOW = re.compile(
     r"\b(don'?t|do not|cannot|can'?t) (know|tell|say|determine)|\bnot (mentioned|provided|"
     r"stated|visible|specified|given)|\bno (information|mention)",
@@ -79,15 +85,42 @@ def asks_for_specific(question: str) -> bool:
     return bool(_ASKS_SPECIFIC.search(question))
 
 
-def _units(request: AnswerRequest) -> list[str]:
-    """What an answer may draw on, one piece per image, passage and earlier message."""
+def _units(request: AnswerRequest, whole_documents: bool = False) -> list[str]:
+    """What an answer may draw on, one piece per image, passage and earlier message.
+    ``whole_documents``: a passage with the rest of its document (a name the question gives
+    may be on another page: "returns to Northwind" when only page 1 names Northwind)."""
     units = [ref.facts.describe() for ref in request.images]
     units += [
-        f"{hit.heading or ''}\n{inert(hit.text)}\n{hit.citation()}" for hit in request.passages
+        f"{hit.heading or ''}\n{inert(hit.text)}\n{hit.citation()}"
+        + (f"\n{inert(request.documents.get(hit.doc_id, ''))}" if whole_documents else "")
+        for hit in request.passages
     ]
     units += [turn.text for turn in request.history]
     units += request.notes
     return [u.lower() for u in units]
+
+
+def _besides_passages(request: AnswerRequest) -> str:
+    """The question, facts, chat and notes: what vouches for a claim with no passage."""
+    units = [ref.facts.describe() for ref in request.images]
+    units += [turn.text for turn in request.history] + request.notes
+    return "\n".join([request.question, *units]).lower()
+
+
+def passage_sentences(request: AnswerRequest) -> list[str]:
+    """The passages' sentences (and table rows), lower-cased."""
+    return [piece.lower() for hit in request.passages for piece in sentences_of(inert(hit.text))]
+
+
+def sentences_of(text: str) -> list[str]:
+    """Sentences and lines; "Ms. Ingrid Halvorsen" stays one (an abbreviation ends no sentence)."""
+    merged: list[str] = []
+    for piece in (p.strip() for p in _CLAUSE.split(text)):
+        if merged and _ABBREVIATION.search(merged[-1]):
+            merged[-1] += " " + piece
+        elif piece:
+            merged.append(piece)
+    return merged
 
 
 def known_text(request: AnswerRequest) -> str:
@@ -138,7 +171,7 @@ def missing_subject(request: AnswerRequest) -> list[str]:
     passage or earlier message holds together (empty when one holds them all)."""
     if not asks_for_specific(request.question):
         return []
-    return _missing(subject(request.question), _units(request))
+    return _missing(subject(request.question), _units(request, whole_documents=True))
 
 
 def _missing(wanted: list[str], units: list[str]) -> list[str]:
@@ -158,16 +191,40 @@ def _names(text: str) -> list[str]:
     return [w for w in names if w.lower() not in _COMMON]
 
 
-def unsupported(sentence: str, known: str, counted: bool = False) -> list[str]:
-    """Numbers and names in the sentence that nothing it may draw on contains (``counted``: a
-    whole number is a count of what the model saw)."""
+def _claims(sentence: str, counted: bool = False) -> list[str]:
+    """The numbers and names a sentence states (``counted``: a whole number is a count of what
+    the model saw, not a claim)."""
     plain = _CITATION.sub("", sentence)
     numbers, names = _NUMBER.findall(plain), _names(plain)
     if counted:
         numbers = [n for n in numbers if not _COUNT.match(n)]
         names = [n for n in names if not _NUMBER_WORD.fullmatch(n)]
-    claims = numbers + names
-    return [c for c in claims if not re.search(rf"(?<!\w){re.escape(c.lower())}(?!\w)", known)]
+    return numbers + names
+
+
+def _holds(text: str, claim: str) -> bool:
+    return bool(re.search(rf"(?<!\w){re.escape(claim.lower())}(?!\w)", text))
+
+
+def unsupported(sentence: str, known: str, counted: bool = False) -> list[str]:
+    """Numbers and names in the sentence that nothing it may draw on contains."""
+    return [c for c in _claims(sentence, counted) if not _holds(known, c)]
+
+
+def off_subject(
+    sentence: str, about: list[str], besides: str, sentences: list[str], counted: bool = False
+) -> list[str]:
+    """Claims that only passages vouch for, and no passage sentence that also concerns the
+    question's subject (``about``): "Mira planted the tomatoes in bed 5" from "Bed 3 holds
+    the dahlias that Mira planted. Bed 5 holds tomatoes." names the wrong bed's planter."""
+    if not about or not sentences:
+        return []
+    related = [s for s in sentences if any(re.search(_pattern(w), s) for w in about)]
+    return [
+        c
+        for c in _claims(sentence, counted)
+        if not _holds(besides, c) and not any(_holds(s, c) for s in related)
+    ]
 
 
 def _names_a_value(answer: str, counted: bool) -> bool:
@@ -189,21 +246,30 @@ def grounded(
         return
     units = _units(request)
     looks = sees_pixels and bool(request.images)
-    if _missing(subject(request.question, nouns=not looks), units):
+    if _missing(subject(request.question, nouns=not looks), _units(request, True)):
         yield UNSUPPORTED  # the model is not asked: nothing it could say would be grounded
         return
     known = _known(request, units)
     counted = looks and bool(_ASKS_COUNT.search(request.question))
+    about, besides = subject(request.question, nouns=not looks), _besides_passages(request)
+    sentences = passage_sentences(request)
+
+    def ungrounded(sentence: str) -> bool:
+        return bool(
+            unsupported(sentence, known, counted)
+            or off_subject(sentence, about, besides, sentences, counted)
+        )
+
     said, pending = "", ""
     for piece in pieces:
         pending += piece
         while match := _SENTENCE_END.search(pending):
             sentence, pending = pending[: match.end()], pending[match.end() :]
-            if unsupported(sentence, known, counted):
+            if ungrounded(sentence):
                 yield _refusal(said)
                 return
             said += sentence
-    if pending and unsupported(pending, known, counted):
+    if pending and ungrounded(pending):
         yield _refusal(said)
         return
     said += pending

@@ -87,6 +87,9 @@ class AnswerRequest:
     notes: list[str] = field(default_factory=list)
     #: A paragraph with the details instead of the default one or two sentences.
     detailed: bool = False
+    #: The whole text of each passage's document, by doc_id: the grounding checks look there
+    #: for a name the question gives and only another page of the document says.
+    documents: dict[str, str] = field(default_factory=dict)
 
 
 def _quote(text: str, limit: int) -> str:

@@ -1,63 +1,68 @@
-"""Dominant colours: Pillow's median-cut clustering of the pixels, named in CIELAB."""
+"""Dominant colours: Pillow's median-cut clustering of the pixels, named by hue.
+
+Names come from hue, saturation and brightness (HSV), the way people name colours, not from
+the nearest of a few reference colours: in photographs most colours are muted, and a muted
+sky blue or a shaded orange petal lies nearer to a reference gray than to any reference hue
+(issue 28: an orange dahlia read "gray", a purple aster "light gray")."""
 
 from __future__ import annotations
+
+import colorsys
 
 import numpy as np
 from PIL import Image
 
 from tools.vision.facts import ColorShare
 
-# Basic colour terms (Berlin & Kay) plus a few everyday ones people ask about.
-NAMED = {
-    "black": (0, 0, 0),
-    "white": (255, 255, 255),
-    "gray": (128, 128, 128),
-    "dark gray": (64, 64, 64),
-    "light gray": (192, 192, 192),
-    "red": (200, 30, 30),
-    "dark red": (120, 10, 10),
-    "orange": (240, 140, 20),
-    "brown": (120, 75, 35),
-    "beige": (220, 200, 160),
-    "tan": (190, 150, 110),
-    "yellow": (240, 220, 30),
-    "olive": (128, 128, 0),
-    "green": (40, 160, 40),
-    "dark green": (10, 80, 20),
-    "teal": (0, 128, 128),
-    "cyan": (40, 200, 220),
-    "blue": (30, 80, 220),
-    "navy": (10, 20, 100),
-    "light blue": (150, 190, 240),
-    "purple": (120, 40, 160),
-    "pink": (240, 150, 180),
-    "magenta": (220, 40, 180),
-}
 MIN_SHARE = 0.05
+GRAYS = frozenset(["white", "light gray", "gray", "dark gray", "black"])
+#: Names of one hue in lighter and darker shades: a highlight on a red leaf reads "pink".
+FAMILY = {"dark red": "red", "pink": "red", "brown": "orange", "tan": "orange",
+          "beige": "orange", "olive": "yellow", "dark green": "green", "cyan": "teal",
+          "navy": "blue", "light blue": "blue", "magenta": "purple"}  # fmt: skip
+#: Below this chroma (max - min of r, g, b, 0..1) a colour reads as white, gray or black.
+ACHROMATIC = 0.1
+#: Below this share of the centre, colours rare along the edges are highlights or shadows of
+#: a thing that fills the frame, not a separate object.
+DISTINCT_OBJECT = 0.25
 
 
-def _lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB (0-255) to CIELAB (D65)."""
-    c = rgb.astype(np.float64) / 255.0
-    c = np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
-    xyz = c @ np.array(
-        [[0.4124, 0.2126, 0.0193], [0.3576, 0.7152, 0.1192], [0.1805, 0.0722, 0.9505]]
-    )
-    xyz /= np.array([0.95047, 1.0, 1.08883])
-    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
-    return np.stack(
-        [116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])],
-        axis=-1,
-    )
+def _gray(value: float) -> str:
+    if value > 0.9:
+        return "white"
+    if value > 0.7:
+        return "light gray"
+    if value > 0.45:
+        return "gray"
+    return "dark gray" if value > 0.22 else "black"
 
 
-_NAMES = list(NAMED)
-_NAMED_LAB = _lab(np.array(list(NAMED.values())))
+def _hue_name(hue: float, sat: float, value: float) -> str:
+    """Hue in degrees; sat and value 0..1 (only for chromatic colours)."""
+    pale, dark = sat < 0.45 and value > 0.7, value < 0.42
+    if hue < 15 or hue >= 345:
+        return "pink" if pale else "dark red" if dark else "red"
+    if hue < 45:
+        return ("tan" if sat > 0.3 else "beige") if pale else "brown" if value < 0.6 else "orange"
+    if hue < 70:
+        return "beige" if pale else ("olive" if hue > 55 else "brown") if dark else "yellow"
+    if hue < 165:
+        return "dark green" if dark else "olive" if hue < 90 and value < 0.6 else "green"
+    if hue < 195:
+        return "teal" if value < 0.6 else "cyan"
+    if hue < 255:
+        return "navy" if dark else "light blue" if pale else "blue"
+    if hue < 290:
+        return "purple"
+    return "pink" if pale else "purple" if dark else "magenta"
 
 
 def color_name(rgb: tuple[int, int, int]) -> str:
-    distance = np.linalg.norm(_NAMED_LAB - _lab(np.array(rgb)), axis=-1)
-    return _NAMES[int(distance.argmin())]
+    r, g, b = (c / 255 for c in rgb)
+    hue, sat, value = colorsys.rgb_to_hsv(r, g, b)
+    if value < 0.12 or max(r, g, b) - min(r, g, b) < ACHROMATIC:
+        return _gray(value)
+    return _hue_name(hue * 360, sat, value)
 
 
 def _clustered(image: Image.Image, clusters: int) -> Image.Image:
@@ -83,9 +88,27 @@ def dominant_colors(image: Image.Image, clusters: int = 6) -> list[ColorShare]:
     return [ColorShare(n, round(s, 3), representative[n]) for n, s in ranked if s >= MIN_SHARE]
 
 
+def _named_shares(palette: np.ndarray, counts: np.ndarray, floor: float) -> list[ColorShare]:
+    shares: dict[str, float] = {}
+    representative: dict[str, tuple[int, int, int]] = {}
+    total = counts.sum()
+    for cluster in np.argsort(-counts):
+        if counts[cluster] == 0:
+            break
+        rgb = tuple(int(v) for v in palette[cluster])
+        name = color_name(rgb)  # type: ignore[arg-type]
+        shares[name] = shares.get(name, 0.0) + counts[cluster] / total
+        representative.setdefault(name, rgb)  # type: ignore[arg-type]
+    ranked = sorted(shares.items(), key=lambda kv: kv[1], reverse=True)
+    return [ColorShare(n, round(s, 3), representative[n]) for n, s in ranked if s >= floor]
+
+
 def object_colors(image: Image.Image, clusters: int = 8) -> list[ColorShare]:
-    """Colours of the main object: pixels near the centre whose colour cluster is rare along
-    the image's edges (the edges are mostly background). Empty when nothing stands out."""
+    """Colours of the main object: pixels near the centre whose colours the edges hardly have
+    (the edges are mostly background). When there are few of them and they are only grays on
+    a coloured centre, they are the highlights and shadows of one thing that fills the frame
+    (a petal, a leaf), and its colours are the centre's own; likewise when nothing near the
+    centre differs from the edges. Empty for an image of one flat colour."""
     quantized = _clustered(image, clusters)
     index = np.asarray(quantized)
     palette = np.array(quantized.getpalette()[: 3 * clusters]).reshape(-1, 3)
@@ -96,17 +119,22 @@ def object_colors(image: Image.Image, clusters: int = 8) -> list[ColorShare]:
     on_edge = np.bincount(index[edge], minlength=len(palette)) / max(1, edge.sum())
     centre = index[h // 5 : h - h // 5, w // 5 : w - w // 5]
     foreground = centre[on_edge[centre] < 0.08]  # clusters the edges hardly have
+    whole = _named_shares(palette, np.bincount(centre.ravel(), minlength=len(palette)), 0.1)
     if foreground.size < 0.05 * centre.size:
-        return []
-    shares: dict[str, float] = {}
-    representative: dict[str, tuple[int, int, int]] = {}
-    counts = np.bincount(foreground, minlength=len(palette))
-    for cluster in np.argsort(-counts):
-        if counts[cluster] == 0:
-            break
-        rgb = tuple(int(v) for v in palette[cluster])
-        name = color_name(rgb)  # type: ignore[arg-type]
-        shares[name] = shares.get(name, 0.0) + counts[cluster] / foreground.size
-        representative.setdefault(name, rgb)  # type: ignore[arg-type]
-    ranked = sorted(shares.items(), key=lambda kv: kv[1], reverse=True)
-    return [ColorShare(n, round(s, 3), representative[n]) for n, s in ranked if s >= 0.1]
+        return [] if _flat(image) else whole
+    found = _named_shares(palette, np.bincount(foreground, minlength=len(palette)), 0.1)
+    plain_background = on_edge.max() >= 0.9
+    if foreground.size >= DISTINCT_OBJECT * centre.size or plain_background:
+        return found
+    top = whole[0].name
+    shade = FAMILY.get(top, top)
+    highlights = top not in GRAYS and all(
+        c.name in GRAYS or FAMILY.get(c.name, c.name) == shade for c in found
+    )
+    return whole if highlights else found
+
+
+def _flat(image: Image.Image) -> bool:
+    """One colour, every pixel: a plain background, not a thing."""
+    extrema = image.convert("RGB").getextrema()
+    return all(high - low <= 2 for low, high in extrema)

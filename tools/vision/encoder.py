@@ -18,7 +18,7 @@ from tools.vision.facts import ImageFacts
 
 ImageSource = str | Path | bytes | Image.Image
 THUMBNAIL_SIDE = 256
-FACTS_VERSION = "v2"  # facts with kinds: older cached facts are encoded again
+FACTS_VERSION = "v3"  # colours named by hue (v2: facts with kinds): older facts are encoded again
 
 
 def _read(source: ImageSource) -> tuple[str, bytes | Image.Image]:

@@ -11,6 +11,7 @@ from knowledge_base.embeddings.image_backend import Label
 SURE = 0.5  # a label or kind at least this probable is stated as what the image shows
 GUESS = 0.2  # below this a label is not worth naming at all
 MENTION = 0.1  # labels listed next to the best one
+READABLE = 0.8  # OCR confidence of a line that counts as text on its own
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,44 @@ class ColorShare:
 
 
 def _shares(colors: list[ColorShare]) -> str:
-    return ", ".join(f"{c.name} {c.share:.0%}" for c in colors)
+    """Colour names, largest first, in words: figures here end up as percentages in answers."""
+    names = [c.name for c in colors]
+    if names and colors[0].share >= 0.5:
+        names[0] += " (most)"
+    return ", ".join(names)
+
+
+def _script(text: str) -> str:
+    """The writing system of a line's letters: "latin", "cjk" or "other" (digits: "")."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return ""
+    if all(ch.isascii() or "\u00c0" <= ch <= "\u024f" for ch in letters):
+        return "latin"
+    if all("\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in letters):
+        return "cjk"
+    return "other"
+
+
+def readable(lines: list[TextLine]) -> list[TextLine]:
+    """The lines that are text in the image, not OCR noise: a photo with only one or two
+    stray characters (a "T" in a leaf, an "8" in a cup) has no text, and glyphs of a script the
+    rest of the image's text does not use are not read into it."""
+    words = [ln for ln in lines if _alnum(ln.text) >= 3 and ln.confidence >= READABLE]
+    if not words:
+        return []
+    scripts = {_script(ln.text) for ln in words} - {""}
+    return [
+        ln
+        for ln in lines
+        if ln.confidence >= READABLE / 2
+        and (_alnum(ln.text) >= 3 or ln.confidence >= READABLE)
+        and (_script(ln.text) in scripts or not _script(ln.text))
+    ]
+
+
+def _alnum(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
 
 
 @dataclass(frozen=True)
@@ -42,13 +80,13 @@ class ImageFacts:
 
     @property
     def ocr_text(self) -> str:
-        return "\n".join(line.text for line in self.text)
+        return "\n".join(line.text for line in readable(self.text))
 
     def describe(self) -> str:
         """The facts as compact text for the composed VLM, uncertainty spelled out: a label
         the classifier is unsure of reads as a guess, never as a fact."""
         colors = _shares(self.colors) or "unknown"
-        text = " / ".join(line.text for line in self.text) or "none"
+        text = " / ".join(line.text for line in readable(self.text)) or "none"
         main = f"Colours of the main object: {_shares(self.object_colors)}\n"
         return (
             f"Size: {self.width}x{self.height} pixels\n{self._what()}\n"
