@@ -99,10 +99,11 @@ def photo_questions() -> dict[str, tuple[str, list[dict]]]:
             cant("What time does the clock show?"),
             kind(photo=True)]),
         "forest-stream": (L16 + "life_by_Aitzol_Berasategi.jpg", [
-            name("stream", "river", "creek", "waterfall", "forest", "rocks", "water", "brook"),
+            name("stream", "river", "creek", "waterfall", "forest", "rocks", "water", "brook",
+                 "landscape"),
             cant("Are there any fish in the water?")]),
         "mountain-path": (L16 + "picosdeeuropa_by_Aitzol_Berasategi.jpg", [
-            name("mountain", "alp", "path", "valley", "trail", "cliff"),
+            name("mountain", "alp", "path", "valley", "trail", "cliff", "landscape"),
             colour("sky", "blue"),
             no_text()]),
         "dandelions": (L16 + "seeding_by_Clements_Engelhardt.jpg", [
@@ -123,7 +124,8 @@ def photo_questions() -> dict[str, tuple[str, list[dict]]]:
             colour("leaf", "green", "lime", fills=True),
             no_text()]),
         "dune-grass": (MATE + "nature/Dune.jpg", [
-            name("grass", "dune", "beach", "sea", "seashore", "shore", "sand", "coast"),
+            name("grass", "dune", "beach", "sea", "seashore", "shore", "sand", "coast",
+                 "landscape"),
             colour("grass", "yellow", "golden", "gold", "tan", "beige", "brown", "orange"),
             cant("How many people are on the beach?")]),
         "orange-flower": (MATE + "nature/FreshFlower.jpg", [
@@ -176,7 +178,7 @@ def photo_questions() -> dict[str, tuple[str, list[dict]]]:
             colour("cups", "blue", "pink", "red", "purple", "white"),
             no_text()]),
         "lake-dusk": (PL + "DarkestHour/contents/images/", [
-            name("lake", "lakeside", "water", "fog", "mist", "dusk", "night", "sky"),
+            name("lake", "lakeside", "water", "fog", "mist", "dusk", "night", "sky", "landscape"),
             colour("picture", "blue", "navy", "dark blue"),
             count("Is there a boat on the lake?", "no")]),
         "rowing-boats": (PL + "EveningGlow/contents/images/", [
@@ -192,11 +194,11 @@ def photo_questions() -> dict[str, tuple[str, list[dict]]]:
             colour("plants", "green", "dark green"),
             cant("How big is each plant?")]),
         "forest-path": (PL + "Path/contents/images/", [
-            name("forest", "trees", "woods", "path", "tree"),
+            name("forest", "trees", "woods", "path", "tree", "landscape"),
             colour("forest", "green", "dark green", fills=True),
             count("Is there an animal on the path?", "no")]),
         "lake-night": (PL + "summer_1am/contents/images/", [
-            name("lake", "lakeside", "water", "sunset", "dusk", "sky", "reeds", "sea"),
+            name("lake", "lakeside", "water", "sunset", "dusk", "sky", "reeds", "sea", "landscape"),
             colour("sky", "purple", "pink", "blue", "violet", "lavender", "magenta"),
             no_text()]),
         "chateau": (PAL + "castle-maintenon.jpg", [
@@ -280,11 +282,11 @@ def photo_questions() -> dict[str, tuple[str, list[dict]]]:
             colour("lichen", "gray", "green", "beige", "dark", "olive"),
             cant("What season is it?")]),
         "snowy-mountain": (E + "Mountain.edj", [
-            name("mountain", "alp", "snow", "peak", "summit", "mountains"),
+            name("mountain", "alp", "snow", "peak", "summit", "mountains", "landscape"),
             colour("sky", "gray", "dark", "black", "slate"),
             cant("How high is the mountain?")]),
         "peaks-dusk": (E + "Peaks.edj", [
-            name("mountain", "peak", "alp", "cliff", "mountains", "night", "dusk"),
+            name("mountain", "peak", "alp", "cliff", "mountains", "night", "dusk", "landscape"),
             cant("Is there a village below the mountain?"),
             kind(photo=True)]),
         "red-maple": (E + "Red-Maple.edj", [
@@ -317,7 +319,7 @@ def photo_questions() -> dict[str, tuple[str, list[dict]]]:
             colour("flower", "yellow", "gold"),
             cant("What does the flower smell like?")]),
         "valendas": (LX + "Valendas.png", [
-            name("mountain", "mountains", "clouds", "valley", "sky", "alp"),
+            name("mountain", "mountains", "clouds", "valley", "sky", "alp", "landscape"),
             cant("Is there snow on the peaks?"),
             no_text()]),
         "after-rain": (LX + "after-the-rain.jpg", [

@@ -211,20 +211,33 @@ def unsupported(sentence: str, known: str, counted: bool = False) -> list[str]:
     return [c for c in _claims(sentence, counted) if not _holds(known, c)]
 
 
-def off_subject(
-    sentence: str, about: list[str], besides: str, sentences: list[str], counted: bool = False
-) -> list[str]:
-    """Claims that only passages vouch for, and no passage sentence that also concerns the
-    question's subject (``about``): "Mira planted the tomatoes in bed 5" from "Bed 3 holds
-    the dahlias that Mira planted. Bed 5 holds tomatoes." names the wrong bed's planter."""
+def off_subject(answer: str, question: str, request: AnswerRequest, counted: bool = False) -> bool:
+    """The answer's names and numbers come from passages, and none of them from a passage
+    sentence (or table row) that concerns what the question asks about: "Mira planted the
+    tomatoes in bed 5" from "Bed 3 holds the dahlias that Mira planted. Bed 5 holds
+    tomatoes." names the wrong bed's planter. What the question is about means its numbers,
+    codes and nouns ("bed 5", "the tomatoes"); its names ("Harbor House") may be said once in a
+    heading or on another page, and the whole-document check covers them. One claim from the
+    right sentence is enough: the rest of the answer may add context from the next one."""
+    names = {n.lower() for n in _names(question)}
+    about = [w for w in subject(question) if w not in names or any(ch.isdigit() for ch in w)]
+    sentences = passage_sentences(request)
     if not about or not sentences:
-        return []
-    related = [s for s in sentences if any(re.search(_pattern(w), s) for w in about)]
-    return [
+        return False
+    besides, quoted = _besides_passages(request), "\n".join(inert(h.text) for h in request.passages)
+    claims = [
         c
-        for c in _claims(sentence, counted)
-        if not _holds(besides, c) and not any(_holds(s, c) for s in related)
+        for c in _claims(answer, counted)
+        if not _holds(besides, c) and (c[0].isdigit() or _proper(c, quoted))
     ]
+    related = [s for s in sentences if any(re.search(_pattern(w), s) for w in about)]
+    return bool(claims) and not any(_holds(s, c) for s in related for c in claims)
+
+
+def _proper(word: str, text: str) -> bool:
+    """A capitalised word the passages write capitalised within a sentence (a name), not only
+    at a sentence's start ("Switch the machine off")."""
+    return bool(re.search(rf"[a-z0-9,;:(]\s+{re.escape(word)}\b", text))
 
 
 def _names_a_value(answer: str, counted: bool) -> bool:
@@ -251,28 +264,22 @@ def grounded(
         return
     known = _known(request, units)
     counted = looks and bool(_ASKS_COUNT.search(request.question))
-    about, besides = subject(request.question, nouns=not looks), _besides_passages(request)
-    sentences = passage_sentences(request)
-
-    def ungrounded(sentence: str) -> bool:
-        return bool(
-            unsupported(sentence, known, counted)
-            or off_subject(sentence, about, besides, sentences, counted)
-        )
-
     said, pending = "", ""
     for piece in pieces:
         pending += piece
         while match := _SENTENCE_END.search(pending):
             sentence, pending = pending[: match.end()], pending[match.end() :]
-            if ungrounded(sentence):
+            if unsupported(sentence, known, counted):
                 yield _refusal(said)
                 return
             said += sentence
-    if pending and ungrounded(pending):
+    if pending and unsupported(pending, known, counted):
         yield _refusal(said)
         return
     said += pending
+    if not looks and off_subject(said, request.question, request, counted):
+        yield UNSUPPORTED
+        return
     if _ASKS_VALUE.search(request.question) and not _names_a_value(said, counted):
         yield UNSUPPORTED
         return

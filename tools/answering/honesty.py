@@ -52,14 +52,16 @@ _BEYOND_FACTS = re.compile(
 )
 _SPECIFIC = re.compile(
     r"^\s*(who|whose|when|where)\b|\b(which|what) (year|city|country|town|place|day|date)\b|"
-    r"\bwhat is (his|her|its|their|the \w+'s) name\b|\bname of\b|\bhow old\b",
+    r"\bwhat is (his|her|its|their|(the|this|that) \w+'s) name\b|\bname of\b|\bhow old\b",
     re.I,
 )
 _NAMING = re.compile(
     r"^\s*(what('s| is| are)\s+(this|that|these|it|shown|in (this|the) (picture|image|photo))"
-    r"(\s+(picture|image|photo|thing))?\s*\??\s*$|what do you see|describe)",
+    r"(\s+(picture|image|photo|thing))?\s*\??\s*$"
+    r"|what (objects?|things?|animals?) (is|are) (in|shown)|what do you see|describe)",
     re.I,
 )
+_COLOUR_WORD = re.compile(r"\bcolou?rs?\b", re.I)
 _COLOUR_QUESTION = re.compile(
     r"\bwhat colou?rs? (is|are) (the |this |these |those |its |their )?(?P<thing>[\w\s]+?)\s*\??$",
     re.I,
@@ -67,7 +69,8 @@ _COLOUR_QUESTION = re.compile(
 _IN_THE_PICTURE = re.compile(r"\s+(in|of|on) (this|the) (picture|image|photo\w*)\s*$", re.I)
 _WHOLE = frozenset(
     ["it", "this", "that", "they", "these", "picture", "image", "photo", "thing", "object",
-     "subject", "main thing", "main object", "main subject"]
+     "subject", "main thing", "main object", "main subject", "background", "image's background",
+     "picture's background", "photo's background"]
 )  # fmt: skip
 _YES_NO = re.compile(r"^\s*(is|are|was|were|can you see|do you see|does|do|did|has|have)\b", re.I)
 _KIND_OF = re.compile(r"\bwhat (kind|type|sort|breed|species|variety) of\b", re.I)
@@ -87,7 +90,9 @@ def cant_tell(request: AnswerRequest, sees_pixels: bool) -> str | None:
     if _READS_TEXT.search(request.question) and any(r.facts.ocr_text for r in request.images):
         return None
     settling = [p for p in request.passages if p.similarity is None or p.similarity >= SETTLES]
-    if not settling and (_beyond(request) or _unsettled(request) or _kind_unknown(request)):
+    colour = _COLOUR_WORD.search(request.question)  # the facts have colours, not places
+    beyond = not colour and (_beyond(request) or _unsettled(request))
+    if not settling and (beyond or _kind_unknown(request)):
         return f"{CANT_TELL} {certain(facts)}".strip()
     if request.passages:
         return None
