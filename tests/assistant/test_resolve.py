@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.memory import StoredImage
-from assistant.resolve import resolve
+from assistant.resolve import about_pictures, resolve
 
 IMAGES = [
     StoredImage(1, "a" * 64, Path("a.png"), "cat.png", ("tabby", "tiger cat")),
@@ -40,3 +40,20 @@ def test_new_images_win_unless_the_text_names_others():
     assert resolve("compare it with image 1", IMAGES, new=["img-3"]) == ["img-3", "img-1"]
     assert resolve("now look at image 1", IMAGES, new=["img-3"]) == ["img-1"]
     assert resolve("anything", [], new=[]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "new", "about"),
+    [
+        ("Who is the caretaker?", [], False),  # a document question after a photo
+        ("How much does it cost to charge an electric car?", [], False),
+        ("On which day is glass collected?", [], False),
+        ("What colour is it?", [], True),
+        ("What is written under it?", [], True),
+        ("Compare it with the first one.", [], True),
+        ("Who sent me this bike?", [], True),
+        ("Who is the caretaker?", ["img-4"], True),  # a picture came with it
+    ],
+)
+def test_a_question_is_about_the_pictures_only_when_one_came_or_it_points_at_one(text, new, about):
+    assert about_pictures(text, new) is about

@@ -202,3 +202,12 @@ def test_a_name_the_question_gives_may_be_on_another_page_of_the_document():
     with_document = AnswerRequest(question, passages=[returns], documents={returns.doc_id: whole})
     assert missing_subject(with_document) == []
     assert run(["Within 21 days [1]."], with_document) == "Within 21 days [1]."
+
+
+def test_a_name_question_is_not_answered_by_a_citation_alone():
+    cats = passage("A tabby is not a breed: tabby is a coat pattern.", "cats.md")
+    request = AnswerRequest("What is this cat's name?", passages=[cats])
+    assert run(["The passage says tabby is a coat pattern [1]."], request) == UNSUPPORTED
+    keeper = passage("The caretaker is Ms Ingrid Halvorsen.", "house.md")
+    who = AnswerRequest("What is the caretaker's name?", passages=[keeper])
+    assert run(["Ingrid Halvorsen [1]."], who) == "Ingrid Halvorsen [1]."

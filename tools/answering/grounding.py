@@ -39,6 +39,7 @@ _ASKS_VALUE = re.compile(
     r"how (much|many|old|long)|price|cost|name)\b",
     re.I,
 )
+_ASKS_NAME = re.compile(r"\bname\b|^\s*who\b", re.I)
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
 _COUNT = re.compile(r"^\d{1,3}$")
 _ASKS_COUNT = re.compile(r"\bhow many\b", re.I)
@@ -240,9 +241,11 @@ def _proper(word: str, text: str) -> bool:
     return bool(re.search(rf"[a-z0-9,;:(]\s+{re.escape(word)}\b", text))
 
 
-def _names_a_value(answer: str, counted: bool) -> bool:
+def _names_a_value(answer: str, counted: bool, asks_name: bool = False) -> bool:
+    """Does the answer give a value? A citation counts ("every morning [1]"), except for a
+    name: "The passage says tabby is a coat pattern [1]" names no cat."""
     plain = _CITATION.sub("", answer)
-    cited = plain != answer
+    cited = plain != answer and not asks_name
     words = counted and _NUMBER_WORD.search(plain)  # "two": a count only a picture gives
     named = _names(plain) or _NUMBER.search(plain) or words or '"' in plain
     return bool(cited or named or _DONT_KNOW.search(plain))
@@ -280,7 +283,8 @@ def grounded(
     if not looks and off_subject(said, request.question, request, counted):
         yield UNSUPPORTED
         return
-    if _ASKS_VALUE.search(request.question) and not _names_a_value(said, counted):
+    asks_name = bool(_ASKS_NAME.search(request.question))
+    if _ASKS_VALUE.search(request.question) and not _names_a_value(said, counted, asks_name):
         yield UNSUPPORTED
         return
     yield said

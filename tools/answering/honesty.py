@@ -72,6 +72,12 @@ _WHOLE = frozenset(
      "subject", "main thing", "main object", "main subject", "background", "image's background",
      "picture's background", "photo's background"]
 )  # fmt: skip
+# "What is the man standing behind?": the picture's one sure thing is the likeliest answer.
+_WHAT_IS_WHERE = re.compile(
+    r"^\s*what\b.*\b(behind|below|above|under|beneath|beside|next to|in front|on the (left|"
+    r"right))\b",
+    re.I,
+)
 _YES_NO = re.compile(r"^\s*(is|are|was|were|can you see|do you see|does|do|did|has|have)\b", re.I)
 _KIND_OF = re.compile(r"\bwhat (kind|type|sort|breed|species|variety) of\b", re.I)
 _FILLER_WORDS = """is are was were can could you see do does did has have the a an this that
@@ -93,6 +99,12 @@ def cant_tell(request: AnswerRequest, sees_pixels: bool) -> str | None:
     colour = _COLOUR_WORD.search(request.question)  # the facts have colours, not places
     beyond = not colour and (_beyond(request) or _unsettled(request))
     if not settling and (beyond or _kind_unknown(request)):
+        sure = _sure_of(facts)
+        if sure and _WHAT_IS_WHERE.search(request.question):
+            return (
+                f"It may be the {sure}: that is what the picture shows, but its facts do not "
+                "say where things are in it."
+            )
         return f"{CANT_TELL} {certain(facts)}".strip()
     if request.passages:
         return None
