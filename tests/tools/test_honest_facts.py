@@ -107,3 +107,27 @@ def test_stray_ocr_glyphs_are_not_text_in_the_image():
     assert [ln.text for ln in readable(sign)] == ["STOP", "4"]  # no stray script
     menu = [line("拉麵 12"), line("餃子 8")]
     assert [ln.text for ln in readable(menu)] == ["拉麵 12", "餃子 8"]
+
+
+def test_the_kind_of_image_is_said_only_when_the_pixels_say_it_plainly():
+    from eval.drawing import text_image
+    from tools.vision.image_kind import image_kind
+
+    sources = (PHOTOS.parent / "SOURCES.md").read_text().splitlines()
+    dev = [
+        PHOTOS / f"{r.split('|')[1].strip()}.jpg"
+        for r in sources
+        if "| photo |" in r and "| dev |" in r
+    ]
+    kinds_of_photos = {image_kind(Image.open(p), []) for p in dev}
+    assert "graphic" not in kinds_of_photos and "document" not in kinds_of_photos
+    assert image_kind(Image.open(PHOTOS / "gorilla.jpg"), []) == "photo"
+    drawn = Image.new("RGB", (400, 300), (40, 90, 200))
+    ImageDraw.Draw(drawn).polygon([(0, 300), (200, 120), (400, 300)], fill=(230, 200, 150))
+    assert image_kind(drawn, []) == "graphic"
+    page = text_image(["Invoice 2291", "Milk 1.50 EUR", "Bread 2.40 EUR", "Total 3.90 EUR"])
+    from imaging import TextLine
+
+    band = ((0, 0), (page.width, 0), (page.width, page.height // 4), (0, page.height // 4))
+    boxes = [TextLine(t, 0.95, band) for t in ("Invoice 2291", "Milk 1.50 EUR", "Bread 2.40")]
+    assert image_kind(page, boxes) == "document"

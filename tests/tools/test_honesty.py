@@ -124,3 +124,18 @@ def test_what_is_behind_something_is_the_pictures_sure_thing_said_as_a_guess():
     assert answer.startswith("It may be the bee") and "do not say where" in answer
     unsure = cant_tell(ask("What is the man standing behind?"), False)
     assert unsure.startswith(CANT_TELL)
+
+
+def test_photo_or_drawing_is_answered_from_the_kind_of_image():
+    from dataclasses import replace
+
+    drawn = replace(SURE, image_kind="graphic")
+    assert cant_tell(ask("Is this a photograph or a drawing?", drawn), False) == (
+        "It is a drawing or digital graphic (large areas of flat colour)."
+    )
+    photo = replace(SURE, image_kind="photo")
+    assert cant_tell(ask("Is it a drawing or a photo?", photo), False) == (
+        "It is probably a photograph."
+    )
+    unsaid = cant_tell(ask("Is this a photograph or a drawing?", SURE), False)
+    assert unsaid.startswith(CANT_TELL)

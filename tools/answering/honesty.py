@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from tools.answering.prompt import AnswerRequest
 from tools.vision.facts import GUESS, SURE, ImageFacts
+from tools.vision.image_kind import SAID
 
 CANT_TELL = "I can't tell from what I can see."
 #: A passage this similar to the question may settle what a picture's facts cannot ("what is
@@ -78,6 +79,13 @@ _WHAT_IS_WHERE = re.compile(
     r"right))\b",
     re.I,
 )
+_IMAGE_KINDS = r"(photo(graph)?|picture|drawing|painting|illustration|screenshot|scan|logo|chart"
+_KIND_OF_IMAGE = re.compile(
+    rf"\b{_IMAGE_KINDS}|diagram|cartoon|graphic|render\w*)\b.*\bor\b.*\b{_IMAGE_KINDS}|"
+    rf"diagram|cartoon|graphic|document)\b|^\s*is (this|it) a (real )?{_IMAGE_KINDS}|document)"
+    r"\b\s*\??$|\bwhat (kind|type|sort) of (image|picture)\b",
+    re.I,
+)
 _YES_NO = re.compile(r"^\s*(is|are|was|were|can you see|do you see|does|do|did|has|have)\b", re.I)
 _KIND_OF = re.compile(r"\bwhat (kind|type|sort|breed|species|variety) of\b", re.I)
 _FILLER_WORDS = """is are was were can could you see do does did has have the a an this that
@@ -95,6 +103,9 @@ def cant_tell(request: AnswerRequest, sees_pixels: bool) -> str | None:
     facts = request.images[-1].facts
     if _READS_TEXT.search(request.question) and any(r.facts.ocr_text for r in request.images):
         return None
+    if _KIND_OF_IMAGE.search(request.question):
+        said = SAID.get(facts.image_kind)
+        return f"It is {said}." if said else f"{CANT_TELL} {certain(facts)}".strip()
     settling = [p for p in request.passages if p.similarity is None or p.similarity >= SETTLES]
     colour = _COLOUR_WORD.search(request.question)  # the facts have colours, not places
     beyond = not colour and (_beyond(request) or _unsettled(request))
@@ -201,7 +212,8 @@ def certain(facts: ImageFacts) -> str:
     kind = next((k for k in facts.kinds if k.score >= SURE), None)
     sure = best.name if best and best.score >= SURE else kind.name if kind else ""
     colours = [c.name for c in (facts.object_colors or facts.colors)][:2]
-    parts = [f"it shows {_article(sure)}"] if sure else []
+    parts = [f"it is {SAID[facts.image_kind]}"] if facts.image_kind in SAID else []
+    parts += [f"it shows {_article(sure)}"] if sure else []
     if len(colours) == 1:
         parts.append(f"its main colour is {colours[0]}")
     elif colours:

@@ -14,11 +14,13 @@ from knowledge_base.embeddings.kinds import KIND_TOP_K, kinds
 from tools.vision.batching import Coalescer
 from tools.vision.cache import FactsCache
 from tools.vision.colors import dominant_colors, object_colors
-from tools.vision.facts import ImageFacts
+from tools.vision.facts import ImageFacts, readable
+from tools.vision.image_kind import image_kind
 
 ImageSource = str | Path | bytes | Image.Image
 THUMBNAIL_SIDE = 256
-FACTS_VERSION = "v3"  # colours named by hue (v2: facts with kinds): older facts are encoded again
+# v3: colours named by hue, the kind of image (v2: kinds of thing): older facts encode again
+FACTS_VERSION = "v3"
 
 
 def _read(source: ImageSource) -> tuple[str, bytes | Image.Image]:
@@ -81,13 +83,14 @@ class ImageEncoder:
                 embedding=[round(float(v), 6) for v in vector],
                 labels=image_labels[: self.top_k],
                 kinds=kinds(image_labels),
-                text=self._text(image),
+                text=lines,
                 colors=dominant_colors(image),
                 object_colors=object_colors(image),
+                image_kind=image_kind(image, readable(lines)),
                 thumbnail_jpeg=_thumbnail(image),
             )
-            for sha256, image, vector, image_labels in zip(
-                ids, pixels, vectors, labels, strict=True
+            for sha256, image, vector, image_labels, lines in zip(
+                ids, pixels, vectors, labels, [self._text(p) for p in pixels], strict=True
             )
         ]
 

@@ -76,6 +76,9 @@ class ImageFacts:
     kinds: list[Label] = field(default_factory=list)
     #: Colours of the main object (centre pixels unlike the edges); empty when none stands out.
     object_colors: list[ColorShare] = field(default_factory=list)
+    #: "photo", "graphic" or "document" when the pixels say so plainly; "" otherwise. Code
+    #: answers "is this a photo or a drawing?" from it; the model's prompt leaves it out.
+    image_kind: str = ""
     thumbnail_jpeg: bytes = field(default=b"", repr=False)
 
     @property
@@ -146,6 +149,7 @@ class ImageFacts:
             colors=_read_colors(data["colors"]),
             kinds=[Label(**k) for k in data.get("kinds", [])],
             object_colors=_read_colors(data.get("object_colors", [])),
+            image_kind=data.get("image_kind", ""),
             thumbnail_jpeg=thumbnail,
         )
 
