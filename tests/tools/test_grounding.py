@@ -208,6 +208,10 @@ def test_a_name_question_is_not_answered_by_a_citation_alone():
     cats = passage("A tabby is not a breed: tabby is a coat pattern.", "cats.md")
     request = AnswerRequest("What is this cat's name?", passages=[cats])
     assert run(["The passage says tabby is a coat pattern [1]."], request) == UNSUPPORTED
+    marks = passage('A tabby is a coat pattern. Tabbies have an "M" on the forehead.', "c.md")
+    marked = AnswerRequest("What is this cat's name?", passages=[marks])
+    said = ['Tabbies have an "M" on the forehead [1].']  # a quoted letter is no name
+    assert run(said, marked) == UNSUPPORTED
     keeper = passage("The caretaker is Ms Ingrid Halvorsen.", "house.md")
     who = AnswerRequest("What is the caretaker's name?", passages=[keeper])
     assert run(["Ingrid Halvorsen [1]."], who) == "Ingrid Halvorsen [1]."

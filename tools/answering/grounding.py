@@ -235,18 +235,27 @@ def off_subject(answer: str, question: str, request: AnswerRequest, counted: boo
     return bool(claims) and not any(_holds(s, c) for s in related for c in claims)
 
 
+def _sources(request: AnswerRequest) -> str:
+    """What an answer may draw on, as written (names keep their capitals)."""
+    texts = [ref.facts.describe() for ref in request.images]
+    texts += [inert(h.text) for h in request.passages] + [t.text for t in request.history]
+    return "\n".join([request.question, *texts, *request.notes])
+
+
 def _proper(word: str, text: str) -> bool:
     """A capitalised word the passages write capitalised within a sentence (a name), not only
     at a sentence's start ("Switch the machine off")."""
     return bool(re.search(rf"[a-z0-9,;:(]\s+{re.escape(word)}\b", text))
 
 
-def _names_a_value(answer: str, counted: bool, asks_name: bool = False) -> bool:
+def _names_a_value(answer: str, counted: bool, asks_name: str = "") -> bool:
     """Does the answer give a value? A citation counts ("every morning [1]"), except for a
     name: "The passage says tabby is a coat pattern [1]" names no cat."""
     plain = _CITATION.sub("", answer)
     cited = plain != answer and not asks_name
     words = counted and _NUMBER_WORD.search(plain)  # "two": a count only a picture gives
+    if asks_name:  # a name its sources write as one, not a quoted letter or a figure
+        return any(_proper(n, asks_name) for n in _names(plain)) or bool(_DONT_KNOW.search(plain))
     named = _names(plain) or _NUMBER.search(plain) or words or '"' in plain
     return bool(cited or named or _DONT_KNOW.search(plain))
 
@@ -283,8 +292,8 @@ def grounded(
     if not looks and off_subject(said, request.question, request, counted):
         yield UNSUPPORTED
         return
-    asks_name = bool(_ASKS_NAME.search(request.question))
-    if _ASKS_VALUE.search(request.question) and not _names_a_value(said, counted, asks_name):
+    sources = _sources(request) if _ASKS_NAME.search(request.question) else ""
+    if _ASKS_VALUE.search(request.question) and not _names_a_value(said, counted, sources):
         yield UNSUPPORTED
         return
     yield said

@@ -113,8 +113,8 @@ def cant_tell(request: AnswerRequest, sees_pixels: bool) -> str | None:
         sure = _sure_of(facts)
         if sure and _WHAT_IS_WHERE.search(request.question):
             return (
-                f"It may be the {sure}: that is what the picture shows, but its facts do not "
-                "say where things are in it."
+                f"It may be the {sure}: that is what the picture shows, though its facts hold "
+                "no positions."
             )
         return f"{CANT_TELL} {certain(facts)}".strip()
     if request.passages:
