@@ -215,3 +215,10 @@ def test_a_name_question_is_not_answered_by_a_citation_alone():
     keeper = passage("The caretaker is Ms Ingrid Halvorsen.", "house.md")
     who = AnswerRequest("What is the caretaker's name?", passages=[keeper])
     assert run(["Ingrid Halvorsen [1]."], who) == "Ingrid Halvorsen [1]."
+
+
+def test_a_wrapped_or_scanned_line_is_one_sentence_with_the_line_before():
+    scan = passage("Service record: boiler\nNext boiler service due:\n25 January 2026", "s.pdf", 2)
+    request = AnswerRequest("When is the boiler due for its next service?", passages=[scan])
+    said = "The boiler is due for its next service on 25 January 2026 [1]."
+    assert run([said], request) == said

@@ -139,3 +139,8 @@ def test_photo_or_drawing_is_answered_from_the_kind_of_image():
     )
     unsaid = cant_tell(ask("Is this a photograph or a drawing?", SURE), False)
     assert unsaid.startswith(CANT_TELL)
+
+
+def test_where_on_a_picture_with_text_is_a_question_for_the_text():
+    label = facts([Label("envelope", 0.3)], text="Ref. QX-2291")
+    assert cant_tell(ask("What is the reference code at the bottom?", label), False) is None

@@ -51,7 +51,8 @@ _NAME = re.compile(r"\b[A-Z][\w'-]*[A-Za-z]")
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9'.,:/-]*[A-Za-z0-9])?")
 _INTRODUCES = frozenset(["the", "a", "an", "my", "our", "your", "his", "her", "its", "their"])
 _SENTENCE_END = re.compile(r"[.!?](\s|$)")
-_CLAUSE = re.compile(r"(?<=[.!?])[ \t]+|\n+")  # not ";": a table row's cells are one sentence
+_CLAUSE = re.compile(r"(?<=[.!?])\s+")  # not ";": a table row's cells are one sentence
+_ROW_END = re.compile(r"[.!?]$|\s\|\s|;\s|^#")  # ends a sentence; a table row; a heading
 _ABBREVIATION = re.compile(
     r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|St|Mt|Jr|Sr|Prof|No|Nr|Fig|Co|Ltd|Inc|[A-Z]|e\.g|i\.e|ext|tel|"
     r"no|nr|vs|approx|incl|ca|dept|pp?)\.$"
@@ -114,13 +115,23 @@ def passage_sentences(request: AnswerRequest) -> list[str]:
 
 
 def sentences_of(text: str) -> list[str]:
-    """Sentences and lines; "Ms. Ingrid Halvorsen" stays one (an abbreviation ends no sentence)."""
+    """Sentences, and table rows ("Case: ...; Who pays: ..."). A line break inside a sentence
+    (a wrapped or scanned line: "Next boiler service due:" / "25 January 2026") ends nothing,
+    nor does an abbreviation ("Ms. Ingrid Halvorsen")."""
     merged: list[str] = []
-    for piece in (p.strip() for p in _CLAUSE.split(text)):
-        if merged and _ABBREVIATION.search(merged[-1]):
-            merged[-1] += " " + piece
-        elif piece:
-            merged.append(piece)
+    for paragraph in re.split(r"\n\s*\n", text):
+        rows: list[str] = []
+        for row in (r.strip() for r in paragraph.split("\n")):
+            if rows and row and not _ROW_END.search(rows[-1]):
+                rows[-1] += " " + row
+            elif row:
+                rows.append(row)
+        for row in rows:
+            for piece in (p.strip() for p in _CLAUSE.split(row)):
+                if merged and _ABBREVIATION.search(merged[-1]):
+                    merged[-1] += " " + piece
+                elif piece:
+                    merged.append(piece)
     return merged
 
 

@@ -108,7 +108,8 @@ def cant_tell(request: AnswerRequest, sees_pixels: bool) -> str | None:
         return f"It is {said}." if said else f"{CANT_TELL} {certain(facts)}".strip()
     settling = [p for p in request.passages if p.similarity is None or p.similarity >= SETTLES]
     colour = _COLOUR_WORD.search(request.question)  # the facts have colours, not places
-    beyond = not colour and (_beyond(request) or _unsettled(request))
+    read = any(r.facts.ocr_text for r in request.images)  # "the code at the bottom": its text
+    beyond = not (colour or read) and (_beyond(request) or _unsettled(request))
     if not settling and (beyond or _kind_unknown(request)):
         sure = _sure_of(facts)
         if sure and _WHAT_IS_WHERE.search(request.question):
