@@ -94,9 +94,10 @@ def test_the_model_is_asked_what_facts_passages_or_the_chat_can_settle():
 
 
 def test_an_unsure_picture_is_named_as_a_guess_and_an_unrecognised_one_not_at_all():
-    assert cant_tell(ask("What is in this picture?"), False) == (
-        "It may be a lampshade, but I'm not sure. What I can tell: its main colour is orange."
-    )
+    for question in ("What is in this picture?", "What is shown in this picture?"):
+        assert cant_tell(ask(question), False) == (
+            "It may be a lampshade, but I'm not sure. What I can tell: its main colour is orange."
+        )
     unknown = facts([Label("jigsaw puzzle", 0.08)])
     answer = cant_tell(ask("What is this?", unknown), False)
     assert answer.startswith("I can't tell what it shows") and "jigsaw" not in answer

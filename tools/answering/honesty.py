@@ -58,7 +58,7 @@ _SPECIFIC = re.compile(
 )
 _NAMING = re.compile(
     r"^\s*(what('s| is| are)\s+(this|that|these|it|shown|in (this|the) (picture|image|photo))"
-    r"(\s+(picture|image|photo|thing))?\s*\??\s*$"
+    r"(\s+(picture|image|photo|thing)|\s+(shown\s+)?in (this|the) (picture|image|photo))?\s*\??\s*$"
     r"|what (objects?|things?|animals?) (is|are) (in|shown)|what do you see|describe)",
     re.I,
 )
