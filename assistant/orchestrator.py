@@ -31,8 +31,8 @@ class Orchestrator:
         targets = which_targets(turn, resolve(turn.text, list(turn.images.values()), turn.new))
         for image_id in targets:
             yield from turn.look(image_id)
-        pictures = bool(targets) and about_pictures(turn.text, turn.new)
-        yield from turn.search(turn.search_query(), pictures)
+        turn.about_pictures = bool(targets) and about_pictures(turn.text, turn.new)
+        yield from turn.search(turn.search_query(), turn.about_pictures)
         seen = [i for i in targets if i in turn.facts]  # an image that failed to read is left out
         if (yield from which_shows(turn, seen)):
             return

@@ -147,6 +147,7 @@ class TurnContext:
     history: list[Turn] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # worked out in code, told to the model
     detailed: bool = False
+    about_pictures: bool = True  # asked about the pictures in view, not only beside them
 
     @property
     def question(self) -> str:
@@ -258,6 +259,7 @@ class TurnContext:
             list(self.notes),
             detailed=self.detailed,
             documents=documents,
+            about_pictures=self.about_pictures,
         )
 
     def answer(

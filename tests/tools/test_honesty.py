@@ -145,3 +145,11 @@ def test_photo_or_drawing_is_answered_from_the_kind_of_image():
 def test_where_on_a_picture_with_text_is_a_question_for_the_text():
     label = facts([Label("envelope", 0.3)], text="Ref. QX-2291")
     assert cant_tell(ask("What is the reference code at the bottom?", label), False) is None
+
+
+def test_a_question_beside_a_picture_but_not_about_it_goes_to_the_model():
+    keeper = passage("The caretaker is Ms Ingrid Halvorsen.", "house.md", similarity=0.24)
+    beside = ask("Who is the caretaker?", SURE, passages=[keeper], about_pictures=False)
+    assert cant_tell(beside, False) is None
+    about = ask("Who is the caretaker?", SURE, passages=[keeper])
+    assert cant_tell(about, False) is not None  # asked of the photo, a loose passage won't do

@@ -98,7 +98,7 @@ def cant_tell(request: AnswerRequest, sees_pixels: bool) -> str | None:
     """The answer, worked out in code, to a question about a picture whose facts cannot settle
     it or leave it open (None: ask the model). Passages may settle it: then the model is
     asked."""
-    if sees_pixels or not request.images:
+    if sees_pixels or not request.images or not request.about_pictures:
         return None
     facts = request.images[-1].facts
     if _READS_TEXT.search(request.question) and any(r.facts.ocr_text for r in request.images):

@@ -90,6 +90,9 @@ class AnswerRequest:
     #: The whole text of each passage's document, by doc_id: the grounding checks look there
     #: for a name the question gives and only another page of the document says.
     documents: dict[str, str] = field(default_factory=dict)
+    #: False for a question that came without a picture and points at none ("Who is the
+    #: caretaker?" after a photo): the chat's last picture is in view, but not asked about.
+    about_pictures: bool = True
 
 
 def _quote(text: str, limit: int) -> str:
