@@ -63,7 +63,7 @@ def test_the_eval_format_example_reads(tmp_path):
     (tmp_path / "set.jsonl").write_text(json.dumps(json.loads(example)) + "\n")
     (conversation,) = load(tmp_path / "set.jsonl")
     kinds = [t.kind for t in conversation.turns]
-    assert kinds == ["naming", "knowledge", "idk"] and conversation.turns[2].unanswerable
+    assert kinds == ["naming", "knowledge", "count", "idk"] and conversation.turns[3].unanswerable
 
 
 def test_the_readme_is_a_front_door_whose_links_lead_somewhere():

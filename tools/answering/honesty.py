@@ -31,7 +31,7 @@ _HEDGED = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?](\s|$)")
 _PERCENT = re.compile(r"\s*\(?\b\d{1,3}(?:[.,]\d+)?\s?%\)?")
-_HELD = re.compile(r"[\w%(]+$|\s*\(?\d[\d.,\s]*$")  # a word or a number the stream may extend
+_HELD = re.compile(r"[\w%(]+$|\s*\(?\d[\d.,]*\s*$")  # the word or number the stream may extend
 
 # Nouns that end in -ing: "is this a painting?" asks what it is, not what it is doing.
 _ING_NOUNS = (
