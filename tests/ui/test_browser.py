@@ -82,7 +82,10 @@ def test_stop_ends_a_long_answer_and_the_chat_goes_on(page):
     page.wait_for_timeout(3_000)
     assert _last_answer(page) == stopped and "99, 100" not in stopped
     _ask(page, "What animal is in the picture?")
-    page.wait_for_function(LAST_ANSWER_HAS, arg="cat", timeout=120_000)
+    try:
+        page.wait_for_function(LAST_ANSWER_HAS, arg="cat", timeout=120_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"the chat did not go on: {_last_answer(page)!r}") from None
     assert bot.count() > before + 1
 
 
