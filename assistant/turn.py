@@ -250,7 +250,7 @@ class TurnContext:
         ]
         question = question or DEFAULT_QUESTION
         knowledge = self.services.knowledge
-        documents = {h.doc_id: knowledge.document_text(h.doc_id) for h in chosen}
+        documents = {d: knowledge.document_text(d) for d in dict.fromkeys(h.doc_id for h in chosen)}
         return AnswerRequest(
             question,
             refs,

@@ -50,7 +50,7 @@ _CITATION = re.compile(r"\[\d+\]")
 _NAME = re.compile(r"\b[A-Z][\w'-]*[A-Za-z]")
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9'.,:/-]*[A-Za-z0-9])?")
 _INTRODUCES = frozenset(["the", "a", "an", "my", "our", "your", "his", "her", "its", "their"])
-_SENTENCE_END = re.compile(r"[.!?](\s|$)")
+SENTENCE_END = re.compile(r"[.!?](\s|$)")
 _CLAUSE = re.compile(r"(?<=[.!?])\s+")  # not ";": a table row's cells are one sentence
 _ROW_END = re.compile(r"[.!?]$|\s\|\s|;\s|^#")  # ends a sentence; a table row; a heading
 _ABBREVIATION = re.compile(
@@ -104,9 +104,7 @@ def _units(request: AnswerRequest, whole_documents: bool = False) -> list[str]:
 
 def _besides_passages(request: AnswerRequest) -> str:
     """The question, facts, chat and notes: what vouches for a claim with no passage."""
-    units = [ref.facts.describe() for ref in request.images]
-    units += [turn.text for turn in request.history] + request.notes
-    return "\n".join([request.question, *units]).lower()
+    return _sources(request, passages=False).lower()
 
 
 def passage_sentences(request: AnswerRequest) -> list[str]:
@@ -246,10 +244,11 @@ def off_subject(answer: str, question: str, request: AnswerRequest, counted: boo
     return bool(claims) and not any(_holds(s, c) for s in related for c in claims)
 
 
-def _sources(request: AnswerRequest) -> str:
+def _sources(request: AnswerRequest, passages: bool = True) -> str:
     """What an answer may draw on, as written (names keep their capitals)."""
     texts = [ref.facts.describe() for ref in request.images]
-    texts += [inert(h.text) for h in request.passages] + [t.text for t in request.history]
+    texts += [inert(h.text) for h in request.passages] if passages else []
+    texts += [t.text for t in request.history]
     return "\n".join([request.question, *texts, *request.notes])
 
 
@@ -290,7 +289,7 @@ def grounded(
     said, pending = "", ""
     for piece in pieces:
         pending += piece
-        while match := _SENTENCE_END.search(pending):
+        while match := SENTENCE_END.search(pending):
             sentence, pending = pending[: match.end()], pending[match.end() :]
             if unsupported(sentence, known, counted):
                 yield _refusal(said)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from tools.answering.grounding import SENTENCE_END
 from tools.answering.prompt import AnswerRequest
 from tools.vision.facts import GUESS, SURE, ImageFacts
 from tools.vision.image_kind import SAID
@@ -29,7 +30,6 @@ _HEDGED = re.compile(
     r"uncertain|appears?|seems?|looks? like|guess)\b|\bnot (sure|certain)\b|\bi think\b",
     re.I,
 )
-_SENTENCE_END = re.compile(r"[.!?](\s|$)")
 _PERCENT = re.compile(r"\s*\(?\b\d{1,3}(?:[.,]\d+)?\s?%\)?")
 _HELD = re.compile(r"[\w%(]+$|\s*\(?\d[\d.,]*\s*$")  # the word or number the stream may extend
 
@@ -101,14 +101,14 @@ def cant_tell(request: AnswerRequest, sees_pixels: bool) -> str | None:
     if sees_pixels or not request.images or not request.about_pictures:
         return None
     facts = request.images[-1].facts
-    if _READS_TEXT.search(request.question) and any(r.facts.ocr_text for r in request.images):
+    read = any(r.facts.ocr_text for r in request.images)  # "the code at the bottom": its text
+    if _READS_TEXT.search(request.question) and read:
         return None
     if _KIND_OF_IMAGE.search(request.question):
         said = SAID.get(facts.image_kind)
         return f"It is {said}." if said else f"{CANT_TELL} {certain(facts)}".strip()
     settling = [p for p in request.passages if p.similarity is None or p.similarity >= SETTLES]
     colour = _COLOUR_WORD.search(request.question)  # the facts have colours, not places
-    read = any(r.facts.ocr_text for r in request.images)  # "the code at the bottom": its text
     beyond = not (colour or read) and (_beyond(request) or _unsettled(request))
     if not settling and (beyond or _kind_unknown(request)):
         sure = _sure_of(facts)
@@ -128,13 +128,12 @@ def cant_tell(request: AnswerRequest, sees_pixels: bool) -> str | None:
 
 def _beyond(request: AnswerRequest) -> bool:
     """Places, actions, counts, sizes, materials, time; or a who/when/where/which name with
-    no text in the picture and nothing the user told in the chat to take it from."""
+    nothing the user told in the chat to take it from."""
     question = request.question
     if _BEYOND_FACTS.search(question):
         return True
     told = any(t.role == "user" and not t.text.rstrip().endswith("?") for t in request.history)
-    read = any(ref.facts.ocr_text for ref in request.images)
-    return bool(_SPECIFIC.search(question)) and not (told or read)
+    return bool(_SPECIFIC.search(question)) and not told
 
 
 def _sure_of(facts: ImageFacts) -> str:
@@ -276,7 +275,7 @@ def _checked(text: str, sentence: str, names: list[str], percentages: set[str]) 
         if names and not _HEDGED.search(lower) and _names_one(lower, names):
             out.append(HEDGE)
             sentence += HEDGE
-        if _SENTENCE_END.search(token):
+        if SENTENCE_END.search(token):
             sentence = ""
     return "".join(out), sentence
 
