@@ -96,7 +96,8 @@ def which_picture(thing: str, pictures: dict[str, ImageFacts], encode: Encode) -
     best = _by_kind(bare, pictures) or _by_caption(scores)
     if best and _recognised(pictures[best]):
         seen = _seen(pictures[best])
-        said = "" if _ARTICLE.sub("", seen) == bare else f": {seen}"  # not "food: a food"
+        plain = _ARTICLE.sub("", seen.removeprefix("probably "))
+        said = "" if plain == bare else f": {seen}"  # not "food: a food"
         return Which(best, True, f"The {_place(best)} ({best}) shows {thing}{said}.")
     if best:  # its caption is close although no label is sure: say it is a likely guess
         closest = ", ".join(lb.name for lb in pictures[best].labels[:3])

@@ -45,8 +45,11 @@ def main() -> None:
         assistant = Assistant(Settings(data_dir=work / "data"))
         warm = work / "warm.png"
         Image.new("RGB", (64, 64), "white").save(warm)
-        # The very first question of a fresh app also loads every model: reported apart.
-        cold_ttft, _ = turn(assistant.session("warm-up"), "What is this?", [warm])
+        # The very first question of a fresh app also loads every model: reported apart. Code
+        # answers some questions without the language model, so the warm-up asks one it needs.
+        warm_up = assistant.session("warm-up")
+        cold_ttft, _ = turn(warm_up, "What is this?", [warm])
+        turn(warm_up, FOLLOW_UPS[-1])
         ttft_first, ttft_follow, totals = [], [], []
         for n, name in enumerate(PHOTOS):
             photo = work / f"{name}.png"

@@ -32,8 +32,9 @@ def test_kinds_sum_up_the_hierarchy():
 def test_a_bird_no_class_names_is_a_bird_with_guesses_marked(encoder):
     facts = encoder.encode(DEV / "blackbird-11.jpg")
     what = facts.describe()
-    assert "Kind of thing: bird" in what
-    assert "uncertain guesses, may be wrong" in what and facts.headline().startswith("a bird")
+    assert "Kind of thing: probably bird, not sure" in what
+    assert "uncertain guesses, may be wrong" in what
+    assert facts.headline().startswith("probably a bird")
 
 
 def test_an_unknown_thing_says_so_instead_of_five_names(encoder):

@@ -48,6 +48,14 @@ def test_an_unsure_label_is_never_stated_as_a_fact():
     assert streamed(["It shows a lampshade."], request, True) == "It shows a lampshade."
 
 
+def test_a_thing_the_question_names_is_not_hedged_as_the_classifiers_guess():
+    bird = facts([Label("kite", 0.24)], [Label("bird", 0.33)])
+    said = streamed(["The bird is beige."], ask("What colour is the bird?", bird))
+    assert said == "The bird is beige."
+    guessed = streamed(["It is a bird."], ask("What is it?", bird))
+    assert guessed == "It is a bird (a guess: I'm not sure)."
+
+
 def test_no_percentages_in_prose_unless_a_passage_gives_them():
     request = ask("What colours?")
     said = streamed(["It is tan 59", "%, brown (22%) and dark gray 17 %."], request)
@@ -91,6 +99,22 @@ def test_the_model_is_asked_what_facts_passages_or_the_chat_can_settle():
     assert cant_tell(read, False) is None  # its text may say
     told = ask("What is the dog's name?", history=[Turn("user", "This is my dog Rex.")])
     assert cant_tell(told, False) is None
+
+
+def test_a_kind_summed_from_look_alikes_is_only_probable():
+    leaves = facts(
+        [Label("howler monkey", 0.35), Label("capuchin", 0.15)],
+        [Label("monkey or ape", 0.76), Label("animal", 0.89)],
+    )
+    assert cant_tell(ask("What is in this picture?", leaves), False) == (
+        "It is probably a monkey or ape (perhaps a howler monkey), but I'm not sure. "
+        "What I can tell: its main colour is orange."
+    )
+    # "animal" sums several families: sure only beside a sure specific kind
+    said = streamed(["It is an animal."], ask("Tell me about it.", leaves))
+    assert said == "It is an animal (a guess: I'm not sure)."
+    bee = facts([Label("bee", 0.45)], [Label("insect", 0.95), Label("animal", 0.96)])
+    assert streamed(["It is an animal."], ask("Tell me about it.", bee)) == "It is an animal."
 
 
 def test_an_unsure_picture_is_named_as_a_guess_and_an_unrecognised_one_not_at_all():

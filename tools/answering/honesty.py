@@ -140,17 +140,21 @@ def _sure_of(facts: ImageFacts) -> str:
     """The label, else the kind, the classifier is sure of ("" when neither)."""
     if facts.labels and facts.labels[0].score >= SURE:
         return facts.labels[0].name
-    return next((k.name for k in facts.kinds if k.score >= SURE), "")
+    kind = facts.sure_kind()
+    return kind.name if kind else ""
 
 
 def _unsure_naming(facts: ImageFacts) -> str:
     """ "What is this?" when the classifier is not sure: its best guess, said as a guess."""
     guess = facts.labels[0] if facts.labels and facts.labels[0].score >= GUESS else None
-    said = (
-        f"It may be {_article(guess.name)}, but I'm not sure."
-        if guess
-        else "I can't tell what it shows: it is nothing the image classifier recognises."
-    )
+    likely = facts.likely_kind()
+    if likely:
+        perhaps = f" (perhaps {_article(guess.name)})" if guess else ""
+        said = f"It is probably {_article(likely.name)}{perhaps}, but I'm not sure."
+    elif guess:
+        said = f"It may be {_article(guess.name)}, but I'm not sure."
+    else:
+        said = "I can't tell what it shows: it is nothing the image classifier recognises."
     rest = certain(facts)
     return f"{said} {rest}".strip()
 
@@ -209,7 +213,7 @@ def certain(facts: ImageFacts) -> str:
     """What is certain about a picture: what it shows if the classifier is sure, its main
     colours, its text."""
     best = facts.labels[0] if facts.labels else None
-    kind = next((k for k in facts.kinds if k.score >= SURE), None)
+    kind = facts.sure_kind()
     sure = best.name if best and best.score >= SURE else kind.name if kind else ""
     colours = [c.name for c in (facts.object_colors or facts.colors)][:2]
     parts = [f"it is {SAID[facts.image_kind]}"] if facts.image_kind in SAID else []
@@ -231,12 +235,21 @@ def _article(noun: str) -> str:
 
 
 def unsure_names(request: AnswerRequest) -> list[str]:
-    """Labels and kinds the classifier gave below ``SURE`` that no sure one contains."""
+    """Labels and kinds the classifier gave below ``SURE`` that no sure one contains and the
+    question does not use: "the bird" the user asked about is theirs, not a guess."""
     sure, unsure = set(), set()
     for ref in request.images:
-        for label in [*ref.facts.labels[:3], *ref.facts.kinds]:
+        for label in ref.facts.labels[:3]:
             (sure if label.score >= SURE else unsure).add(label.name.lower())
-    return sorted(n for n in unsure if not any(n in s for s in sure))
+        sure_kinds = ref.facts.sure_kinds()
+        for kind in ref.facts.kinds:
+            (sure if kind in sure_kinds else unsure).add(kind.name.lower())
+    asked = request.question.lower()
+    return sorted(
+        n
+        for n in unsure
+        if not any(n in s for s in sure) and not re.search(rf"\b{re.escape(n)}(s|es)?\b", asked)
+    )
 
 
 def honest(pieces: Iterable[str], request: AnswerRequest, sees_pixels: bool) -> Iterator[str]:
