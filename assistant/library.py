@@ -18,7 +18,7 @@ from assistant.limits import FairUse, LimitExceeded
 from knowledge_base import KnowledgeBase, KnowledgeBaseError
 from knowledge_base.kb import ProgressFn
 from knowledge_base.shelves import Shelves
-from knowledge_base.types import DocumentInfo, FileStatus, Hit, IngestReport
+from knowledge_base.types import DocumentInfo, FileStatus, Hit, IngestReport, plural
 
 
 class Library:
@@ -82,14 +82,16 @@ class Library:
             except KnowledgeBaseError as exc:
                 if "no document" not in str(exc):
                     raise
-        self._allowed(user, "delete documents of", "delete", doc_id)
+        # The log names the file: an id means nothing to whoever reads it.
+        named = next((d.source for d in self.knowledge.list() if d.doc_id == doc_id), doc_id)
+        self._allowed(user, "delete documents of", "delete", named)
         try:
             info = self.knowledge.delete(doc_id)
         except Exception as exc:
-            self.audit_log.record(AuditEntry.now(user, "delete", doc_id, f"failed: {exc}"))
+            self.audit_log.record(AuditEntry.now(user, "delete", named, f"failed: {exc}"))
             raise
-        result = f"deleted {info.source} ({info.chunks} chunks)"
-        self.audit_log.record(AuditEntry.now(user, "delete", doc_id, result))
+        result = f"deleted {info.source} ({plural(info.chunks, 'chunk')})"
+        self.audit_log.record(AuditEntry.now(user, "delete", named, result))
         return info
 
     def audit(self, user: User) -> list[AuditEntry]:

@@ -31,8 +31,11 @@ class Orchestrator:
         targets = which_targets(turn, resolve(turn.text, list(turn.images.values()), turn.new))
         for image_id in targets:
             yield from turn.look(image_id)
-        turn.about_pictures = bool(targets) and about_pictures(turn.text, turn.new)
-        yield from turn.search(turn.search_query(), turn.about_pictures)
+        pointed = bool(targets) and about_pictures(turn.text, turn.new)
+        yield from turn.search(turn.search_query(), pointed)
+        # A follow-up that points at no picture is still about it unless the documents found
+        # hold what it asks about.
+        turn.about_pictures = pointed or (bool(targets) and not turn.asks_documents(targets))
         seen = [i for i in targets if i in turn.facts]  # an image that failed to read is left out
         if (yield from which_shows(turn, seen)):
             return

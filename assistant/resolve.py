@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.memory import StoredImage
+from tools.answering.grounding import stem
 from tools.answering.prompt import ORDINALS as ORDINAL_WORDS
 
 ORDINALS = {word: n for n, word in enumerate(ORDINAL_WORDS, start=1)}
@@ -18,6 +19,31 @@ _POINTS_AT_PICTURE = re.compile(
     r"written|says?|read)\b",
     re.I,
 )
+
+
+# Words that carry no subject: what is left of a question names what it is about.
+_FUNCTION_TEXT = """what which who whom whose when where why how many much is are was were be
+been do does did can could would should will the this that these those its it's there here of
+in on at to for with from by and or not any some your you my me our they them their his her one
+tell know please"""
+_FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
+
+
+def asks_documents(text: str, documents: list[str], shown: list[str]) -> bool:
+    """Does a follow-up that points at no picture ask about the documents found rather than
+    the picture in view? Yes when one document holds every word of its subject and none of
+    them is among what the picture shows: "Is the bee collecting pollen?" asks about the bee
+    photo even beside an orchard log that mentions bees, and "How many brushes are there?"
+    about the picture when no document says "brushes"."""
+    words = [
+        stem(w) for w in re.findall(r"[a-z][a-z'-]{2,}", text.lower()) if w not in _FUNCTION_WORDS
+    ]
+    if not words:
+        return False
+    things = " ".join(shown).lower()
+    if any(re.search(rf"\b{re.escape(w)}", things) for w in words):
+        return False
+    return any(all(re.search(rf"\b{re.escape(w)}", d.lower()) for w in words) for d in documents)
 
 
 def about_pictures(text: str, new: list[str]) -> bool:

@@ -12,11 +12,13 @@ from langchain_core.tools import BaseTool
 
 from assistant.events import Answer, Event, Source
 from assistant.memory import Memory, StoredImage
+from assistant.resolve import asks_documents
 from assistant.settings import Settings
 from imaging import open_image
 from knowledge_base import Hit, Kind, KnowledgeBase
 from knowledge_base.competitors import without_competitors
 from knowledge_base.shelves import Shelves
+from knowledge_base.types import plural
 from tools import (
     ToolError,
     answer_with_vlm,
@@ -28,6 +30,7 @@ from tools import (
 )
 from tools.answering.backends.base import AnswerBackend
 from tools.answering.finish import finished
+from tools.answering.grounding import refuses
 from tools.answering.prompt import AnswerRequest, ImageRef, Turn, facts_carried
 from tools.vision import ImageEncoder, ImageFacts
 
@@ -194,6 +197,18 @@ class TurnContext:
 
         return (yield from self._kept(query, None, bar, select))
 
+    def asks_documents(self, image_ids: list[str]) -> bool:
+        """Is the question about the documents found, not the pictures ``image_ids``?"""
+        knowledge = self.services.knowledge
+        documents = [knowledge.document_text(d) for d in dict.fromkeys(h.doc_id for h in self.hits)]
+        shown = [
+            label.name
+            for i in image_ids
+            if i in self.facts
+            for label in [*self.facts[i].labels[:3], *self.facts[i].kinds]
+        ]
+        return asks_documents(self.question, documents, shown)
+
     def search_query(self) -> str:
         """The question, with the previous one before it when it refers back ("what was
         planted in bed 6 there?" is about the garden the last question named)."""
@@ -271,7 +286,9 @@ class TurnContext:
         vlm = self.services.vlm
         ahead = getattr(vlm, "in_use", 0)
         if request and ahead:
-            yield Event("status", f"Waiting for the model: {ahead} answer(s) ahead of yours.")
+            yield Event(
+                "status", f"Waiting for the model: {plural(ahead, 'answer')} ahead of yours."
+            )
         passages = request.passages if request else self.hits
         pieces = answer_with_vlm(vlm, request) if request else finished([written], passages)
         streamed: list[str] = []
@@ -289,6 +306,8 @@ class TurnContext:
         sources = [
             Source(n, hit, cited=f"[{n}]" in text) for n, hit in enumerate(passages, start=1)
         ]
+        if refuses(text) and not any(s.cited for s in sources):
+            sources = []  # "I don't know" rests on no passage: listing what was searched misleads
         memory, sid = self.services.memory, self.session_id
         memory.add_turn(sid, "user", self.question, used, prompt, carried, uploaded=self.new)
         memory.add_turn(sid, "assistant", text, used, sources=sources)

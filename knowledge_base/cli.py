@@ -13,7 +13,7 @@ from typing import Any
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.settings import KnowledgeSettings
-from knowledge_base.types import FileStatus, IngestProgress
+from knowledge_base.types import FileStatus, IngestProgress, plural
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,7 +83,8 @@ def _ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
             print(file.line())
         counts = {s: sum(f.status == s for f in report.files) for s in FileStatus}
         summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
-        print(f"{len(report.files)} files: {summary}; {report.chunks_added} chunks added")
+        added = plural(report.chunks_added, "chunk")
+        print(f"{plural(len(report.files), 'file')}: {summary}; {added} added")
     return 0 if report.ok else 1
 
 
@@ -116,7 +117,7 @@ def _list(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.ingested_at))
         pages = f"{d.pages} pages, " if d.pages else ""
         flag = f"  ! {d.flagged} {_FLAG}" if d.flagged else ""
-        counts = f"{pages}{d.chunks} chunks, {d.images} images, {when}"
+        counts = f"{pages}{plural(d.chunks, 'chunk')}, {plural(d.images, 'image')}, {when}"
         print(f"{d.doc_id}  {d.source}  ({counts}){flag}")
     return 0
 
@@ -126,7 +127,8 @@ def _delete(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"deleted": info.to_dict()}))
     else:
-        print(f"deleted {info.doc_id} {info.source} ({info.chunks} chunks, {info.images} images)")
+        held = f"{plural(info.chunks, 'chunk')}, {plural(info.images, 'image')}"
+        print(f"deleted {info.doc_id} {info.source} ({held})")
     return 0
 
 

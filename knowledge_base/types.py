@@ -90,8 +90,12 @@ class FileReport:
     reason: str | None = None
     note: str | None = None
 
+    def detail(self) -> str:
+        """Why it failed or was skipped, else what it holds."""
+        return self.reason or f"{plural(self.chunks, 'chunk')}, {plural(self.images, 'image')}"
+
     def line(self) -> str:
-        detail = self.reason or f"{_plural(self.chunks, 'chunk')}, {_plural(self.images, 'image')}"
+        detail = self.detail()
         if self.note:
             detail += f" ({self.note})"
         return f"{self.status.value:9} {self.source}: {detail}"
@@ -160,5 +164,6 @@ class IngestProgress:
     report: FileReport | None = None
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
+    """ "1 chunk", "2 chunks"."""
     return f"{n} {word}{'' if n == 1 else 's'}"

@@ -11,7 +11,7 @@ from tools.answering.backends.base import AnswerBackend
 from tools.answering.errors import BackendUnavailable
 from tools.answering.finish import finished
 from tools.answering.grounding import grounded
-from tools.answering.honesty import cant_tell, honest
+from tools.answering.honesty import cant_tell, fuller, honest
 from tools.answering.prompt import AnswerRequest
 from tools.errors import ToolError
 from tools.langchain_tool import langchain_tool
@@ -28,7 +28,8 @@ def answer_with_vlm(backend: AnswerBackend, request: AnswerRequest) -> Iterator[
         return
     try:
         answer = honest(finished(backend.stream(request), request.passages), request, sees)
-        yield from grounded(answer, request, sees)
+        checked = grounded(answer, request, sees)
+        yield from checked if sees else fuller(checked, request)
     except BackendUnavailable as exc:
         raise ToolError(f"The answering model is unavailable: {exc}") from None
 

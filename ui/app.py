@@ -30,6 +30,16 @@ INTRO = (
 )
 
 
+# On a phone the columns stack: the chat comes first, shorter, so that its box shows without
+# scrolling; the conversation list follows it.
+CSS = """
+@media (max-width: 640px) {
+  #chat-main { order: -1; }
+  #chatbot { height: 50vh !important; max-height: 50vh; }
+}
+"""
+
+
 def build_ui(assistant: Assistant) -> gr.Blocks:
     access = assistant.access
     # Gradio's cache holds every upload and every served copy; purge files older than a day
@@ -46,17 +56,19 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         with gr.Row():
             who = gr.Markdown(elem_id="who")
             if access.sign_in == "huggingface":
-                gr.LoginButton(scale=0)
-        chat_tab(assistant, demo, browser_secret(assistant.settings.data_dir))
-        tab = knowledge_tab(assistant)
+                gr.LoginButton(scale=0)  # says "Logout" once signed in
+            elif access.sign_in == "password":
+                gr.Button("Sign out", link="/logout", size="sm", scale=0, elem_id="sign-out")
+        with gr.Tabs():  # one tab bar: without it each tab stacks under a bar of its own
+            chat_tab(assistant, demo, browser_secret(assistant.settings.data_dir))
+            tab = knowledge_tab(assistant)
 
         def page(request: gr.Request, profile: gr.OAuthProfile | None) -> list:
             user = user_of(access, request, profile)
-            shown = [gr.update(visible=user.is_admin) for _ in tab.admin_only]
             rows = document_rows(assistant.library.list(user))
-            return [_who(user), rows, *shown, *_warming(assistant)]
+            return [_who(user), *tab.shown_to(user, rows), *_warming(assistant)]
 
-        outputs = [who, tab.docs, *tab.admin_only, warming, clock]
+        outputs = [who, *tab.outputs, warming, clock]
         demo.load(page, None, outputs, api_name=False)
     return demo
 
@@ -92,6 +104,7 @@ def launch(
     which shows them their place."""
     guard = Middleware(PrivateFiles, cache_dir=demo.GRADIO_CACHE)
     demo.queue(default_concurrency_limit=concurrency).launch(
+        css=CSS,
         server_name=host,
         server_port=port,
         allowed_paths=[],

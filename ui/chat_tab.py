@@ -15,7 +15,14 @@ import gradio as gr
 
 from assistant import Assistant, Session
 from assistant.memory import UNTITLED, Conversation
-from ui.render import answer_content, source_cards, source_images, trace_entry, transcript_messages
+from ui.render import (
+    answer_content,
+    conversation_labels,
+    source_cards,
+    source_images,
+    trace_entry,
+    transcript_messages,
+)
 from ui.sessions import browser_token, new_conversation_id, owner_of, session_id, user_of
 
 ChatUpdate = tuple[list[dict], str, list[dict], list, list]
@@ -107,9 +114,10 @@ def _ready() -> dict:
 
 
 def _choices(found: list[Conversation], chosen: str) -> dict:
-    ids = {c.id for c in found}
+    ids = [c.id for c in found]
     return gr.update(
-        choices=[(c.title, c.id) for c in found], value=chosen if chosen in ids else None
+        choices=list(zip(conversation_labels(found), ids, strict=True)),
+        value=chosen if chosen in ids else None,
     )
 
 
@@ -144,7 +152,7 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
                 confirmed = gr.Checkbox(visible=False)
                 export_btn = gr.Button("Export as Markdown", size="sm", elem_id="export-chat")
                 exported = gr.File(label="Markdown", visible=False, elem_id="exported")
-            with gr.Column(scale=3):
+            with gr.Column(scale=3, elem_id="chat-main"):
                 chatbot = gr.Chatbot(label="Conversation", height=640, elem_id="chatbot")
                 box = gr.MultimodalTextbox(
                     file_types=["image"],
@@ -283,3 +291,8 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
         delete, [confirmed, current], [current, chats, *view], js=CONFIRM_DELETE, api_name=False
     )
     export_btn.click(export, [current], [exported], api_name=False)
+    # The chat's own trash icon deletes the conversation, after the same confirmation: an
+    # emptied view whose conversation came back on reload was a lie.
+    chatbot.clear(
+        delete, [confirmed, current], [current, chats, *view], js=CONFIRM_DELETE, api_name=False
+    )

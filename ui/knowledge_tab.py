@@ -9,13 +9,15 @@ from typing import Any
 import gradio as gr
 
 from assistant import Assistant
-from assistant.access import PermissionDenied
+from assistant.access import PermissionDenied, User
 from assistant.limits import LimitExceeded
 from knowledge_base import KnowledgeBaseError
+from knowledge_base.types import plural
 from ui.render import (
     AUDIT_HEADERS,
     DOCUMENT_HEADERS,
     DOCUMENT_TYPES,
+    SHARED_SHELF,
     audit_rows,
     document_rows,
     hit_cards,
@@ -29,11 +31,39 @@ CONFIRM_DELETE = """(doc_id) => (doc_id && window.confirm(
     'Delete this document and everything found in it from the knowledge base?')) ? doc_id : ''"""
 
 
+# Where a non-admin's files go, said before they upload.
+YOUR_SHELF = (
+    "Files you add go to **your own shelf**: only you see them, search them and can delete them."
+)
+DOCS_LABEL = {
+    True: "Documents (click one to delete it)",
+    False: "Documents (click one of yours to delete it; shared ones are read-only)",
+}
+
+
 @dataclass
 class KnowledgeTab:
     docs: gr.Dataframe
     admin_only: list[gr.components.Component | gr.blocks.BlockContext]
     audit: gr.Dataframe
+    where: gr.Markdown
+    delete_row: gr.Row
+
+    @property
+    def outputs(self) -> list:
+        """What the page's load event sets for whoever opened it (``shown_to``'s order)."""
+        return [self.docs, *self.admin_only, self.where, self.delete_row]
+
+    def shown_to(self, user: User, rows: list[list]) -> list:
+        """The tab as ``user`` may use it: a non-admin never sees a control for the shared
+        documents, and is told where their uploads go."""
+        admin = user.is_admin
+        return [
+            gr.update(value=rows, label=DOCS_LABEL[admin]),
+            *(gr.update(visible=admin) for _ in self.admin_only),
+            gr.update(visible=not admin),
+            gr.update(visible=admin),
+        ]
 
 
 def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
@@ -76,19 +106,29 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
             )
         try:
             info = library.delete(user, doc_id or "")
-            message = f"Deleted {info.source} ({info.chunks} chunks)."
+            message = f"Deleted {info.source} ({plural(info.chunks, 'chunk')})."
         except (KnowledgeBaseError, PermissionDenied) as exc:
             message = f"⚠️ {exc}"
         return message, document_rows(library.list(user))
 
-    def picked(rows: Any, event: gr.SelectData) -> tuple[str, str]:
-        """A click on a row of the documents table chooses that document for deleting."""
+    def picked(
+        rows: Any, event: gr.SelectData, request: gr.Request, profile: gr.OAuthProfile | None
+    ) -> tuple:
+        """A click on a row of the documents table chooses that document for deleting, if
+        the user may delete it; only then is the Delete control shown to a non-admin."""
+        admin = user_of(access, request, profile).is_admin
         table = rows.values.tolist() if hasattr(rows, "values") else list(rows or [])
         row = event.index[0] if isinstance(event.index, list | tuple) else event.index
         if not table or row is None or row >= len(table) or not table[row][0]:
-            return "", ""
-        doc_id, source = str(table[row][0]), str(table[row][1])
-        return doc_id, f"Selected **{source}**: press Delete to remove it."
+            return "", "", gr.update(visible=admin)
+        doc_id, source, shelf = (str(cell) for cell in table[row][:3])
+        if shelf == SHARED_SHELF and not admin:
+            return (
+                "",
+                f"**{source}** is shared: only an admin can delete it.",
+                gr.update(visible=False),
+            )
+        return doc_id, f"Selected **{source}**: press Delete to remove it.", gr.update(visible=True)
 
     def search(query: str, k: float, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
         try:
@@ -106,6 +146,7 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
         with gr.Row():
             with gr.Column():
                 uploads = gr.File(label="Add documents", file_count="multiple", elem_id="kb-upload")
+                where = gr.Markdown(YOUR_SHELF, visible=False, elem_id="kb-where")
                 shelf = gr.Radio(
                     [MINE, SHARED], value=None, label="Who sees them", visible=False,
                     elem_id="kb-shelf",
@@ -119,10 +160,10 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
             with gr.Column():
                 docs = gr.Dataframe(
                     headers=DOCUMENT_HEADERS, datatype=DOCUMENT_TYPES,
-                    label="Documents (click one to delete it)", interactive=False,
+                    label=DOCS_LABEL[True], interactive=False,
                     elem_id="kb-docs",
                 )  # fmt: skip
-                with gr.Row():
+                with gr.Row(visible=False) as delete_row:
                     doc_id = gr.Textbox(label="Document to delete", scale=3, elem_id="kb-pick")
                     delete_btn = gr.Button("Delete", variant="stop", scale=1, elem_id="kb-delete")
                 deleted = gr.Markdown(elem_id="kb-deleted")
@@ -134,10 +175,10 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
             entries = gr.Dataframe(headers=AUDIT_HEADERS, label="Changes to the shared base")
             audit_btn = gr.Button("Refresh audit log", size="sm")
         add_btn.click(ingest, [uploads, shelf], [statuses, docs], api_name="ingest")
-        docs.select(picked, docs, [doc_id, deleted], api_name=False)
+        docs.select(picked, docs, [doc_id, deleted, delete_row], api_name=False)
         delete_btn.click(delete, doc_id, [deleted, docs], api_name="kb_delete", js=CONFIRM_DELETE)
         query.submit(search, [query, k], results, api_name="kb_search")
         refresh = gr.Button("Refresh list", size="sm")
         refresh.click(listed, None, docs, api_name="kb_list")
         audit_btn.click(audit, None, entries, api_name="kb_audit")
-    return KnowledgeTab(docs, [shelf, audit_box], entries)
+    return KnowledgeTab(docs, [shelf, audit_box], entries, where, delete_row)

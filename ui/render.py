@@ -10,32 +10,43 @@ import io
 import re
 import shutil
 import tempfile
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PIL import Image
 
 from assistant import Answer, Event
 from assistant.audit import AuditEntry
-from assistant.memory import Exchange
+from assistant.events import Source
+from assistant.memory import Conversation, Exchange
 from knowledge_base import DocumentInfo, FileReport, Hit
 from knowledge_base.instructions import inert
+from knowledge_base.types import plural
 
 _MARK = re.compile(r"\[(\d{1,3})\]")
 
 
+def _cited_first(answer: Answer) -> tuple[list[Source], list[Source]]:
+    """The sources the answer cites, and the others that were only searched."""
+    cited = [s for s in answer.sources if s.cited]
+    return cited, [s for s in answer.sources if not s.cited]
+
+
 def source_cards(answer: Answer) -> str:
-    """Numbered source cards (document, page, snippet), cited ones marked."""
-    if not answer.sources:
-        return ""
-    cards = []
-    for s in answer.sources:
-        mark = " ✓ cited" if s.cited else ""
+    """Numbered source cards (document, page, snippet): the cited ones, then the others
+    under "Also searched"."""
+    cited, searched = _cited_first(answer)
+
+    def card(s: Source) -> str:
         snippet = html.escape(" ".join(s.hit.text.split())[:240])
-        shelf = _shelf(s.hit.private)
-        cards.append(
-            f"**[{s.number}] {html.escape(s.hit.citation())}** · {shelf}{mark}  \n{snippet}"
-        )
-    return "\n\n".join(["### Sources", *cards])
+        where = f"{html.escape(s.hit.citation())}** · {_shelf(s.hit.private)}"
+        return f"**[{s.number}] {where}  \n{snippet}"
+
+    parts = ["### Sources", *map(card, cited)] if cited else []
+    if searched:
+        parts += [f"### Also searched ({len(searched)})", *map(card, searched)]
+    return "\n\n".join(parts)
 
 
 def source_images(answer: Answer) -> list[tuple[str, str]]:
@@ -75,15 +86,25 @@ def _marked(answer: Answer) -> str:
 
 
 def _source_list(answer: Answer) -> str:
-    items = []
-    for s in answer.sources:
-        cited = " · cited" if s.cited else ""
-        summary = f"[{s.number}] {html.escape(s.hit.citation())} · {_shelf(s.hit.private)}{cited}"
-        items.append(
+    """The cited sources, each opening to its passage; the ones only searched folded away
+    under "also searched (N)"."""
+    cited, searched = _cited_first(answer)
+
+    def item(s: Source) -> str:
+        summary = f"[{s.number}] {html.escape(s.hit.citation())} · {_shelf(s.hit.private)}"
+        return (
             f'<details class="vira-source"><summary>{summary}</summary>'
             f"<p>{html.escape(_snippet(s.hit, 600))}</p></details>"
         )
-    return "Sources:" + "".join(items)
+
+    listed = "Sources:" + "".join(map(item, cited)) if cited else ""
+    if searched:
+        listed += (
+            f'<details class="vira-also"><summary>also searched ({len(searched)})</summary>'
+            + "".join(map(item, searched))
+            + "</details>"
+        )
+    return listed
 
 
 def _snippet(hit: Hit, chars: int) -> str:
@@ -122,14 +143,24 @@ def servable(path: str) -> str:
     return str(target)
 
 
+def conversation_labels(found: list[Conversation]) -> list[str]:
+    """The conversations' titles as the list shows them: titles shared by several also say
+    when each was last used (UTC), so that they can be told apart."""
+    counts = Counter(c.title for c in found)
+    return [f"{c.title} · {_when(c.last_seen)}" if counts[c.title] > 1 else c.title for c in found]
+
+
+def _when(stamp: float) -> str:
+    return datetime.fromtimestamp(stamp, UTC).strftime("%d %b %H:%M:%S").lstrip("0")
+
+
 def trace_entry(event: Event) -> dict:
     said = {"text": event.text} if event.kind == "status" else {}
     return {"kind": event.kind, "tool": event.tool, **said, **event.data}
 
 
 def report_rows(files: list[FileReport]) -> list[list[str]]:
-    return [[f.source, f.status.value, f.reason or f"{f.chunks} chunks, {f.images} images"]
-            for f in files]  # fmt: skip
+    return [[f.source, f.status.value, f.detail()] for f in files]
 
 
 def document_rows(docs: list[DocumentInfo]) -> list[list]:
@@ -166,14 +197,18 @@ def _inline_picture(path: str, _mtime_ns: int) -> str:
     return f'<img src="data:image/jpeg;base64,{data}" alt="" height="{PICTURE_CELL_PX}">'
 
 
+SHARED_SHELF = "shared"
+
+
 def _shelf(private: bool) -> str:
-    return "yours" if private else "shared"
+    return "yours" if private else SHARED_SHELF
 
 
 def _flag(doc: DocumentInfo) -> str:
     if not doc.flagged:
         return ""
-    return f"{doc.flagged} passage(s) talk to the assistant: left out of answers"
+    talk = "talks" if doc.flagged == 1 else "talk"
+    return f"{plural(doc.flagged, 'passage')} {talk} to the assistant: left out of answers"
 
 
 def hit_cards(hits: list[Hit]) -> str:

@@ -182,3 +182,16 @@ def test_a_failed_warm_up_is_logged_and_the_app_keeps_going(make_kb, tmp_path, c
     assert "warming up the models failed" in caplog.text
     events = list(assistant.session("s").ask("Hello?"))
     assert events[-1].kind == "error" and "unavailable" in events[-1].text
+
+
+def test_an_answer_that_does_not_know_lists_no_sources(make_assistant, tmp_path):
+    assistant = make_assistant()
+    (tmp_path / "kettle.md").write_text(
+        "# Kettle K-2\n\nThe K-2 kettle boils a litre in three minutes. Descale it monthly."
+    )
+    assistant.knowledge.ingest([tmp_path / "kettle.md"])
+    answer = assistant.session("erin").ask_text("How much does the K-2 kettle cost?")
+    assert re.search(r"don't know|do not know|not (say|mention)", answer.text, re.I), answer.text
+    assert answer.sources == []
+    boils = assistant.session("erin").ask_text("How fast does the K-2 kettle boil a litre?")
+    assert "three minutes" in boils.text and [s.cited for s in boils.sources][:1] == [True]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.memory import StoredImage
-from assistant.resolve import about_pictures, resolve
+from assistant.resolve import about_pictures, asks_documents, resolve
 
 IMAGES = [
     StoredImage(1, "a" * 64, Path("a.png"), "cat.png", ("tabby", "tiger cat")),
@@ -57,3 +57,24 @@ def test_new_images_win_unless_the_text_names_others():
 )
 def test_a_question_is_about_the_pictures_only_when_one_came_or_it_points_at_one(text, new, about):
     assert about_pictures(text, new) is about
+
+
+GUIDE = "Northwind parcels. Page 2: a parcel can be returned within 21 days of delivery."
+ORCHARD = "Orchard log. Chidi moved the bees; the bees were collecting pollen from the pears."
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "documents"),
+    [
+        ("Within how many days can a parcel be returned?", ["envelope"], True),
+        ("How many brushes are there?", ["paintbrush"], False),  # no document says "brushes"
+        ("What season is it?", ["lichen"], False),
+        ("Is the bee collecting pollen?", ["bee", "insect"], False),  # the picture's thing
+        ("Who moved the bees?", ["pear"], True),
+        ("Is it?", ["pear"], False),  # nothing to look for
+    ],
+)
+def test_a_follow_up_asks_the_documents_only_when_they_hold_what_it_is_about(
+    text, shown, documents
+):
+    assert asks_documents(text, [GUIDE, ORCHARD], shown) is documents

@@ -40,8 +40,9 @@ def test_visitors_and_users_read_but_cannot_change_the_shared_base(public, note)
         assert library.search(user, "when does the reading room open")[0].source == "hours.md"
     assert library.delete(ada, doc_id).source == "hours.md"
     log = [(e.user, e.action, e.result.split(":")[0]) for e in library.audit(ada)]
+    assert {e.target for e in library.audit(ada)} == {"hours.md"}  # file names, not ids
     assert log == [
-        ("ada", "delete", "deleted hours.md (1 chunks)"),
+        ("ada", "delete", "deleted hours.md (1 chunk)"),
         ("visitor", "delete", "refused"),
         ("visitor", "ingest", "refused"),
         ("bob", "delete", "refused"),

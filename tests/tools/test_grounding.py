@@ -7,11 +7,13 @@ import pytest
 
 from tests.factories import cat_ref, passage
 from tools.answering.grounding import (
+    NOT_IN_DOCUMENTS,
     UNSUPPORTED,
     asks_for_specific,
     grounded,
     known_text,
     missing_subject,
+    not_known,
 )
 from tools.answering.prompt import AnswerRequest, Turn
 
@@ -39,11 +41,11 @@ def test_which_questions_ask_for_a_specific(question, specific):
 
 def test_an_invented_date_or_name_becomes_i_dont_know():
     service = AnswerRequest("When is it due for service?", [cat_ref()])
-    assert run(["It is due for ", "service in 2023."], service) == UNSUPPORTED
+    assert run(["It is due for ", "service in 2023."], service) == not_known(service)
     maker = AnswerRequest("Who made this picture?", [cat_ref()])
-    assert run(["The person who made this picture is Vira."], maker) == UNSUPPORTED
+    assert run(["The person who made this picture is Vira."], maker) == not_known(maker)
     city = AnswerRequest("In which city was this photographed?", [cat_ref()])
-    assert run(["It was photographed in New York City."], city) == UNSUPPORTED
+    assert run(["It was photographed in New York City."], city) == not_known(city)
 
 
 def test_supported_specifics_pass_unchanged():
@@ -63,14 +65,26 @@ def test_an_answer_addressing_the_user_is_not_taken_for_a_name():
     asked = AnswerRequest("How long do I hold the router's reset pin?", passages=[router])
     said = "You hold the router's reset pin for 12 seconds. [1]"  # the 1.5B's own words
     assert run([said], asked) == said
-    assert run(["We think 15 seconds [1]."], asked) == UNSUPPORTED  # the number still counts
-    assert run(["Your Netgear router needs 12 seconds."], asked) == UNSUPPORTED  # and names
+    assert run(["We think 15 seconds [1]."], asked) == not_known(asked)  # the number still counts
+    assert run(["Your Netgear router needs 12 seconds."], asked) == not_known(asked)  # and names
 
 
 def test_a_later_unsupported_sentence_is_cut_and_said_so():
     garden = AnswerRequest("Who planted bed 3?", passages=[GARDEN])
     text = run(["Maria Lopez planted it [1]. She ", "did so in 1998."], garden)
-    assert text == f"Maria Lopez planted it [1]. {UNSUPPORTED}"
+    assert text == f"Maria Lopez planted it [1]. {NOT_IN_DOCUMENTS}"
+
+
+def test_i_dont_know_names_the_image_only_in_a_chat_that_has_one():
+    plain = AnswerRequest("When is the dishwasher due for service?", passages=[GARDEN])
+    assert not_known(plain) == "I don't know: your documents don't say."
+    pictured = AnswerRequest(plain.question, [cat_ref()], [GARDEN])
+    assert (
+        not_known(pictured)
+        == UNSUPPORTED
+        == ("I don't know: neither the image nor your documents say.")
+    )
+    assert run(["It is due in 2023."], plain) == NOT_IN_DOCUMENTS
 
 
 def test_other_questions_stream_untouched():
@@ -94,7 +108,7 @@ def never_called():
 def test_a_question_about_something_no_source_holds_is_refused_before_asking(question):
     service = passage("The boiler is due for service on 14 March 2027.", "service.pdf", 2)
     request = AnswerRequest(question, passages=[GARDEN, service])
-    assert "".join(grounded(never_called(), request)) == UNSUPPORTED
+    assert "".join(grounded(never_called(), request)) == not_known(request)
 
 
 def test_the_subject_must_be_in_one_source_together():
@@ -109,15 +123,15 @@ def test_the_subject_must_be_in_one_source_together():
 
 def test_the_cashier_is_not_the_shop_on_the_receipt():
     request = AnswerRequest("What is the cashier's name?", [cat_ref()])
-    assert "".join(grounded(never_called(), request)) == UNSUPPORTED
+    assert "".join(grounded(never_called(), request)) == not_known(request)
 
 
 def test_an_answer_that_names_no_value_is_no_answer():
     city = AnswerRequest("In which city was this photographed?", [cat_ref()])
-    assert run(["The picture was taken in a city."], city) == UNSUPPORTED
+    assert run(["The picture was taken in a city."], city) == not_known(city)
     boiler = passage("The boiler is due for service next spring.", "boiler.md")
     when = AnswerRequest("When is the boiler due for service?", passages=[boiler])
-    assert run(["It is due ", "soon."], when) == UNSUPPORTED
+    assert run(["It is due ", "soon."], when) == not_known(when)
     assert run(["I don't know when."], when) == "I don't know when."
 
 
@@ -145,34 +159,34 @@ def test_a_model_that_sees_the_pixels_may_count_and_name_from_its_passages():
     """The picture is its source for what is in it: a count, and a subject the image facts
     do not name; names and other numbers still need the text."""
     count = AnswerRequest("How many triangles are there?", [cat_ref()])
-    assert run(["There are 3 triangles."], count) == UNSUPPORTED  # text only: no triangle
+    assert run(["There are 3 triangles."], count) == not_known(count)  # text only: no triangle
     assert "".join(grounded(["There are 3 triangles."], count, sees_pixels=True)) == (
         "There are 3 triangles."
     )
     for said in ("two", "Zero.", "There are none."):  # counts in words are values too
         assert "".join(grounded([said], count, sees_pixels=True)) == said
-        assert run([said], count) == UNSUPPORTED  # but not from a model reading labels
+        assert run([said], count) == not_known(count)  # but not from a model reading labels
     owners = passage("The red cube belongs to Alice.", "owners.md")
     whose = AnswerRequest("Whose is the object furthest to the left?", [cat_ref()], [owners])
-    assert run(["It is Alice's [1]."], whose) == UNSUPPORTED
+    assert run(["It is Alice's [1]."], whose) == not_known(whose)
     assert "".join(grounded(["It is Alice's [1]."], whose, sees_pixels=True)) == (
         "It is Alice's [1]."
     )
-    assert "".join(grounded(["It is Bob's."], whose, sees_pixels=True)) == UNSUPPORTED
+    assert "".join(grounded(["It is Bob's."], whose, sees_pixels=True)) == not_known(whose)
 
 
 def test_a_model_that_sees_the_pixels_still_may_not_invent_dates_places_or_prices():
     service = AnswerRequest("When is it due for service?", [cat_ref()])
-    assert "".join(grounded(["In 2023."], service, sees_pixels=True)) == UNSUPPORTED
+    assert "".join(grounded(["In 2023."], service, sees_pixels=True)) == not_known(service)
     city = AnswerRequest("In which city was this photographed?", [cat_ref()])
-    assert "".join(grounded(["In New York City."], city, sees_pixels=True)) == UNSUPPORTED
+    assert "".join(grounded(["In New York City."], city, sees_pixels=True)) == not_known(city)
     price = AnswerRequest("How much is the total?", [cat_ref()])
-    assert "".join(grounded(["The total is 99.90."], price, sees_pixels=True)) == UNSUPPORTED
+    assert "".join(grounded(["The total is 99.90."], price, sees_pixels=True)) == not_known(price)
     many = AnswerRequest("How many people paid 12.50?", [cat_ref()])  # a count, not a price
-    assert "".join(grounded(["Two paid 13.50."], many, sees_pixels=True)) == UNSUPPORTED
+    assert "".join(grounded(["Two paid 13.50."], many, sees_pixels=True)) == not_known(many)
     for pictures in ([], [cat_ref()]):  # bed 5 is in no text, whatever the picture shows
         bed = AnswerRequest("Who planted bed 5?", pictures, [GARDEN])
-        assert "".join(grounded(["Maria Lopez [1]."], bed, sees_pixels=True)) == UNSUPPORTED
+        assert "".join(grounded(["Maria Lopez [1]."], bed, sees_pixels=True)) == not_known(bed)
 
 
 ALLOTMENT = passage(
@@ -186,7 +200,7 @@ def test_a_name_must_share_a_sentence_with_what_the_question_is_about():
     # Before: "Mira planted the tomatoes in bed 5. [1]" (Mira is in the chunk, not in bed 5's
     # sentence).
     tomatoes = AnswerRequest("Who planted the tomatoes in bed 5?", passages=[ALLOTMENT])
-    assert run(["Mira Kovac planted the tomatoes in bed 5 [1]."], tomatoes) == UNSUPPORTED
+    assert run(["Mira Kovac planted the tomatoes in bed 5 [1]."], tomatoes) == not_known(tomatoes)
     dahlias = AnswerRequest("Who planted the dahlias in bed 3?", passages=[ALLOTMENT])
     assert run(["Mira Kovac planted them [1]."], dahlias) == "Mira Kovac planted them [1]."
     warden = AnswerRequest("Who is the warden?", passages=[ALLOTMENT])  # "Ms." ends no sentence
@@ -207,11 +221,11 @@ def test_a_name_the_question_gives_may_be_on_another_page_of_the_document():
 def test_a_name_question_is_not_answered_by_a_citation_alone():
     cats = passage("A tabby is not a breed: tabby is a coat pattern.", "cats.md")
     request = AnswerRequest("What is this cat's name?", passages=[cats])
-    assert run(["The passage says tabby is a coat pattern [1]."], request) == UNSUPPORTED
+    assert run(["The passage says tabby is a coat pattern [1]."], request) == not_known(request)
     marks = passage('A tabby is a coat pattern. Tabbies have an "M" on the forehead.', "c.md")
     marked = AnswerRequest("What is this cat's name?", passages=[marks])
     said = ['Tabbies have an "M" on the forehead [1].']  # a quoted letter is no name
-    assert run(said, marked) == UNSUPPORTED
+    assert run(said, marked) == not_known(marked)
     keeper = passage("The caretaker is Ms Ingrid Halvorsen.", "house.md")
     who = AnswerRequest("What is the caretaker's name?", passages=[keeper])
     assert run(["Ingrid Halvorsen [1]."], who) == "Ingrid Halvorsen [1]."

@@ -166,3 +166,19 @@ def test_a_first_visitor_can_try_a_shipped_example(page):
     )
     box.press("Enter")
     page.wait_for_function(LAST_ANSWER_HAS, arg="6.90", timeout=120_000)
+
+
+def test_chat_and_knowledge_are_tabs_of_one_bar(page, tmp_path):
+    page.get_by_role("tab", name="Chat").click()
+    bars = page.locator("[role=tablist]")
+    names = [bars.nth(i).inner_text() for i in range(bars.count())]
+    assert any("Chat" in n and "Knowledge" in n for n in names), names
+    assert page.get_by_placeholder("Ask about an image").is_visible()
+    assert not page.locator("#kb-upload").is_visible()
+    page.get_by_role("tab", name="Knowledge").click()
+    page.locator("#kb-upload").wait_for(state="visible", timeout=10_000)
+    # the Knowledge tab starts at the top of the page, not below the chat's examples
+    assert page.locator("#kb-upload").bounding_box()["y"] < 900
+    assert not page.get_by_placeholder("Ask about an image").is_visible()
+    page.screenshot(path=tmp_path / "knowledge-tab.png")
+    page.get_by_role("tab", name="Chat").click()

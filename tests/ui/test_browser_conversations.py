@@ -25,6 +25,8 @@ ANSWERS_SHOWN = """(n) => {
     return bots.length === n
         && bots.every((b) => b.innerText.trim().length > 0 && !b.innerText.includes('⏳'));
 }"""
+CHATS_ARE_WITH = """(name) => [...document.querySelectorAll('#chats label')].some(
+    (l) => l.innerText.includes(name))"""
 CHATS_ARE = """(names) => {
     const shown = [...document.querySelectorAll('#chats label')].map((l) => l.innerText.trim());
     return JSON.stringify(shown) === JSON.stringify(names);
@@ -266,4 +268,32 @@ def test_a_ticked_box_asks_for_detailed_answers(page, tmp_path):
     answer = page.locator(BOTS).last.inner_text()
     # Several sentences, well past the default one or two short ones (about 40 characters).
     sentences = len(re.findall(r"[.!?](\s|$)", answer))
-    assert sentences >= 2 and len(answer) > 120 and "cat" in answer.lower(), answer
+    assert sentences >= 3 and len(answer) > 120 and "cat" in answer.lower(), answer
+
+
+def test_the_chats_own_trash_icon_deletes_the_conversation_after_confirming(page, launched):
+    page.locator("#new-chat").click()
+    _settled(page, 0)
+    _ask(page, "What is 2 + 2?")
+    page.wait_for_function(CHATS_ARE_WITH, arg="What is 2 + 2?", timeout=30_000)
+    trash = page.locator("#chatbot").get_by_role("button", name=re.compile("clear", re.I))
+    page.once("dialog", lambda dialog: dialog.accept())
+    trash.click()
+    page.wait_for_function(f"() => !({CHATS_ARE_WITH})('What is 2 + 2?')", timeout=30_000)
+    page.reload()
+    page.wait_for_selector("#chats")
+    page.wait_for_function(ANSWERS_SHOWN, arg=page.locator(BOTS).count(), timeout=30_000)
+    assert "What is 2 + 2?" not in page.locator("#chats").inner_text()
+
+
+def test_on_a_phone_the_chat_box_shows_without_scrolling(browser, launched, tmp_path):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    phone.goto(launched[0])
+    box = phone.get_by_placeholder("Ask about an image")
+    box.wait_for(timeout=30_000)
+    phone.wait_for_selector("#chats")
+    where = box.bounding_box()
+    phone.screenshot(path=tmp_path / "phone.png")
+    context.close()
+    assert where["y"] + where["height"] <= 844, where

@@ -89,7 +89,7 @@ def test_a_document_that_addresses_the_assistant_is_flagged_in_the_list(app_url,
     _, docs = client.predict([handle_file(str(note))], api_name="/ingest")
     row = next(row for row in docs["data"] if row[1] == "museum-note.md")
     warning = docs["headers"].index("warning")
-    assert row[warning] == "1 passage(s) talk to the assistant: left out of answers"
+    assert row[warning] == "1 passage talks to the assistant: left out of answers"
     history, _, _, _, _ = _chat(client, "When does the museum open on Sundays?")
     answer = chat_text(history[-1])
     assert "10:30" in answer and "HACKED" not in answer

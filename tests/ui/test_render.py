@@ -42,10 +42,27 @@ def test_an_answer_carries_its_own_sources_and_their_pictures(tmp_path):
     assert answer.startswith('Every 3 months <abbr title="zephyr.md') and answer.endswith(
         "[1]</abbr>."
     )
-    # Each source opens to its passage, escaped (a passage is data, never markup).
-    assert listing.count("<details") == 2 and "[1] zephyr.md, p. 2" in listing
-    assert "· cited" in listing.split("</details>")[0] and "&lt;b&gt;or&lt;/b&gt;" in listing
+    # Each source opens to its passage, escaped (a passage is data, never markup); the one
+    # only searched is folded under "also searched".
+    cited, also = listing.split('<details class="vira-also">')
+    assert cited.startswith("Sources:") and "[1] zephyr.md, p. 2" in cited
+    assert "&lt;b&gt;or&lt;/b&gt;" in cited and "stamp.png" not in cited
+    assert also.startswith("<summary>also searched (1)</summary>") and "[2] stamp.png" in also
     assert image == {"path": str(thumb), "alt_text": "[2] stamp.png"}
+
+
+def test_cited_sources_come_first_and_the_rest_are_folded():
+    from ui.render import answer_content, source_cards
+
+    hits = [passage(f"Passage {n}.", f"doc{n}.md") for n in range(1, 4)]
+    answer = _answer("It is so [3].", *hits)
+    listing = answer_content(answer)[1]
+    assert listing.index("[3] doc3.md") < listing.index("also searched (2)")
+    assert listing.index("also searched (2)") < listing.index("[1] doc1.md")
+    cards = source_cards(answer)
+    assert cards.index("[3] doc3.md") < cards.index("Also searched (2)") < cards.index("[1]")
+    nothing_cited = answer_content(_answer("It is so.", *hits))[1]
+    assert not nothing_cited.startswith("Sources:") and "also searched (3)" in nothing_cited
 
 
 def test_an_answer_without_sources_is_only_its_text():
@@ -103,3 +120,18 @@ def test_a_source_never_repeats_a_sentence_that_addresses_the_assistant():
     parts = answer_content(_answer("It opens at 10:30 [1].", note))
     assert "10:30" in parts[0] and "10:30" in parts[1]
     assert not any("HACKED" in part for part in parts)
+
+
+def test_conversations_of_the_same_title_are_told_apart_by_time():
+    from assistant.memory import Conversation
+    from ui.render import conversation_labels
+
+    found = [
+        Conversation("c3", "What is in this picture?", 1_765_000_000.0),
+        Conversation("c2", "Receipt", 1_764_990_000.0),
+        Conversation("c1", "What is in this picture?", 1_764_980_000.0),
+    ]
+    first, receipt, last = conversation_labels(found)
+    assert receipt == "Receipt"
+    assert first.startswith("What is in this picture? · ") and first != last
+    assert first.endswith("05:46:40") and last.endswith("00:13:20")  # UTC

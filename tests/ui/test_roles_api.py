@@ -74,8 +74,12 @@ def test_a_user_cannot_change_the_shared_base_an_admin_can(public_app, note):
     assert message.startswith("Deleted hours.md")
 
 
-def test_the_browser_shows_the_controls_to_admins_only(public_app):
+def test_the_browser_shows_the_controls_to_admins_only(public_app, note, tmp_path):
     from playwright.sync_api import expect
+
+    shots = tmp_path
+    ada = Client(public_app, auth=("ada", "pw-1"), verbose=False)
+    ada.predict([handle_file(str(note))], api_name="/ingest")  # a shared document to click
 
     with chromium() as browser:
         for name, password, admin in (("bob", "pw-2", False), ("ada", "pw-1", True)):
@@ -92,8 +96,21 @@ def test_the_browser_shows_the_controls_to_admins_only(public_app):
             assert ("admin" in who.inner_text()) is admin
             expect(page.locator("#kb-upload")).to_be_visible()  # anyone adds their own
             admins_only = [page.locator("#kb-shelf"), page.get_by_text("Audit log (admins)")]
+            admins_only.append(page.locator("#kb-delete"))
             for control in admins_only:
                 (expect(control).to_be_visible if admin else expect(control).to_be_hidden)()
+            where = page.locator("#kb-where")
+            if admin:
+                expect(where).to_be_hidden()
+            else:
+                expect(where).to_contain_text("only you")
+            if not admin:  # a click on a shared document offers no delete control
+                page.locator("#kb-docs [role=gridcell]", has_text="hours.md").first.click()
+                expect(page.locator("#kb-deleted")).to_contain_text("only an admin")
+                expect(page.locator("#kb-delete")).to_be_hidden()
+                page.screenshot(path=shots / "knowledge-non-admin.png", full_page=True)
+            page.locator("#sign-out").click()
+            expect(page.get_by_label("username")).to_be_visible(timeout=30_000)
             page.close()
 
 

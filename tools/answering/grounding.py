@@ -26,6 +26,7 @@ from knowledge_base.instructions import inert
 from tools.answering.prompt import AnswerRequest
 
 UNSUPPORTED = "I don't know: neither the image nor your documents say."
+NOT_IN_DOCUMENTS = "I don't know: your documents don't say."
 _ASKS_SPECIFIC = re.compile(
     r"\b(who|whom|whose|when|where|which (year|city|country|day|date|month|town|place)|"
     r"what (year|date|time|day|month|city|country|is (his|her|its|their|the) name)|"
@@ -142,7 +143,7 @@ def _known(request: AnswerRequest, units: list[str]) -> str:
     return "\n".join([request.question.lower(), *units])
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     word = word.removesuffix("'s")
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
@@ -164,7 +165,7 @@ def subject(question: str, nouns: bool = True) -> list[str]:
         if any(ch.isdigit() for ch in token) or token[0].isupper():
             kept.append(token.lower())  # codes, numbers and names as written
         elif nouns and before.lower() in _INTRODUCES:
-            kept.append(_stem(token.lower()))
+            kept.append(stem(token.lower()))
     return list(dict.fromkeys(kept))
 
 
@@ -252,6 +253,11 @@ def _sources(request: AnswerRequest, passages: bool = True) -> str:
     return "\n".join([request.question, *texts, *request.notes])
 
 
+def refuses(answer: str) -> bool:
+    """The answer says it does not know or cannot tell."""
+    return bool(_DONT_KNOW.search(answer.replace("\u2019", "'")))
+
+
 def _proper(word: str, text: str) -> bool:
     """A capitalised word the passages write capitalised within a sentence (a name), not only
     at a sentence's start ("Switch the machine off")."""
@@ -282,7 +288,7 @@ def grounded(
     units = _units(request)
     looks = sees_pixels and bool(request.images)
     if _missing(subject(request.question, nouns=not looks), _units(request, True)):
-        yield UNSUPPORTED  # the model is not asked: nothing it could say would be grounded
+        yield not_known(request)  # the model is not asked: nothing it could say would be grounded
         return
     known = _known(request, units)
     counted = looks and bool(_ASKS_COUNT.search(request.question))
@@ -292,24 +298,29 @@ def grounded(
         while match := SENTENCE_END.search(pending):
             sentence, pending = pending[: match.end()], pending[match.end() :]
             if unsupported(sentence, known, counted):
-                yield _refusal(said)
+                yield _refusal(said, request)
                 return
             said += sentence
     if pending and unsupported(pending, known, counted):
-        yield _refusal(said)
+        yield _refusal(said, request)
         return
     said += pending
     if not looks and off_subject(said, request.question, request, counted):
-        yield UNSUPPORTED
+        yield not_known(request)
         return
     sources = _sources(request) if _ASKS_NAME.search(request.question) else ""
     if _ASKS_VALUE.search(request.question) and not _names_a_value(said, counted, sources):
-        yield UNSUPPORTED
+        yield not_known(request)
         return
     yield said
 
 
-def _refusal(said: str) -> str:
+def not_known(request: AnswerRequest) -> str:
+    """ "I don't know", naming what was asked: the image only when the chat has one."""
+    return UNSUPPORTED if request.images else NOT_IN_DOCUMENTS
+
+
+def _refusal(said: str, request: AnswerRequest) -> str:
     if not said:
-        return UNSUPPORTED
-    return said + ("" if said[-1].isspace() else " ") + UNSUPPORTED
+        return not_known(request)
+    return said + ("" if said[-1].isspace() else " ") + not_known(request)

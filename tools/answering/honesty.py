@@ -30,6 +30,7 @@ _HEDGED = re.compile(
     r"uncertain|appears?|seems?|looks? like|guess)\b|\bnot (sure|certain)\b|\bi think\b",
     re.I,
 )
+_SENTENCE = re.compile(r"[.!?](?:\s|$)")
 _PERCENT = re.compile(r"\s*\(?\b\d{1,3}(?:[.,]\d+)?\s?%\)?")
 _HELD = re.compile(r"[\w%(]+$|\s*\(?\d[\d.,]*\s*$")  # the word or number the stream may extend
 
@@ -106,7 +107,9 @@ def cant_tell(request: AnswerRequest, sees_pixels: bool) -> str | None:
         return None
     if _KIND_OF_IMAGE.search(request.question):
         said = SAID.get(facts.image_kind)
-        return f"It is {said}." if said else f"{CANT_TELL} {certain(facts)}".strip()
+        return (
+            f"It is {said}." if said else f"{CANT_TELL} {certain(facts, request.detailed)}".strip()
+        )
     settling = [p for p in request.passages if p.similarity is None or p.similarity >= SETTLES]
     colour = _COLOUR_WORD.search(request.question)  # the facts have colours, not places
     beyond = not (colour or read) and (_beyond(request) or _unsettled(request))
@@ -117,11 +120,11 @@ def cant_tell(request: AnswerRequest, sees_pixels: bool) -> str | None:
                 f"It may be the {sure}: that is what the picture shows, though its facts hold "
                 "no positions."
             )
-        return f"{CANT_TELL} {certain(facts)}".strip()
+        return f"{CANT_TELL} {certain(facts, request.detailed)}".strip()
     if request.passages:
         return None
     if _NAMING.search(request.question) and not _sure_of(facts):
-        return _unsure_naming(facts)
+        return _unsure_naming(facts, request.detailed)
     thing = _colour_of(request)
     return _colour_guess(thing, facts) if thing else None
 
@@ -144,7 +147,7 @@ def _sure_of(facts: ImageFacts) -> str:
     return kind.name if kind else ""
 
 
-def _unsure_naming(facts: ImageFacts) -> str:
+def _unsure_naming(facts: ImageFacts, detailed: bool = False) -> str:
     """ "What is this?" when the classifier is not sure: its best guess, said as a guess."""
     guess = facts.labels[0] if facts.labels and facts.labels[0].score >= GUESS else None
     likely = facts.likely_kind()
@@ -155,7 +158,7 @@ def _unsure_naming(facts: ImageFacts) -> str:
         said = f"It may be {_article(guess.name)}, but I'm not sure."
     else:
         said = "I can't tell what it shows: it is nothing the image classifier recognises."
-    rest = certain(facts)
+    rest = certain(facts, detailed)
     return f"{said} {rest}".strip()
 
 
@@ -209,25 +212,54 @@ def _kind_unknown(request: AnswerRequest) -> bool:
     )
 
 
-def certain(facts: ImageFacts) -> str:
-    """What is certain about a picture: what it shows if the classifier is sure, its main
-    colours, its text."""
+def _certain_parts(facts: ImageFacts) -> list[tuple[str, list[str]]]:
+    """What is certain about a picture, each with the words that say it: what it shows if
+    the classifier is sure, its kind of image, its main colours, its text."""
     best = facts.labels[0] if facts.labels else None
     kind = facts.sure_kind()
     sure = best.name if best and best.score >= SURE else kind.name if kind else ""
     colours = [c.name for c in (facts.object_colors or facts.colors)][:2]
-    parts = [f"it is {SAID[facts.image_kind]}"] if facts.image_kind in SAID else []
-    parts += [f"it shows {_article(sure)}"] if sure else []
+    said = SAID.get(facts.image_kind, "")
+    parts = [(f"it is {said}", said.split()[1:2])] if said else []
+    parts += [(f"it shows {_article(sure)}", [sure])] if sure else []
     if len(colours) == 1:
-        parts.append(f"its main colour is {colours[0]}")
+        parts.append((f"its main colour is {colours[0]}", colours))
     elif colours:
-        parts.append(f"its main colours are {' and '.join(colours)}")
+        parts.append((f"its main colours are {' and '.join(colours)}", colours))
     if facts.ocr_text:
-        parts.append(f'it reads "{" / ".join(facts.ocr_text.splitlines()[:2])}"')
+        text = " / ".join(facts.ocr_text.splitlines()[:2])
+        parts.append((f'it reads "{text}"', [text]))
+    return parts
+
+
+def certain(facts: ImageFacts, detailed: bool = False) -> str:
+    """What is certain about a picture, as one "What I can tell" sentence, or (``detailed``)
+    a sentence for each thing."""
+    parts = [clause for clause, _ in _certain_parts(facts)]
     if not parts:
         return ""
-    said = "; ".join(parts)
-    return f"What I can tell: {said}."
+    if detailed:
+        return " ".join(f"{clause[0].upper()}{clause[1:]}." for clause in parts)
+    return f"What I can tell: {'; '.join(parts)}."
+
+
+def fuller(pieces: Iterable[str], request: AnswerRequest) -> Iterator[str]:
+    """A detailed answer about a picture that says less than three sentences goes on with
+    the certain facts it left out: the model often ignores "three to five sentences"."""
+    said = ""
+    for piece in pieces:
+        said += piece
+        yield piece
+    if not (request.detailed and request.images) or len(_SENTENCE.findall(said)) >= 3:
+        return
+    lower = said.lower()
+    more = [
+        f"{clause[0].upper()}{clause[1:]}."
+        for clause, words in _certain_parts(request.images[-1].facts)
+        if not all(w.lower() in lower for w in words)
+    ]
+    if more:
+        yield ("" if not said or said[-1].isspace() else " ") + " ".join(more)
 
 
 def _article(noun: str) -> str:
