@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Generator
 
 from assistant.events import Event
-from assistant.pictures import asked_picture, only_which, which_asked, which_note, which_picture
+from assistant.pictures import (
+    asked_picture,
+    figure_title,
+    only_which,
+    shown_figure,
+    which_asked,
+    which_note,
+    which_picture,
+)
 from assistant.turn import TurnContext
 
 
@@ -19,6 +27,13 @@ def picture_in_base(turn: TurnContext) -> Generator[Event, None, bool]:
     found = yield from turn.find_pictures(thing)
     if not found:
         yield from turn.answer(None, f"No: I found no picture of {thing} in your knowledge base.")
+        return True
+    if shown_figure(turn.text):  # "show me the wiring diagram": the figure is the answer
+        said = " ".join(
+            f"Here is {figure_title(hit)} from {hit.citation()} [{n}]."
+            for n, hit in enumerate(found[:2], start=1)
+        )
+        yield from turn.answer(None, said)
         return True
     listed = ", ".join(f"[{n}] {hit.source}" for n, hit in enumerate(found, start=1))
     turn.notes.append(

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge_base.captions import caption, describe_labels
+from knowledge_base.loaders.figures import CAPTION
+from knowledge_base.types import Hit
 from tools.answering.prompt import ordinal
 from tools.vision import ImageFacts
 from tools.vision.facts import SURE
@@ -23,6 +25,13 @@ _KB_PICTURE = re.compile(
     r"knowledge base|my library) (?:have|hold|contain)|any)\s+(?:a |an |any |some )?"
     r"(?:pictures?|photos?|photographs?|images?)\s+(?:of|showing|with)\s+(?P<thing>.+?)\s+"
     r"(?:in|among|inside)\s+(?:the |my |our )?(?:knowledge base|documents|library|files|kb)\b",
+    re.I,
+)
+# "Show me the wiring diagram", "find the chart of rainfall": a figure the documents hold.
+_SHOW_FIGURE = re.compile(
+    r"^\s*(?:please\s+)?(?:show|display|find|open|give)\s+(?:me\s+|us\s+)?(?P<thing>(?:the |a |"
+    r"an |your |my )?(?:[\w-]+\s+){0,4}(?:diagram|chart|graph|plot|figure|fig\.|schematic|"
+    r"drawing|illustration|map|picture|photo|image)s?\b[^?.!]*)",
     re.I,
 )
 _WHICH = re.compile(
@@ -57,9 +66,24 @@ class Which:
 
 
 def asked_picture(question: str) -> str | None:
-    """The thing in "is there a picture of THING in the knowledge base?", else None."""
-    match = _KB_PICTURE.search(question)
+    """The thing in "is there a picture of THING in the knowledge base?" or in "show me the
+    wiring diagram" (a figure of the documents), else None."""
+    match = _KB_PICTURE.search(question) or _SHOW_FIGURE.search(question)
     return match.group("thing").strip() if match else None
+
+
+def shown_figure(question: str) -> bool:
+    """ "Show me the wiring diagram": the figure itself is the answer."""
+    return bool(_SHOW_FIGURE.search(question))
+
+
+def figure_title(hit: Hit) -> str:
+    """How an answer names a picture item: its caption's first sentence ("Figure 3: Wiring
+    diagram of the pump controller"), else "the picture"."""
+    first = " ".join(hit.text.split("\n", 1)[0].split())
+    if not CAPTION.match(first):
+        return "the picture"
+    return re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0].rstrip(".")[:160]
 
 
 def which_asked(question: str) -> str | None:

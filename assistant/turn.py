@@ -135,6 +135,9 @@ _REFERS_BACK = re.compile(
 )
 
 
+_ARTICLES = frozenset({"the", "and", "any", "some", "your", "our", "its", "for", "with"})
+
+
 @dataclass
 class TurnContext:
     """A turn under way: the session's images by id (img-1, ...), the facts read so far, the
@@ -221,9 +224,17 @@ class TurnContext:
         """The knowledge base's pictures that show ``thing`` (their captions clear the
         picture bar); they become this turn's passages."""
         bar = self.services.settings.picture_relevance
+        words = [w for w in re.findall(r"[a-z0-9][\w-]{2,}", thing.lower()) if w not in _ARTICLES]
 
         def select(found: list[Hit]) -> list[Hit]:
-            return [h for h in found if h.similarity is not None and h.similarity >= bar]
+            # A figure whose caption or printed words hold every word asked for is the one
+            # asked for, however its labels read ("the wiring diagram": "Figure 3: Wiring...").
+            return [
+                h
+                for h in found
+                if (h.similarity is not None and h.similarity >= bar)
+                or (words and all(re.search(rf"\b{re.escape(w)}", h.text.lower()) for w in words))
+            ]
 
         return (yield from self._kept(thing, "image", bar, select))
 

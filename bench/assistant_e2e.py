@@ -74,6 +74,7 @@ def main() -> None:
             "ttft_first_s": first,
             "ttft_follow_up_s": follow,
             "ttft_first_model_written_s": statistics.median(written) if written else None,
+            "ttft_first_by_photo_s": dict(zip(PHOTOS, ttft_first, strict=True)),
             "ttft_ratio": first / follow,
             "turn_p50_s": statistics.median(totals),
             "turn_p95_s": q[18],
@@ -87,6 +88,8 @@ def main() -> None:
         f"app (loads the models) {cold_ttft:.1f} s; whole turns p50 {result['turn_p50_s']:.2f} s, "
         f"p95 {result['turn_p95_s']:.2f} s over {len(totals)} turns; peak RSS {rss:.0f} MB"
     )
+    by_photo = ", ".join(f"{k} {v:.2f}" for k, v in result["ttft_first_by_photo_s"].items())
+    print(f"time to first token by photo: {by_photo}")
     out = ROOT / "bench" / "results" / "assistant_e2e.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

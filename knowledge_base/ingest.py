@@ -107,7 +107,7 @@ class Ingestor:
             chunks=len(prepared.chunks),
             images=len(doc.images),
             flagged=sum(addresses_assistant(c.text) for c in prepared.chunks)
-            + sum(addresses_assistant(i.text) for i in doc.images),
+            + sum(addresses_assistant(i.searchable) for i in doc.images),
             pages=doc.pages or 0,
             size_bytes=report.size,
             path=str(Path(report.path).resolve()),
@@ -204,7 +204,7 @@ class Ingestor:
         self.store.images.add(
             ids=[f"{record.doc_id}:img:{n}" for n in range(len(images))],
             embeddings=vectors,
-            documents=[item.text for item in images],
+            documents=[item.searchable for item in images],
             metadatas=metas,
         )
 

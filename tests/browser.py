@@ -26,3 +26,9 @@ def chromium() -> Iterator:
             yield browser
         finally:
             browser.close()
+
+
+def tab(page, name: str):
+    """The page's tab called ``name``: Gradio also keeps a hidden copy of each tab button for
+    its overflow menu, which the visible one is told apart from."""
+    return page.locator("button[role=tab]:visible", has_text=name).first

@@ -43,6 +43,58 @@ def pdf_with_figure(path: Path, text: str, figure_lines: list[str], tmp: Path) -
     return path
 
 
+def wiring_diagram(path: Path) -> Path:
+    """A diagram with no words in it: boxes joined by lines, as a bitmap."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (600, 300), "white")
+    draw = ImageDraw.Draw(image)
+    for x in (40, 240, 440):
+        draw.rectangle((x, 110, x + 120, 190), outline="black", width=4)
+    draw.line((160, 150, 240, 150), fill="black", width=4)
+    draw.line((360, 150, 440, 150), fill="black", width=4)
+    draw.ellipse((270, 20, 330, 80), outline="red", width=4)
+    draw.line((300, 80, 300, 110), fill="red", width=4)
+    image.save(path)
+    return path
+
+
+def pdf_with_figures(path: Path, tmp: Path) -> Path:
+    """Two pages of a pump manual: a bitmap diagram whose only words are in its caption, and
+    a bar chart drawn as vector paths under its caption, each cited in the text."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=11)
+    pdf.add_page()
+    pdf.multi_cell(
+        0,
+        6,
+        "Pump controller P-40 manual. Connect the sensor before power-up; "
+        "Figure 3 shows how the relay sits between sensor and motor.",
+    )
+    pdf.ln(4)
+    pdf.image(str(wiring_diagram(tmp / "wiring.png")), x=30, w=150)
+    pdf.ln(2)
+    pdf.multi_cell(0, 6, "Figure 3: Wiring diagram of the pump controller.")
+    pdf.ln(6)
+    pdf.multi_cell(0, 6, "Keep the cables away from the impeller housing.")
+    pdf.add_page()
+    pdf.multi_cell(0, 6, "Figure 4: Monthly rainfall in Bergen, in millimetres.")
+    pdf.ln(4)
+    heights = [190, 150, 160, 110, 95, 105, 140, 170, 230, 250, 240, 215]
+    base = pdf.get_y() + 80
+    pdf.line(20, base, 190, base)
+    pdf.line(20, base, 20, base - 80)
+    for n, h in enumerate(heights):
+        pdf.set_fill_color(40, 90, 200)
+        pdf.rect(25 + n * 13.5, base - h / 3.5, 9, h / 3.5, style="F")
+    pdf.set_y(base + 8)
+    pdf.multi_cell(0, 6, "The wettest months are September and October.")
+    pdf.output(str(path))
+    return path
+
+
 def encrypted_pdf(path: Path, tmp: Path) -> Path:
     from pypdf import PdfReader, PdfWriter
 

@@ -136,9 +136,12 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
     encrypts the browser's token in its localStorage."""
     access = assistant.access
 
-    with gr.Tab("Chat"):
+    with gr.Tab("Chat", id="chat"):
         browser = gr.BrowserState(None, storage_key="vira-browser", secret=secret)
         current = gr.State(None)  # {"id": conversation, "owner": whose}: kept on the server
+        # The question being answered. Made inside the tab, as every component of it: one made
+        # beside the tabs makes Gradio draw the next tab's button twice.
+        held = gr.State(None)
         with gr.Row():
             with gr.Column(scale=1, min_width=200):
                 new_btn = gr.Button("+ New conversation", elem_id="new-chat")
@@ -176,6 +179,7 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
                 # Each answer shows its sources in the conversation; these two stay for API
                 # clients of /chat (the latest answer's sources), hidden on the page.
                 cards = gr.Markdown(elem_id="sources", visible=False)
+                api_chat = gr.Button(visible=False)
                 pictures = gr.Gallery(label="Image sources", visible=False)
                 with gr.Accordion("Tool trace", open=False):
                     trace = gr.JSON(label="Tool calls")
@@ -275,13 +279,12 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
     chat = chat_handler(assistant)
     # The box empties as the question goes (it shows in the chat at once), so what the user
     # types while the answer streams is theirs to keep; API clients call /chat directly.
-    held = gr.State(None)
     sent = box.submit(_hand_over, [box], [box, held], queue=False, api_name=False).then(
         chat, [held, chatbot, current], outputs, api_name=False
     )
     sent.then(_ready, None, box, queue=False, api_name=False)
     sent.then(listed, [current], [chats], api_name=False)
-    gr.Button(visible=False).click(chat, [box, chatbot, current], outputs, api_name="chat")
+    api_chat.click(chat, [box, chatbot, current], outputs, api_name="chat")
     box.stop(_ready, None, box, cancels=[sent], queue=False, api_name=False)
     chats.input(switch, [chats, current], [current, *view], api_name=False)
     new_btn.click(start, [current], [current, chats, *view], api_name=False)

@@ -142,7 +142,7 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
         except PermissionDenied as exc:
             return [["", "", "", "", "", str(exc)]]
 
-    with gr.Tab("Knowledge"):
+    with gr.Tab("Knowledge", id="knowledge"):
         with gr.Row():
             with gr.Column():
                 uploads = gr.File(label="Add documents", file_count="multiple", elem_id="kb-upload")

@@ -31,6 +31,13 @@ class ImageItem:
     image: Image.Image
     text: str
     page: int | None = None
+    #: The document's words about it: its caption, or the sentences nearby that refer to it.
+    caption: str = ""
+
+    @property
+    def searchable(self) -> str:
+        """What search reads of it: the caption, then the words printed in it."""
+        return "\n".join(part for part in (self.caption, self.text) if part)
 
 
 @dataclass

@@ -16,10 +16,12 @@ from knowledge_base.loaders.base import (
     Section,
     require_magic,
 )
+from knowledge_base.loaders.figures import Box, caption_near, vector_regions
 
 # 2x renders a letter page at 144 dpi: enough for OCR of body text, cheap to process.
 OCR_RENDER_SCALE = 2.0
 MIN_TEXT_CHARS = 8
+FIGURE_RENDER_SCALE = 2.0  # a vector figure rendered at 144 dpi: its labels stay readable
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
@@ -52,12 +54,16 @@ def load_pdf(path: Path, ctx: LoadContext) -> LoadedDocument:
 
 def _load_page(page: pdfium.PdfPage, number: int, ctx: LoadContext, doc: LoadedDocument) -> None:
     textpage = page.get_textpage()
-    text = textpage.get_text_bounded().replace("\r\n", "\n").replace("\r", "\n")
-    textpage.close()
-    if len(text.strip()) >= MIN_TEXT_CHARS:
-        doc.sections.append(Section(text, page=number))
-        _embedded_images(page, number, ctx, doc)
-    elif ctx.ocr:
+    try:
+        text = textpage.get_text_bounded().replace("\r\n", "\n").replace("\r", "\n")
+        if len(text.strip()) >= MIN_TEXT_CHARS:
+            doc.sections.append(Section(text, page=number))
+            taken = _embedded_images(page, textpage, text, number, ctx, doc)
+            _vector_figures(page, textpage, text, number, ctx, doc, taken)
+            return
+    finally:
+        textpage.close()
+    if ctx.ocr:
         rendered = page.render(scale=OCR_RENDER_SCALE).to_pil()
         ocr_text = ctx.ocr(rendered)
         if ocr_text.strip():
@@ -65,16 +71,50 @@ def _load_page(page: pdfium.PdfPage, number: int, ctx: LoadContext, doc: LoadedD
 
 
 def _embedded_images(
-    page: pdfium.PdfPage, number: int, ctx: LoadContext, doc: LoadedDocument
-) -> None:
+    page: pdfium.PdfPage,
+    textpage: pdfium.PdfTextPage,
+    page_text: str,
+    number: int,
+    ctx: LoadContext,
+    doc: LoadedDocument,
+) -> list[Box]:
+    """The page's bitmaps as picture items, each with its caption; returns where they are."""
+    taken = []
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
         if len(doc.images) >= ctx.max_images:
-            return
+            break
         try:
             image = to_rgb(obj.get_bitmap(render=False).to_pil())
+            box = obj.get_bounds()
         except (pdfium.PdfiumError, OSError, ValueError):
             continue  # an undecodable figure should not cost the document its text
+        taken.append(box)
         if min(image.size) < ctx.min_image_side:
             continue
         text = ctx.ocr(image) if ctx.ocr else ""
-        doc.images.append(ImageItem(image=image, text=text, page=number))
+        caption = caption_near(box, textpage.get_text_bounded, page_text, page.get_size()[0])
+        doc.images.append(ImageItem(image=image, text=text, page=number, caption=caption))
+    return taken
+
+
+def _vector_figures(
+    page: pdfium.PdfPage,
+    textpage: pdfium.PdfTextPage,
+    page_text: str,
+    number: int,
+    ctx: LoadContext,
+    doc: LoadedDocument,
+    taken: list[Box],
+) -> None:
+    """Charts and diagrams drawn as paths: each dense region rendered as a picture item."""
+    paths = [obj.get_bounds() for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH])]
+    width, height = page.get_size()
+    for box in vector_regions(paths, (width, height), taken):
+        if len(doc.images) >= ctx.max_images:
+            return
+        left, bottom, right, top = box
+        crop = (left, bottom, width - right, height - top)
+        image = to_rgb(page.render(scale=FIGURE_RENDER_SCALE, crop=crop).to_pil())
+        text = ctx.ocr(image) if ctx.ocr else ""
+        caption = caption_near(box, textpage.get_text_bounded, page_text, page.get_size()[0])
+        doc.images.append(ImageItem(image=image, text=text, page=number, caption=caption))

@@ -195,3 +195,20 @@ def test_an_answer_that_does_not_know_lists_no_sources(make_assistant, tmp_path)
     assert answer.sources == []
     boils = assistant.session("erin").ask_text("How fast does the K-2 kettle boil a litre?")
     assert "three minutes" in boils.text and [s.cited for s in boils.sources][:1] == [True]
+
+
+def test_show_me_a_figure_finds_it_by_its_caption_and_answers_with_it(make_assistant, tmp_path):
+    from tests import factories
+
+    assistant = make_assistant()
+    assistant.knowledge.ingest([factories.pdf_with_figures(tmp_path / "pump.pdf", tmp_path)])
+    session = assistant.session("fay")
+    diagram = session.ask_text("Show me the wiring diagram.")
+    # the diagram's only words are in its caption; its picture is the cited source
+    assert diagram.text.startswith("Here is Figure 3: Wiring diagram of the pump controller")
+    assert [(s.hit.kind, s.hit.page, s.cited) for s in diagram.sources] == [("image", 1, True)]
+    chart = session.ask_text("Show me the chart of monthly rainfall in Bergen.")
+    assert "Figure 4: Monthly rainfall in Bergen" in chart.text
+    assert chart.sources[0].hit.kind == "image" and chart.sources[0].hit.page == 2
+    missing = session.ask_text("Show me the diagram of the boiler.")
+    assert missing.text.startswith("No: I found no picture") and missing.sources == []

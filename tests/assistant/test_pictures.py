@@ -88,3 +88,13 @@ def test_a_picture_clearly_of_something_else_is_not_guessed_by_elimination(encod
 def test_which_questions_and_whether_the_finding_is_the_whole_answer(question, thing, only):
     assert which_asked(question) == thing
     assert only_which(question) is only
+
+
+def test_a_request_to_show_a_figure_names_the_figure():
+    from assistant.pictures import asked_picture, shown_figure
+
+    assert asked_picture("Show me the wiring diagram.") == "the wiring diagram"
+    assert asked_picture("Please find the pump wiring schematic") == "the pump wiring schematic"
+    assert shown_figure("Show me the chart of monthly rainfall in Bergen.")
+    for text in ("Show me how to descale it.", "show me the manual", "What does the chart say?"):
+        assert not shown_figure(text) and asked_picture(text) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,20 @@ def test_pdf_figure_becomes_an_image_item_with_ocr_text(tmp_path: Path, ctx):
     assert len(doc.images) == 1
     assert doc.images[0].page == 1
     assert "revenue 88 million" in _norm(doc.images[0].text)
+
+
+def test_pdf_figures_carry_their_captions_and_vector_charts_become_pictures(tmp_path: Path, ctx):
+    doc = load(factories.pdf_with_figures(tmp_path / "pump.pdf", tmp_path), ctx)
+    assert [item.page for item in doc.images] == [1, 2]
+    diagram, chart = doc.images
+    assert diagram.caption.startswith("Figure 3: Wiring diagram of the pump controller.")
+    assert "relay sits between sensor and motor" in diagram.caption  # the sentence citing it
+    # its only words are in its caption (OCR may read a box as a stray glyph)
+    assert "Wiring diagram" in diagram.searchable and not re.search(r"[A-Za-z]{3}", diagram.text)
+    assert chart.caption.startswith("Figure 4: Monthly rainfall in Bergen")
+    assert chart.image.width > 300 and chart.image.height > 150  # rendered from its paths
+    # the caption only: the text around it is not the figure's
+    assert "impeller" not in diagram.caption and "wettest" not in chart.caption
 
 
 def test_docx_headings_tables_and_pictures(tmp_path: Path, ctx):

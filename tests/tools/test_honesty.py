@@ -185,11 +185,18 @@ def test_a_detailed_answer_goes_on_with_the_certain_facts_it_left_out():
     cat = facts([Label("tabby", 0.9)], [Label("cat", 0.95)])
     detailed = ask("What is in this picture?", cat, detailed=True)
     said = "".join(fuller(["It is a ", "tabby cat."], detailed))
-    assert said == "It is a tabby cat. Its main colour is orange."  # "tabby" was said already
+    # "tabby" was said already; two more sentences make three
+    assert said == (
+        "It is a tabby cat. Its main colour is orange. The whole picture's colours are blue and "
+        "gray."
+    )
     three = "It is a tabby. It is orange. It sits."
     assert "".join(fuller([three], detailed)) == three
     brief = ask("What is in this picture?", cat)
     assert "".join(fuller(["It is a tabby cat."], brief)) == "It is a tabby cat."
     # what code answers is detailed too: a sentence for each certain fact
     unsure = cant_tell(ask("What is in this picture?", detailed=True), False)
-    assert unsure == "It may be a lampshade, but I'm not sure. Its main colour is orange."
+    assert unsure == (
+        "It may be a lampshade, but I'm not sure. Its main colour is orange. The whole "
+        "picture's colours are blue and gray. There is no writing in it."
+    )

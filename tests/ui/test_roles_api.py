@@ -12,7 +12,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AuthenticationError
 
 from assistant import Assistant, Settings
-from tests.browser import chromium
+from tests.browser import chromium, tab
 from tests.servers import running_app
 from ui import build_ui
 from ui.knowledge_tab import SHARED
@@ -88,7 +88,7 @@ def test_the_browser_shows_the_controls_to_admins_only(public_app, note, tmp_pat
             page.get_by_label("username").fill(name)
             page.get_by_label("password").fill(password)
             page.get_by_role("button", name="Login").click()
-            page.get_by_role("tab", name="Knowledge").click()
+            tab(page, "Knowledge").click()
             # The page's load event names the user and shows or hides the admin's controls
             # in one update: once the name shows, the controls are as they will stay.
             who = page.locator("#who")

@@ -232,15 +232,26 @@ def _certain_parts(facts: ImageFacts) -> list[tuple[str, list[str]]]:
     return parts
 
 
+def _detail_parts(facts: ImageFacts) -> list[tuple[str, list[str]]]:
+    """The certain facts, and for a detailed answer also the whole picture's colours beside
+    its main thing's, and that it has no writing."""
+    parts = _certain_parts(facts)
+    whole = [c.name for c in facts.colors][:3]
+    if facts.object_colors and whole:
+        listed = whole[0] if len(whole) == 1 else f"{', '.join(whole[:-1])} and {whole[-1]}"
+        parts.append((f"the whole picture's colours are {listed}", whole))
+    if not facts.ocr_text:
+        parts.append(("there is no writing in it", ["writing"]))
+    return parts
+
+
 def certain(facts: ImageFacts, detailed: bool = False) -> str:
     """What is certain about a picture, as one "What I can tell" sentence, or (``detailed``)
     a sentence for each thing."""
-    parts = [clause for clause, _ in _certain_parts(facts)]
-    if not parts:
-        return ""
     if detailed:
-        return " ".join(f"{clause[0].upper()}{clause[1:]}." for clause in parts)
-    return f"What I can tell: {'; '.join(parts)}."
+        return " ".join(f"{c[0].upper()}{c[1:]}." for c, _ in _detail_parts(facts))
+    parts = [clause for clause, _ in _certain_parts(facts)]
+    return f"What I can tell: {'; '.join(parts)}." if parts else ""
 
 
 def fuller(pieces: Iterable[str], request: AnswerRequest) -> Iterator[str]:
@@ -250,14 +261,15 @@ def fuller(pieces: Iterable[str], request: AnswerRequest) -> Iterator[str]:
     for piece in pieces:
         said += piece
         yield piece
-    if not (request.detailed and request.images) or len(_SENTENCE.findall(said)) >= 3:
+    wanted = 3 - len(_SENTENCE.findall(said))
+    if not (request.detailed and request.images) or wanted <= 0:
         return
     lower = said.lower()
     more = [
         f"{clause[0].upper()}{clause[1:]}."
-        for clause, words in _certain_parts(request.images[-1].facts)
+        for clause, words in _detail_parts(request.images[-1].facts)
         if not all(w.lower() in lower for w in words)
-    ]
+    ][:wanted]
     if more:
         yield ("" if not said or said[-1].isspace() else " ") + " ".join(more)
 
