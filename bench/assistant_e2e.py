@@ -51,7 +51,8 @@ def main() -> None:
         # answers some questions without the language model, so the warm-up asks one it needs.
         warm_up = assistant.session("warm-up")
         cold_ttft, *_ = turn(warm_up, "What is this?", [warm])
-        turn(warm_up, FOLLOW_UPS[-1])
+        *_, tokens = turn(assistant.session("warm-up-text"), "Tell me about tea in two sentences.")
+        assert tokens > 1, "the warm-up must load the language model"
         ttft_first, ttft_follow, totals, written = [], [], [], []
         for n, name in enumerate(PHOTOS):
             photo = work / f"{name}.png"

@@ -120,7 +120,9 @@ def many_page_pdf(path: Path, pages: int) -> Path:
     return path
 
 
-def docx_file(path: Path, tmp: Path, figure_lines: list[str] | None = None) -> Path:
+def docx_file(
+    path: Path, tmp: Path, figure_lines: list[str] | None = None, caption: str = ""
+) -> Path:
     import docx
 
     document = docx.Document()
@@ -137,6 +139,9 @@ def docx_file(path: Path, tmp: Path, figure_lines: list[str] | None = None) -> P
         figure = tmp / "docx-figure.png"
         text_image(figure_lines, size=32, width=700).save(figure)
         document.add_picture(str(figure))
+        if caption:
+            document.add_paragraph(caption, style="Caption")
+    document.add_paragraph("Clean the portafilter after every shot.")
     document.save(str(path))
     return path
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import docx
 from docx.document import Document
 from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from PIL import Image
@@ -22,6 +23,7 @@ from knowledge_base.loaders.base import (
     Section,
     require_magic,
 )
+from knowledge_base.loaders.figures import CAPTION
 
 
 def _heading_level(paragraph: Paragraph) -> int | None:
@@ -91,7 +93,8 @@ def _sections(document: Document) -> list[Section]:
 
 def _images(document: Document, ctx: LoadContext) -> list[ImageItem]:
     items = []
-    for part in document.part.related_parts.values():
+    captions = _captions(document)
+    for rid, part in document.part.related_parts.items():
         if not part.content_type.startswith("image/") or len(items) >= ctx.max_images:
             continue
         try:
@@ -100,5 +103,27 @@ def _images(document: Document, ctx: LoadContext) -> list[ImageItem]:
         except Exception:
             continue
         if min(image.size) >= ctx.min_image_side:
-            items.append(ImageItem(image=image, text=ctx.ocr(image) if ctx.ocr else ""))
+            text = ctx.ocr(image) if ctx.ocr else ""
+            items.append(ImageItem(image=image, text=text, caption=captions.get(rid, "")))
     return items
+
+
+def _captions(document: Document) -> dict[str, str]:
+    """Each inline picture's caption (by its relationship id): a Caption-style paragraph or
+    one that starts "Figure 3", just after the picture or just before it."""
+    paragraphs = [b for b in _blocks(document) if isinstance(b, Paragraph)]
+    found: dict[str, str] = {}
+    for n, paragraph in enumerate(paragraphs):
+        ids = [blip.get(qn("r:embed")) for blip in paragraph._p.iter(qn("a:blip"))]
+        if not ids:
+            continue
+        near = [paragraphs[k] for k in (n, n + 1, n + 2, n - 1) if 0 <= k < len(paragraphs)]
+        caption = next((p.text.strip() for p in near if _is_caption(p)), "")
+        found.update((rid, caption) for rid in ids if rid)
+    return found
+
+
+def _is_caption(paragraph: Paragraph) -> bool:
+    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    text = paragraph.text.strip()
+    return bool(text) and (style == "Caption" or bool(CAPTION.match(text)))

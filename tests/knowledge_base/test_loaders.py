@@ -78,6 +78,16 @@ def test_docx_headings_tables_and_pictures(tmp_path: Path, ctx):
     brewing = by_heading["Espresso Guide > Brewing"]
     assert "36 grams" in brewing and "yield | 36 g" in brewing
     assert len(doc.images) == 1 and "tamp with 15 kg" in _norm(doc.images[0].text)
+    assert doc.images[0].caption == ""  # no caption: nothing made up
+
+
+def test_a_docx_pictures_caption_comes_with_it(tmp_path: Path, ctx):
+    path = factories.docx_file(
+        tmp_path / "g.docx", tmp_path, ["Tamp with 15 kg"], caption="Figure 2: Tamping the puck"
+    )
+    (picture,) = load(path, ctx).images
+    assert picture.caption == "Figure 2: Tamping the puck"
+    assert picture.searchable.startswith("Figure 2: Tamping the puck\n")
 
 
 def test_html_visible_text_with_headings(tmp_path: Path, ctx):
