@@ -46,6 +46,21 @@ def asks_documents(text: str, documents: list[str], shown: list[str]) -> bool:
     return any(all(re.search(rf"\b{re.escape(w)}", d.lower()) for w in words) for d in documents)
 
 
+# "Do my documents say anything about this?", "Find the manual for this": the picture is the
+# query, not the subject of the answer.
+_PICTURE_AS_QUERY = re.compile(
+    r"\b(?:documents?|docs|files|notes|manuals?|knowledge base|library)\b[^?.]*\b(?:this|these|"
+    r"it|that)\b|\b(?:manual|documentation|instructions|datasheet|guide|notes?)\s+(?:for|on|"
+    r"about|of)\s+(?:this|these|it|that)\b|\bis (?:this|it) (?:in|covered (?:in|by)) my\b",
+    re.I,
+)
+
+
+def picture_as_query(text: str) -> bool:
+    """Does the question ask the documents about the picture ("Find the manual for this")?"""
+    return bool(_PICTURE_AS_QUERY.search(text))
+
+
 def about_pictures(text: str, new: list[str]) -> bool:
     """Is the question about the chat's pictures? Yes for pictures sent with it, and for a
     question that points at one; the chat's last picture stays in view either way."""

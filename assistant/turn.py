@@ -15,7 +15,7 @@ from assistant.memory import Memory, StoredImage
 from assistant.resolve import asks_documents
 from assistant.settings import Settings
 from imaging import open_image
-from knowledge_base import Hit, Kind, KnowledgeBase
+from knowledge_base import Hit, Kind, KnowledgeBase, KnowledgeBaseError
 from knowledge_base.competitors import without_competitors
 from knowledge_base.shelves import Shelves
 from knowledge_base.types import plural
@@ -33,6 +33,7 @@ from tools.answering.finish import finished
 from tools.answering.grounding import refuses
 from tools.answering.prompt import AnswerRequest, ImageRef, Turn, facts_carried
 from tools.vision import ImageEncoder, ImageFacts
+from tools.vision.facts import SURE
 
 DEFAULT_QUESTION = "Describe the image."
 
@@ -199,6 +200,36 @@ class TurnContext:
             return without_competitors(relevant, query, self.question)
 
         return (yield from self._kept(query, None, bar, select))
+
+    def search_with_picture(self, image_id: str) -> Generator[Event, None, list[Hit]]:
+        """The documents about a picture: passages found by the words printed in it (a model
+        number on a sticker) and what the classifier is sure it shows, and the documents'
+        pictures that look like it."""
+        facts = self.facts[image_id]
+        kind = facts.sure_kind()
+        sure = [lb.name for lb in facts.labels[:1] if lb.score >= SURE] + (
+            [kind.name] if kind else []
+        )
+        query = " ".join([facts.ocr_text.replace("\n", " ")[:300], *sure]).strip()
+        settings = self.services.settings
+        found = (yield from self.search(query, False)) if query else []
+        try:
+            alike = self.services.knowledge.search_by_image(self.image_path(image_id))
+        except KnowledgeBaseError:
+            alike = []
+        looks = [
+            h
+            for h in alike
+            if h.similarity is not None and h.similarity >= settings.picture_relevance
+        ]
+        self.hits = list({h.id: h for h in [*found, *looks]}.values())[: settings.passages]
+        if self.hits:
+            listed = ", ".join(f"[{n}] {h.source}" for n, h in enumerate(self.hits, start=1))
+            self.notes.append(
+                f'Searching the documents for the picture ("{query}") found {listed}: say which '
+                "document is about it, by its title, and cite it."
+            )
+        return self.hits
 
     def asks_documents(self, image_ids: list[str]) -> bool:
         """Is the question about the documents found, not the pictures ``image_ids``?"""

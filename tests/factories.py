@@ -203,3 +203,36 @@ def passage(text: str, source: str, page: int | None = None, n: int = 0, **field
 
     return Hit(**{"id": f"{source}:{n}", "text": text, "source": source, "page": page,
                   "chunk_index": n, "kind": "text", "doc_id": source, **fields})  # fmt: skip
+
+
+# Ten appliances, each with its own manual: a photo of one's rating label must find its own.
+APPLIANCES = [
+    ("AQUAFLOW P-40", "pump", "Prime the pump with water before the first start."),
+    ("BREWMASTER K-2", "kettle", "Descale the kettle every month with citric acid."),
+    ("COOLAIR F-12", "fan", "Clean the fan grille with a dry brush."),
+    ("HEATWAVE R-7", "radiator", "Bleed the radiator once a year."),
+    ("PUREWATER T-3", "water filter", "Replace the cartridge every six months."),
+    ("DRYFAST D-9", "tumble dryer", "Empty the lint filter after every load."),
+    ("CLEANBOT V-5", "robot vacuum", "Empty the dust bin after each run."),
+    ("TOASTY B-8", "toaster", "Empty the crumb tray weekly."),
+    ("FROSTY Z-6", "freezer", "Defrost the freezer when the ice is 5 mm thick."),
+    ("BRIGHTLUX L-1", "desk lamp", "Use only 5 W LED bulbs."),
+]
+
+
+def appliance_manuals(folder: Path) -> list[Path]:
+    paths = []
+    for name, thing, care in APPLIANCES:
+        path = folder / f"{name.split()[1].lower()}-manual.md"
+        path.write_text(
+            f"# {name} {thing} manual\n\nThis manual covers the {name} {thing}. {care}\n"
+        )
+        paths.append(path)
+    return paths
+
+
+def rating_label(path: Path, name: str) -> Path:
+    """A picture of an appliance's rating label: its model name, serial and rating."""
+    brand, model = name.split()
+    text_image([brand, f"Model {model}", "SN 20931-77", "230 V ~ 50 Hz 550 W"], size=40).save(path)
+    return path

@@ -212,3 +212,19 @@ def test_show_me_a_figure_finds_it_by_its_caption_and_answers_with_it(make_assis
     assert chart.sources[0].hit.kind == "image" and chart.sources[0].hit.page == 2
     missing = session.ask_text("Show me the diagram of the boiler.")
     assert missing.text.startswith("No: I found no picture") and missing.sources == []
+
+
+def test_a_photo_of_a_rating_label_finds_its_manual_among_ten(make_assistant, tmp_path):
+    from assistant.orchestrator import NOTHING_ABOUT_IT
+    from tests import factories
+
+    assistant = make_assistant()
+    assistant.knowledge.ingest(factories.appliance_manuals(tmp_path))
+    label = factories.rating_label(tmp_path / "label.png", "AQUAFLOW P-40")
+    answer = assistant.session("gus").ask_text("Find the manual for this.", images=[label])
+    cited = [s.hit.source for s in answer.sources if s.cited]
+    assert cited and cited[0] == "p-40-manual.md", (answer.text, cited)
+    cat = tmp_path / "cat.png"
+    Image.fromarray(data.chelsea()).save(cat)
+    nothing = assistant.session("gus-2").ask_text("Do my documents say anything about this?", [cat])
+    assert nothing.text == NOTHING_ABOUT_IT and nothing.sources == []

@@ -78,3 +78,20 @@ def test_a_follow_up_asks_the_documents_only_when_they_hold_what_it_is_about(
     text, shown, documents
 ):
     assert asks_documents(text, [GUIDE, ORCHARD], shown) is documents
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("Do my documents say anything about this?", True),
+        ("Find the manual for this.", True),
+        ("Which of my manuals covers this device?", True),
+        ("Is this in my notes?", True),
+        ("What colour is it?", False),
+        ("What does the manual say about descaling?", False),  # a question for the documents
+    ],
+)
+def test_a_picture_is_the_query_when_the_documents_are_asked_about_it(text, query):
+    from assistant.resolve import picture_as_query
+
+    assert picture_as_query(text) is query
