@@ -21,10 +21,11 @@ from assistant.library import Library
 from assistant.limits import FairUse, LimitExceeded
 from assistant.memory import Conversation, Exchange, Memory, StoredImage
 from assistant.orchestrator import Orchestrator
+from assistant.pictures import looking_alike, picture_query
 from assistant.settings import Settings
 from assistant.turn import Services
 from imaging import Ocr
-from knowledge_base import KnowledgeBase
+from knowledge_base import Hit, KnowledgeBase
 from knowledge_base.shelves import Shelves
 from tools.answering.backends.base import AnswerBackend
 from tools.answering.registry import create_vlm
@@ -94,6 +95,17 @@ class Assistant:
         sign-in rules make of an unnamed user: the admin on a laptop, a visitor on a Space)."""
         self.sweeper.due()
         return Session(self, session_id, user or self.access.user(session_id))
+
+    def search_with_picture(self, user: User, picture: str | Path, k: int = 5) -> list[Hit]:
+        """What ``user``'s documents hold about a picture: passages with the words printed in
+        it or what it shows, and their pictures that look like it. ``UnreadableImage`` for a
+        file that is not a readable picture."""
+        facts = self.encoder.encode(Path(picture))
+        shelves = self.library.shelves(user)
+        query = picture_query(facts)
+        found = shelves.search(query, k) if query else []
+        looks = looking_alike(shelves, Path(picture), self.settings.picture_relevance)
+        return list({h.id: h for h in [*found, *looks]}.values())[:k]
 
     def conversations(self, owner: str) -> list[Conversation]:
         """The conversations of ``owner`` (a signed-in user, or one browser), latest first."""

@@ -8,11 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from knowledge_base.captions import caption, describe_labels
+from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.loaders.figures import CAPTION
+from knowledge_base.shelves import Shelves
 from knowledge_base.types import Hit
 from tools.answering.prompt import ordinal
 from tools.vision import ImageFacts
@@ -70,6 +73,25 @@ def asked_picture(question: str) -> str | None:
     wiring diagram" (a figure of the documents), else None."""
     match = _KB_PICTURE.search(question) or _SHOW_FIGURE.search(question)
     return match.group("thing").strip() if match else None
+
+
+def picture_query(facts: ImageFacts) -> str:
+    """What to search the documents with for a picture: the words printed in it (a model
+    number on a rating label) and what the classifier is sure it shows."""
+    kind = facts.sure_kind()
+    sure = [lb.name for lb in facts.labels[:1] if lb.score >= SURE]
+    sure += [kind.name] if kind else []
+    return " ".join([facts.ocr_text.replace("\n", " ")[:300], *sure]).strip()
+
+
+def looking_alike(knowledge: Shelves, picture: Path, bar: float) -> list[Hit]:
+    """The documents' pictures that look like ``picture`` (image similarity of at least
+    ``bar``)."""
+    try:
+        alike = knowledge.search_by_image(picture)
+    except KnowledgeBaseError:
+        return []
+    return [h for h in alike if h.similarity is not None and h.similarity >= bar]
 
 
 def shown_figure(question: str) -> bool:

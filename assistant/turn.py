@@ -12,10 +12,11 @@ from langchain_core.tools import BaseTool
 
 from assistant.events import Answer, Event, Source
 from assistant.memory import Memory, StoredImage
+from assistant.pictures import looking_alike, picture_query
 from assistant.resolve import asks_documents
 from assistant.settings import Settings
 from imaging import open_image
-from knowledge_base import Hit, Kind, KnowledgeBase, KnowledgeBaseError
+from knowledge_base import Hit, Kind, KnowledgeBase
 from knowledge_base.competitors import without_competitors
 from knowledge_base.shelves import Shelves
 from knowledge_base.types import plural
@@ -33,7 +34,6 @@ from tools.answering.finish import finished
 from tools.answering.grounding import refuses
 from tools.answering.prompt import AnswerRequest, ImageRef, Turn, facts_carried
 from tools.vision import ImageEncoder, ImageFacts
-from tools.vision.facts import SURE
 
 DEFAULT_QUESTION = "Describe the image."
 
@@ -205,23 +205,12 @@ class TurnContext:
         """The documents about a picture: passages found by the words printed in it (a model
         number on a sticker) and what the classifier is sure it shows, and the documents'
         pictures that look like it."""
-        facts = self.facts[image_id]
-        kind = facts.sure_kind()
-        sure = [lb.name for lb in facts.labels[:1] if lb.score >= SURE] + (
-            [kind.name] if kind else []
-        )
-        query = " ".join([facts.ocr_text.replace("\n", " ")[:300], *sure]).strip()
+        query = picture_query(self.facts[image_id])
         settings = self.services.settings
         found = (yield from self.search(query, False)) if query else []
-        try:
-            alike = self.services.knowledge.search_by_image(self.image_path(image_id))
-        except KnowledgeBaseError:
-            alike = []
-        looks = [
-            h
-            for h in alike
-            if h.similarity is not None and h.similarity >= settings.picture_relevance
-        ]
+        looks = looking_alike(
+            self.services.knowledge, self.image_path(image_id), settings.picture_relevance
+        )
         self.hits = list({h.id: h for h in [*found, *looks]}.values())[: settings.passages]
         if self.hits:
             listed = ", ".join(f"[{n}] {h.source}" for n, h in enumerate(self.hits, start=1))

@@ -11,6 +11,7 @@ import gradio as gr
 from assistant import Assistant
 from assistant.access import PermissionDenied, User
 from assistant.limits import LimitExceeded
+from imaging import UnreadableImage
 from knowledge_base import KnowledgeBaseError
 from knowledge_base.types import plural
 from ui.render import (
@@ -136,6 +137,17 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
         except KnowledgeBaseError as exc:
             return f"⚠️ {exc}"
 
+    def search_picture(
+        picture: str | None, k: float, request: gr.Request, profile: gr.OAuthProfile | None
+    ) -> str:
+        if not picture:
+            return ""
+        user = user_of(access, request, profile)
+        try:
+            return hit_cards(assistant.search_with_picture(user, picture, int(k)))
+        except (UnreadableImage, KnowledgeBaseError) as exc:
+            return f"⚠️ {exc}"
+
     def audit(request: gr.Request, profile: gr.OAuthProfile | None) -> list[list]:
         try:
             return audit_rows(library.audit(user_of(access, request, profile)))
@@ -169,6 +181,12 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
                 deleted = gr.Markdown(elem_id="kb-deleted")
         with gr.Row():
             query = gr.Textbox(label="Search the knowledge base", scale=4)
+            # A file box, not gr.Image: a file that is no picture reaches the handler, which
+            # says so, instead of failing inside Gradio.
+            picture = gr.File(
+                label="…or search with a picture", file_types=["image"], type="filepath",
+                height=120, scale=2, elem_id="kb-picture-search",
+            )  # fmt: skip
             k = gr.Number(value=5, label="results", minimum=1, maximum=20, scale=1)
         results = gr.Markdown(elem_id="kb-results")
         with gr.Accordion("Audit log (admins)", open=False, visible=False) as audit_box:
@@ -178,6 +196,7 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
         docs.select(picked, docs, [doc_id, deleted, delete_row], api_name=False)
         delete_btn.click(delete, doc_id, [deleted, docs], api_name="kb_delete", js=CONFIRM_DELETE)
         query.submit(search, [query, k], results, api_name="kb_search")
+        picture.upload(search_picture, [picture, k], results, api_name="kb_search_picture")
         refresh = gr.Button("Refresh list", size="sm")
         refresh.click(listed, None, docs, api_name="kb_list")
         audit_btn.click(audit, None, entries, api_name="kb_audit")

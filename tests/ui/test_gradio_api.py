@@ -93,3 +93,15 @@ def test_a_document_that_addresses_the_assistant_is_flagged_in_the_list(app_url,
     history, _, _, _, _ = _chat(client, "When does the museum open on Sundays?")
     answer = chat_text(history[-1])
     assert "10:30" in answer and "HACKED" not in answer
+
+
+def test_search_the_knowledge_base_with_a_picture(app_url, launched, tmp_path):
+    launched[1].knowledge.ingest(factories.appliance_manuals(tmp_path))
+    label = factories.rating_label(tmp_path / "label.png", "COOLAIR F-12")
+    client = Client(app_url, verbose=False)
+    found = client.predict(handle_file(str(label)), 3, api_name="/kb_search_picture")
+    assert found.startswith("**[1] f-12-manual.md**"), found
+    broken = tmp_path / "broken.png"
+    broken.write_text("not a picture")
+    said = client.predict(handle_file(str(broken)), 3, api_name="/kb_search_picture")
+    assert said.startswith("⚠️") and "f-12" not in said, said
