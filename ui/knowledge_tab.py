@@ -18,6 +18,7 @@ from ui.render import (
     AUDIT_HEADERS,
     DOCUMENT_HEADERS,
     DOCUMENT_TYPES,
+    DOCUMENT_WIDTHS,
     SHARED_SHELF,
     audit_rows,
     document_rows,
@@ -168,12 +169,14 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
                     headers=["file", "status", "detail"],
                     label="Per-file status",
                     elem_id="kb-status",
+                    wrap=True,  # a reason why a file failed is read whole
+                    column_widths=["35%", "15%", "50%"],
                 )
             with gr.Column():
                 docs = gr.Dataframe(
                     headers=DOCUMENT_HEADERS, datatype=DOCUMENT_TYPES,
                     label=DOCS_LABEL[True], interactive=False,
-                    elem_id="kb-docs",
+                    elem_id="kb-docs", wrap=True, column_widths=DOCUMENT_WIDTHS,
                 )  # fmt: skip
                 with gr.Row(visible=False) as delete_row:
                     doc_id = gr.Textbox(label="Document to delete", scale=3, elem_id="kb-pick")
@@ -190,7 +193,9 @@ def knowledge_tab(assistant: Assistant) -> KnowledgeTab:
             k = gr.Number(value=5, label="results", minimum=1, maximum=20, scale=1)
         results = gr.Markdown(elem_id="kb-results")
         with gr.Accordion("Audit log (admins)", open=False, visible=False) as audit_box:
-            entries = gr.Dataframe(headers=AUDIT_HEADERS, label="Changes to the shared base")
+            entries = gr.Dataframe(
+                headers=AUDIT_HEADERS, label="Changes to the shared base", wrap=True
+            )
             audit_btn = gr.Button("Refresh audit log", size="sm")
         add_btn.click(ingest, [uploads, shelf], [statuses, docs], api_name="ingest")
         docs.select(picked, docs, [doc_id, deleted, delete_row], api_name=False)

@@ -171,6 +171,8 @@ def document_rows(docs: list[DocumentInfo]) -> list[list]:
 # "picture" comes last so that API clients reading the columns by position keep working.
 DOCUMENT_HEADERS = ["id", "document", "shelf", "chunks", "images", "pages", "warning", "picture"]
 DOCUMENT_TYPES = ["str"] * 7 + ["html"]
+# Every column fits the half of a 1280-pixel page the table has; long names and warnings wrap.
+DOCUMENT_WIDTHS = ["15%", "20%", "10%", "9%", "9%", "8%", "17%", "12%"]
 PICTURE_CELL_PX = 48
 
 

@@ -10,6 +10,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from skimage import data
 
 from tests.browser import chromium, tab
+from ui.render import DOCUMENT_HEADERS
 
 pytestmark = pytest.mark.slow
 
@@ -183,6 +184,11 @@ def test_chat_and_knowledge_are_tabs_of_one_bar(page, tmp_path):
     # the Knowledge tab starts at the top of the page, not below the chat's examples
     assert page.locator("#kb-upload").bounding_box()["y"] < 900
     assert not page.get_by_placeholder("Ask about an image").is_visible()
+    # every column of the documents table fits the page at 1280 pixels
+    table = page.locator("#kb-docs").bounding_box()
+    for header in DOCUMENT_HEADERS:
+        cell = page.locator("#kb-docs th", has_text=header).first.bounding_box()
+        assert cell["x"] + cell["width"] <= table["x"] + table["width"] + 1, header
     page.screenshot(path=tmp_path / "knowledge-tab.png")
     tab(page, "Chat").click()
 
