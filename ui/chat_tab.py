@@ -54,6 +54,16 @@ def _paths(message: dict[str, Any] | None) -> tuple[str, list[str]]:
     return message.get("text", ""), [f if isinstance(f, str) else f.get("path") for f in files]
 
 
+def _unkept(history: list[dict], first: int, paths: list[str], session: Session) -> None:
+    """A refused message's pictures were not kept: their bubbles name them instead of showing a
+    broken picture."""
+    kept = {image.name for image in session.images()}
+    for n, path in enumerate(paths):
+        name = Path(path).name
+        if name not in kept:
+            history[first + n]["content"] = f"📎 {name} (not kept)"
+
+
 def chat_handler(assistant: Assistant):  # noqa: ANN201 - a Gradio event handler
     def chat(
         message: dict[str, Any],
@@ -67,6 +77,7 @@ def chat_handler(assistant: Assistant):  # noqa: ANN201 - a Gradio event handler
         session = assistant.session((current or {}).get("id") or session_id(request), user)
         text, paths = _paths(message)
         history = list(history or [])
+        first = len(history)
         history += [{"role": "user", "content": {"path": p}} for p in paths]
         if text:
             history.append({"role": "user", "content": text})
@@ -97,6 +108,8 @@ def chat_handler(assistant: Assistant):  # noqa: ANN201 - a Gradio event handler
                 trace.append(trace_entry(event))
             if event.kind != "token":  # images change only with tool calls and answers
                 gallery = _gallery(session)
+            if event.kind == "error":
+                _unkept(history, first, paths, session)
             yield history, cards, trace, gallery, pictures
 
     return chat

@@ -105,3 +105,14 @@ def test_search_the_knowledge_base_with_a_picture(app_url, launched, tmp_path):
     broken.write_text("not a picture")
     said = client.predict(handle_file(str(broken)), 3, api_name="/kb_search_picture")
     assert said.startswith("⚠️") and "f-12" not in said, said
+
+
+def test_a_picture_that_cannot_be_read_is_named_not_shown_broken(app_url, tmp_path):
+    broken = tmp_path / "holiday.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really a picture" * 20)
+    client = Client(app_url, verbose=False)
+    history, _, _, gallery, _ = _chat(client, "What is in this picture?", [broken])
+    asked = [m for m in history if m["role"] == "user"]
+    assert chat_text(asked[0]) == "📎 holiday.png (not kept)", asked
+    assert "Nothing from this message was kept" in chat_text(history[-1])
+    assert gallery == []
