@@ -40,18 +40,24 @@ def diagram(path: Path, n: int) -> Path:
     return path
 
 
-def manual(path: Path, work: Path) -> Path:
+def manual(path: Path, work: Path, pages: int = PAGES, figures: int = FIGURES) -> Path:
     from fpdf import FPDF
 
     docs = [" ".join(t.split()) for t in module_texts().values()]
-    texts = [d[i : i + 900] for d in docs for i in range(0, len(d), 900)][:PAGES]
+    texts = [d[i : i + 900] for d in docs for i in range(0, len(d), 900)][:pages]
     pdf = FPDF()
     pdf.set_font("helvetica", size=10)
-    every = PAGES // FIGURES
+    every = pages // figures
     for page, text in enumerate(texts):
         pdf.add_page()
-        pdf.multi_cell(0, 5, text.encode("latin-1", "replace").decode("latin-1")[:900])
-        if page % every or page // every >= FIGURES:
+        pdf.multi_cell(
+            0,
+            5,
+            text.encode("latin-1", "replace").decode("latin-1")[:900],
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        if page % every or page // every >= figures:
             continue
         n = page // every
         if n % 2:  # a vector bar chart
@@ -63,7 +69,13 @@ def manual(path: Path, work: Path) -> Path:
             pdf.set_y(base + 4)
         else:
             pdf.image(str(diagram(work / f"d{n}.png", n)), x=30, w=120)
-        pdf.multi_cell(0, 5, f"Figure {n + 1}: Test figure number {n + 1} of the manual.")
+        pdf.multi_cell(
+            0,
+            5,
+            f"Figure {n + 1}: Test figure number {n + 1} of the manual.",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     pdf.output(str(path))
     return path
 
@@ -71,10 +83,12 @@ def manual(path: Path, work: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--pages", type=int, default=PAGES)
+    parser.add_argument("--figures", type=int, default=FIGURES)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        pdf = manual(work / "manual.pdf", work)
+        pdf = manual(work / "manual.pdf", work, args.pages, args.figures)
         times, pictures = [], 0
         for run in range(args.runs):
             kb = KnowledgeBase(KnowledgeSettings(data_dir=work / f"kb{run}", chroma_url=None))
@@ -84,7 +98,7 @@ def main() -> None:
             report = kb.ingest([pdf])
             times.append(time.perf_counter() - start)
             pictures = report.files[0].images
-    result = {"pages": PAGES, "figures": FIGURES, "pictures_found": pictures,
+    result = {"pages": args.pages, "figures": args.figures, "pictures_found": pictures,
               "ingest_s": times, "ingest_median_s": statistics.median(times)}  # fmt: skip
     print(json.dumps(result))
 
