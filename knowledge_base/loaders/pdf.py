@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image
 
 from imaging import to_rgb
 from knowledge_base.errors import RejectedFile
@@ -58,8 +60,16 @@ def _load_page(page: pdfium.PdfPage, number: int, ctx: LoadContext, doc: LoadedD
         text = textpage.get_text_bounded().replace("\r\n", "\n").replace("\r", "\n")
         if len(text.strip()) >= MIN_TEXT_CHARS:
             doc.sections.append(Section(text, page=number))
-            taken = _embedded_images(page, textpage, text, number, ctx, doc)
-            _vector_figures(page, textpage, text, number, ctx, doc, taken)
+            width = page.get_size()[0]
+
+            def figure(image: Image.Image, box: Box) -> ImageItem:
+                """A figure of this page as a picture item: its OCR text and its caption."""
+                caption = caption_near(box, textpage.get_text_bounded, text, width)
+                ocr_text = ctx.ocr(image) if ctx.ocr else ""
+                return ImageItem(image=image, text=ocr_text, page=number, caption=caption)
+
+            taken = _embedded_images(page, figure, ctx, doc)
+            _vector_figures(page, figure, ctx, doc, taken)
             return
     finally:
         textpage.close()
@@ -70,15 +80,13 @@ def _load_page(page: pdfium.PdfPage, number: int, ctx: LoadContext, doc: LoadedD
             doc.sections.append(Section(ocr_text, page=number, ocr=True))
 
 
+Figure = Callable[[Image.Image, Box], ImageItem]
+
+
 def _embedded_images(
-    page: pdfium.PdfPage,
-    textpage: pdfium.PdfTextPage,
-    page_text: str,
-    number: int,
-    ctx: LoadContext,
-    doc: LoadedDocument,
+    page: pdfium.PdfPage, figure: Figure, ctx: LoadContext, doc: LoadedDocument
 ) -> list[Box]:
-    """The page's bitmaps as picture items, each with its caption; returns where they are."""
+    """The page's bitmaps as picture items; returns where they are."""
     taken = []
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
         if len(doc.images) >= ctx.max_images:
@@ -89,22 +97,13 @@ def _embedded_images(
         except (pdfium.PdfiumError, OSError, ValueError):
             continue  # an undecodable figure should not cost the document its text
         taken.append(box)
-        if min(image.size) < ctx.min_image_side:
-            continue
-        text = ctx.ocr(image) if ctx.ocr else ""
-        caption = caption_near(box, textpage.get_text_bounded, page_text, page.get_size()[0])
-        doc.images.append(ImageItem(image=image, text=text, page=number, caption=caption))
+        if min(image.size) >= ctx.min_image_side:
+            doc.images.append(figure(image, box))
     return taken
 
 
 def _vector_figures(
-    page: pdfium.PdfPage,
-    textpage: pdfium.PdfTextPage,
-    page_text: str,
-    number: int,
-    ctx: LoadContext,
-    doc: LoadedDocument,
-    taken: list[Box],
+    page: pdfium.PdfPage, figure: Figure, ctx: LoadContext, doc: LoadedDocument, taken: list[Box]
 ) -> None:
     """Charts and diagrams drawn as paths: each dense region rendered as a picture item."""
     paths = [obj.get_bounds() for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH])]
@@ -114,7 +113,6 @@ def _vector_figures(
             return
         left, bottom, right, top = box
         crop = (left, bottom, width - right, height - top)
-        image = to_rgb(page.render(scale=FIGURE_RENDER_SCALE, crop=crop).to_pil())
-        text = ctx.ocr(image) if ctx.ocr else ""
-        caption = caption_near(box, textpage.get_text_bounded, page_text, page.get_size()[0])
-        doc.images.append(ImageItem(image=image, text=text, page=number, caption=caption))
+        doc.images.append(
+            figure(to_rgb(page.render(scale=FIGURE_RENDER_SCALE, crop=crop).to_pil()), box)
+        )
