@@ -155,6 +155,9 @@ class TurnContext:
     notes: list[str] = field(default_factory=list)  # worked out in code, told to the model
     detailed: bool = False
     about_pictures: bool = True  # asked about the pictures in view, not only beside them
+    # Whole documents' text by id, read once a turn (deciding what a follow-up asks about
+    # and the answer's request both read it).
+    texts: dict[str, str] = field(default_factory=dict)
 
     @property
     def question(self) -> str:
@@ -220,10 +223,16 @@ class TurnContext:
             )
         return self.hits
 
+    def document_texts(self, hits: list[Hit]) -> dict[str, str]:
+        """The whole text of each document the hits come from, by id."""
+        for doc_id in dict.fromkeys(h.doc_id for h in hits):
+            if doc_id not in self.texts:
+                self.texts[doc_id] = self.services.knowledge.document_text(doc_id)
+        return {h.doc_id: self.texts[h.doc_id] for h in hits}
+
     def asks_documents(self, image_ids: list[str]) -> bool:
         """Is the question about the documents found, not the pictures ``image_ids``?"""
-        knowledge = self.services.knowledge
-        documents = [knowledge.document_text(d) for d in dict.fromkeys(h.doc_id for h in self.hits)]
+        documents = list(self.document_texts(self.hits).values())
         shown = [
             label.name
             for i in image_ids
@@ -295,8 +304,7 @@ class TurnContext:
             for i in dict.fromkeys(image_ids)
         ]
         question = question or DEFAULT_QUESTION
-        knowledge = self.services.knowledge
-        documents = {d: knowledge.document_text(d) for d in dict.fromkeys(h.doc_id for h in chosen)}
+        documents = self.document_texts(chosen)
         return AnswerRequest(
             question,
             refs,

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from tools.answering.grounding import SENTENCE_END
 from tools.answering.prompt import AnswerRequest
-from tools.vision.facts import GUESS, SURE, ImageFacts
+from tools.vision.facts import GUESS, SURE, ImageFacts, article
 from tools.vision.image_kind import SAID
 
 CANT_TELL = "I can't tell from what I can see."
@@ -30,7 +30,6 @@ _HEDGED = re.compile(
     r"uncertain|appears?|seems?|looks? like|guess)\b|\bnot (sure|certain)\b|\bi think\b",
     re.I,
 )
-_SENTENCE = re.compile(r"[.!?](?:\s|$)")
 _PERCENT = re.compile(r"\s*\(?\b\d{1,3}(?:[.,]\d+)?\s?%\)?")
 _HELD = re.compile(r"[\w%(]+$|\s*\(?\d[\d.,]*\s*$")  # the word or number the stream may extend
 
@@ -152,10 +151,10 @@ def _unsure_naming(facts: ImageFacts, detailed: bool = False) -> str:
     guess = facts.labels[0] if facts.labels and facts.labels[0].score >= GUESS else None
     likely = facts.likely_kind()
     if likely:
-        perhaps = f" (perhaps {_article(guess.name)})" if guess else ""
-        said = f"It is probably {_article(likely.name)}{perhaps}, but I'm not sure."
+        perhaps = f" (perhaps {article(guess.name)})" if guess else ""
+        said = f"It is probably {article(likely.name)}{perhaps}, but I'm not sure."
     elif guess:
-        said = f"It may be {_article(guess.name)}, but I'm not sure."
+        said = f"It may be {article(guess.name)}, but I'm not sure."
     else:
         said = "I can't tell what it shows: it is nothing the image classifier recognises."
     rest = certain(facts, detailed)
@@ -221,7 +220,7 @@ def _certain_parts(facts: ImageFacts) -> list[tuple[str, list[str]]]:
     colours = [c.name for c in (facts.object_colors or facts.colors)][:2]
     said = SAID.get(facts.image_kind, "")
     parts = [(f"it is {said}", said.split()[1:2])] if said else []
-    parts += [(f"it shows {_article(sure)}", [sure])] if sure else []
+    parts += [(f"it shows {article(sure)}", [sure])] if sure else []
     if len(colours) == 1:
         parts.append((f"its main colour is {colours[0]}", colours))
     elif colours:
@@ -261,7 +260,7 @@ def fuller(pieces: Iterable[str], request: AnswerRequest) -> Iterator[str]:
     for piece in pieces:
         said += piece
         yield piece
-    wanted = 3 - len(_SENTENCE.findall(said))
+    wanted = 3 - len(SENTENCE_END.findall(said))
     if not (request.detailed and request.images) or wanted <= 0:
         return
     lower = said.lower()
@@ -272,10 +271,6 @@ def fuller(pieces: Iterable[str], request: AnswerRequest) -> Iterator[str]:
     ][:wanted]
     if more:
         yield ("" if not said or said[-1].isspace() else " ") + " ".join(more)
-
-
-def _article(noun: str) -> str:
-    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def unsure_names(request: AnswerRequest) -> list[str]:

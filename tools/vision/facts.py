@@ -65,7 +65,8 @@ def readable(lines: list[TextLine]) -> list[TextLine]:
     ]
 
 
-def _article(noun: str) -> str:
+def article(noun: str) -> str:
+    """ "a bird", "an insect"."""
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
@@ -132,7 +133,7 @@ class ImageFacts:
             return f"{best.name}" + (f" ({kind.name})" if kind else "")
         maybe = f", maybe {best.name}" if best and best.score >= GUESS else ""
         if kind or likely:
-            return f"{'' if kind else 'probably '}{_article((kind or likely).name)}{maybe}"
+            return f"{'' if kind else 'probably '}{article((kind or likely).name)}{maybe}"
         if best and best.score >= GUESS:
             return f"unsure, maybe {best.name}"
         return "something the classifier did not recognise"
