@@ -21,7 +21,7 @@ from assistant.library import Library
 from assistant.limits import FairUse, LimitExceeded
 from assistant.memory import Conversation, Exchange, Memory, StoredImage
 from assistant.orchestrator import Orchestrator
-from assistant.pictures import looking_alike, picture_query
+from assistant.pictures import and_alike, picture_query
 from assistant.settings import Settings
 from assistant.turn import Services
 from imaging import Ocr
@@ -104,8 +104,7 @@ class Assistant:
         shelves = self.library.shelves(user)
         query = picture_query(facts)
         found = shelves.search(query, k) if query else []
-        looks = looking_alike(shelves, Path(picture), self.settings.picture_relevance)
-        return list({h.id: h for h in [*found, *looks]}.values())[:k]
+        return and_alike(found, shelves, Path(picture), self.settings.picture_relevance, k)
 
     def conversations(self, owner: str) -> list[Conversation]:
         """The conversations of ``owner`` (a signed-in user, or one browser), latest first."""

@@ -84,14 +84,15 @@ def picture_query(facts: ImageFacts) -> str:
     return " ".join([facts.ocr_text.replace("\n", " ")[:300], *sure]).strip()
 
 
-def looking_alike(knowledge: Shelves, picture: Path, bar: float) -> list[Hit]:
-    """The documents' pictures that look like ``picture`` (image similarity of at least
-    ``bar``)."""
+def and_alike(found: list[Hit], knowledge: Shelves, picture: Path, bar: float, k: int) -> list[Hit]:
+    """``found`` (searched by ``picture_query``), then the documents' pictures that look like
+    ``picture`` (image similarity of at least ``bar``): the first ``k``, each once."""
     try:
         alike = knowledge.search_by_image(picture)
     except KnowledgeBaseError:
-        return []
-    return [h for h in alike if h.similarity is not None and h.similarity >= bar]
+        alike = []
+    looks = [h for h in alike if h.similarity is not None and h.similarity >= bar]
+    return list({h.id: h for h in [*found, *looks]}.values())[:k]
 
 
 def shown_figure(question: str) -> bool:

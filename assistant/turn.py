@@ -12,7 +12,7 @@ from langchain_core.tools import BaseTool
 
 from assistant.events import Answer, Event, Source
 from assistant.memory import Memory, StoredImage
-from assistant.pictures import looking_alike, picture_query
+from assistant.pictures import and_alike, picture_query
 from assistant.resolve import asks_documents
 from assistant.settings import Settings
 from imaging import open_image
@@ -211,10 +211,13 @@ class TurnContext:
         query = picture_query(self.facts[image_id])
         settings = self.services.settings
         found = (yield from self.search(query, False)) if query else []
-        looks = looking_alike(
-            self.services.knowledge, self.image_path(image_id), settings.picture_relevance
+        self.hits = and_alike(
+            found,
+            self.services.knowledge,
+            self.image_path(image_id),
+            settings.picture_relevance,
+            settings.passages,
         )
-        self.hits = list({h.id: h for h in [*found, *looks]}.values())[: settings.passages]
         if self.hits:
             listed = ", ".join(f"[{n}] {h.source}" for n, h in enumerate(self.hits, start=1))
             self.notes.append(
