@@ -42,6 +42,16 @@ def finish(text: str, passages=MANUAL) -> str:
             "The grinder is jammed [1]; the water tank holds 1.8 litres [1].",
             "The grinder is jammed [1]; the water tank holds 1.8 litres [2].",
         ),
+        # each mark is judged by its own sentence, not by what the answer said before it
+        (
+            "The grinder is jammed [1]. The tank is removable [1].",
+            "The grinder is jammed [1]. The tank is removable [2].",
+        ),
+        (
+            "The grinder is jammed [1]. Bananas are yellow [1].",
+            "The grinder is jammed [1]. Bananas are yellow.",
+        ),
+        ("The grinder is jammed. Yes [1].", "The grinder is jammed. Yes [1]."),
     ],
 )
 def test_marks_are_checked(written, shown):

@@ -181,13 +181,20 @@ def test_temperature_zero_answers_are_those_of_the_in_process_model(served_vlm, 
     assert not served_vlm.fell_back and served_vlm.server.running
 
 
+def _started(vlm: ServedBackend) -> LlamaServer:
+    """The backend's server, running (whichever test happens to run first)."""
+    vlm.warm_up()
+    assert vlm.server is not None and not vlm.fell_back
+    return vlm.server
+
+
 def test_a_follow_up_resumes_its_own_conversation_after_other_users_took_every_slot(
     served_vlm, refs
 ):
     """The server's own counters: the follow-up reads only its new turn, although more other
     conversations than there are slots (sharing its system prompt and first facts) ran in
     between."""
-    url = served_vlm.server.ensure()
+    url = _started(served_vlm).ensure()
     first = AnswerRequest("What is the locker code?", [refs(factories.text_image(["Code 9"]))])
     answer = _answer(served_vlm, first)
     for n in range(served_vlm.parallel + 1):
@@ -259,7 +266,7 @@ def test_closing_after_the_data_dir_is_gone_stops_the_server_quietly(
 
 
 def test_stop_frees_the_slot_at_once(served_vlm):
-    served_vlm.server.ensure()
+    _started(served_vlm)
     long = AnswerRequest("Count from 1 to 300, one number per line, without stopping.")
     pieces = served_vlm.stream(long)
     for _ in range(3):
@@ -273,8 +280,7 @@ def test_stop_frees_the_slot_at_once(served_vlm):
 
 
 def test_a_dead_server_is_started_again(served_vlm):
-    server = served_vlm.server
-    server.ensure()
+    server = _started(served_vlm)
     before, starts = server.pid, server.starts
     os.kill(before, signal.SIGKILL)
     _wait_gone(before)

@@ -2,10 +2,10 @@
 asked for it. It works on the stream, so what the user watches is exactly what is stored:
 
 - a citation mark that names no passage ([0], [7] of 5) is dropped;
-- a mark whose passage shares (almost) nothing with what the answer has said so far, or
-  lacks the numbers and codes said since the last mark, while another passage holds them, is
-  pointed at that one (small models often cite the neighbour);
-- a mark on an answer that shares no word with any passage is dropped (it used none);
+- a mark whose passage shares (almost) nothing with the sentence it ends, or lacks the
+  numbers and codes said since the last mark, while another passage holds them, is pointed at
+  that one (small models often cite the neighbour);
+- a mark on a sentence that shares no word with any passage is dropped (it used none);
 - a repeated mark ([2][2]) is said once;
 - an answer that states a passage's fact and cites nothing gets the mark added at its end
   (the 0.5B never cites by itself);
@@ -23,6 +23,7 @@ NO_ANSWER = "I don't know."
 MIN_SHARED = 2  # distinctive words an answer must share with a passage to cite it
 _MARK = re.compile(r"( ?)\[(\d+)\]")
 _MAYBE_MARK = re.compile(r"\s*\[\d{0,4}$")  # the start of a mark, cut by the stream
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,%-]*[A-Za-z0-9%]|[A-Za-z0-9]")
 _COMMON = frozenset(
     [
@@ -166,7 +167,7 @@ class _Marks:
     def _checked(self, number: int) -> int | None:
         if not 1 <= number <= len(self.passages):
             return None
-        said = words(self.prose)
+        said = self._sentence_words()
         cited = _support(said, self.passages[number - 1])
         best = max(range(len(self.passages)), key=lambda i: _support(said, self.passages[i]))
         if cited < MIN_SHARED <= _support(said, self.passages[best]):
@@ -179,6 +180,13 @@ class _Marks:
             if holders:
                 return holders[0] + 1
         return number
+
+    def _sentence_words(self) -> set[str]:
+        """The distinctive words of the sentence a mark ends; a sentence too short to tell
+        ("Yes.") is judged with the whole answer."""
+        sentences = [s for s in _SENTENCE_END.split(self.prose) if words(s)]
+        said = words(sentences[-1]) if sentences else set()
+        return said if len(said) >= MIN_SHARED else words(self.prose)
 
     def _added(self) -> str:
         """Marks for the passages whose distinctive words (two) or numbers the answer repeats."""
