@@ -25,7 +25,7 @@ from assistant.pictures import and_alike, picture_query
 from assistant.settings import Settings
 from assistant.turn import Services
 from imaging import Ocr
-from knowledge_base import Hit, KnowledgeBase
+from knowledge_base import Hit, KnowledgeBase, SourceView
 from knowledge_base.shelves import Shelves
 from tools.answering.backends.base import AnswerBackend
 from tools.answering.registry import create_vlm
@@ -231,6 +231,12 @@ class Session:
     def delete(self) -> None:
         """Forget the conversation: its turns, its images and their stored files."""
         self.assistant.memory.delete(self.id)
+
+    def source_view(self, hit: Hit) -> SourceView:
+        """A passage an answer cited, where it sits in its document: its PDF page with the
+        passage highlighted, or the text around it in its section. Empty for a passage of
+        documents this user cannot read."""
+        return self.assistant.library.shelves(self.user).source_view(hit)
 
     def markdown(self, title: str = "Conversation") -> str:
         """The conversation as a Markdown document, sources under each answer."""

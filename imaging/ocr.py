@@ -62,7 +62,12 @@ class Ocr:
 
     def __call__(self, image: Image.Image) -> str:
         """The text in reading order: boxes on one visual line joined by spaces."""
-        return "\n".join(" ".join(b.text for b in row) for row in reading_order(self.lines(image)))
+        return text_of(self.lines(image))
+
+
+def text_of(lines: list[TextLine]) -> str:
+    """Lines found in an image as text in reading order."""
+    return "\n".join(" ".join(b.text for b in row) for row in reading_order(lines))
 
 
 def _span(line: TextLine) -> tuple[float, float]:

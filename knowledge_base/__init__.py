@@ -4,6 +4,7 @@ from knowledge_base import types
 from knowledge_base.errors import KnowledgeBaseError, RejectedFile, StoreUnavailable
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.settings import KnowledgeSettings
+from knowledge_base.source_view import SourceView
 from knowledge_base.types import *  # noqa: F403 - the value types, named in types.__all__
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "KnowledgeBaseError",
     "KnowledgeSettings",
     "RejectedFile",
+    "SourceView",
     "StoreUnavailable",
     *types.__all__,
 ]

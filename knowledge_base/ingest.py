@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -29,6 +30,7 @@ HOST = socket.gethostname()
 # A pending record from another machine with no heartbeat for this long is abandoned.
 STALE_AFTER_S = 15 * 60
 THUMBNAIL_SIDE = 768
+PAGES_FILE, LINES_FILE = "document.pdf", "page_lines.json"  # in the document's folder
 
 
 def _pid_alive(pid: int) -> bool:
@@ -115,7 +117,7 @@ class Ingestor:
             owner_pid=os.getpid(),
             replaces=",".join(r.doc_id for r in old),
         )
-        self._write(record, prepared.chunks, doc.images, old, on_stored)
+        self._write(record, prepared.chunks, doc, old, on_stored)
         report.status = FileStatus.REPLACED if old else FileStatus.ADDED
         report.chunks, report.images = len(prepared.chunks), len(doc.images)
         return report
@@ -142,10 +144,11 @@ class Ingestor:
         self,
         record: DocRecord,
         chunks: list[Chunk],
-        images: list[ImageItem],
+        doc: LoadedDocument,
         old: list[DocRecord],
         on_stored: StoredFn,
     ) -> None:
+        images = doc.images
         with self._lock:
             self._in_flight.add(record.doc_id)
         try:
@@ -158,6 +161,7 @@ class Ingestor:
             if images:
                 self._add_images(record, images)
                 on_stored(total, total)
+            self._keep_pages(record, doc)
             # The commit point: one upsert makes the new version visible and hides the old.
             record.status, record.ingested_at = "committed", time.time()
             for prior in old:
@@ -207,6 +211,17 @@ class Ingestor:
             documents=[item.searchable for item in images],
             metadatas=metas,
         )
+
+    def _keep_pages(self, record: DocRecord, doc: LoadedDocument) -> None:
+        """What showing a cited passage on its page needs: a PDF's own copy (the upload is
+        gone by then) and where its scanned pages' lines are."""
+        if loaders.loader_for(Path(record.source)) is not loaders.load_pdf:
+            return
+        folder = self.images_dir / record.doc_id
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(record.path, folder / PAGES_FILE)
+        if doc.page_lines:
+            (folder / LINES_FILE).write_text(json.dumps(doc.page_lines))
 
     # -- deletion and repair --------------------------------------------------------------
 

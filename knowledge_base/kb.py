@@ -26,6 +26,7 @@ from knowledge_base.loaders.image import open_or_reject
 from knowledge_base.retrieval import MAX_QUERY_CHARS, reciprocal_rank_fusion
 from knowledge_base.settings import KnowledgeSettings
 from knowledge_base.snapshot import Snapshot, build_snapshot
+from knowledge_base.source_view import SourceView, page_view, section_view
 from knowledge_base.store import Store, connect
 from knowledge_base.types import (
     DocumentInfo,
@@ -104,7 +105,11 @@ class KnowledgeBase:
                         self.settings.chunk_overlap,
                         self.embedding.max_tokens,
                     ),
-                    LoadContext(max_pages=self.settings.max_pages, ocr=self.ocr),
+                    LoadContext(
+                        max_pages=self.settings.max_pages,
+                        ocr=self.ocr,
+                        ocr_lines=self.ocr.lines if isinstance(self.ocr, Ocr) else None,
+                    ),
                     self.settings.max_upload_bytes,
                     self.images_dir,
                 )
@@ -234,6 +239,15 @@ class KnowledgeBase:
         chunks = [h for h in self._current().items.values() if h.doc_id == doc_id]
         chunks.sort(key=lambda h: (h.page or 0, h.chunk_index))
         return "\n".join(h.indexed_text for h in chunks if h.kind == "text")[:limit]
+
+    def source_view(self, hit: Hit) -> SourceView:
+        """A passage of this knowledge base where it sits (its PDF page, highlighted, or its
+        section around it); an empty view for a passage it does not hold."""
+        items = self._current().items
+        if hit.kind != "text" or hit.id not in items:
+            return SourceView()
+        stored = items[hit.id]
+        return page_view(self.images_dir / stored.doc_id, stored) or section_view(stored, items)
 
     def _own(self, hit: Hit) -> Hit:
         return replace(hit, private=True) if self.scope else hit

@@ -9,6 +9,7 @@ from pathlib import Path
 from PIL import Image
 
 from knowledge_base.kb import KnowledgeBase, SearchMode
+from knowledge_base.source_view import SourceView
 from knowledge_base.types import DocumentInfo, Hit, Kind
 
 
@@ -36,6 +37,11 @@ class Shelves:
             if text := kb.document_text(doc_id, limit):
                 return text
         return ""
+
+    def source_view(self, hit: Hit) -> SourceView:
+        """A found passage where it sits in its document (see ``KnowledgeBase.source_view``)."""
+        shelf = self.own if hit.private and self.own is not None else self.shared
+        return shelf.source_view(hit)
 
     def search_by_image(self, image: Image.Image | Path | bytes, k: int = 5) -> list[Hit]:
         hits = [h for kb in self._bases() for h in kb.search_by_image(image, k)]

@@ -6,6 +6,7 @@ Handlers only translate between components and the assistant's API; each browser
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import gradio as gr
@@ -15,7 +16,7 @@ from assistant import Assistant
 from assistant.access import User
 from ui.chat_tab import chat_tab
 from ui.knowledge_tab import knowledge_tab
-from ui.private_files import PrivateFiles
+from ui.private_files import PAGE_VIEWS, PrivateFiles
 from ui.render import document_rows
 from ui.sessions import browser_secret, user_of
 
@@ -33,6 +34,11 @@ INTRO = (
 # On a phone the columns stack: the chat comes first, shorter, so that its box shows without
 # scrolling; the conversation list follows it.
 CSS = """
+.vira-page { display: block; width: 100% !important; max-width: 100% !important; }
+.vira-page { border: 1px solid #ccc; }
+/* an answer that shows a cited page takes the chat's width, so that the page is legible */
+#chatbot .message-row:has(img.vira-page) { width: calc(100% - 60px); }
+#chatbot .message-row:has(img.vira-page) .message { width: 100%; }
 @media (max-width: 640px) {
   #chat-main { order: -1; }
   #chatbot { height: 50vh !important; max-height: 50vh; }
@@ -107,7 +113,7 @@ def launch(
         css=CSS,
         server_name=host,
         server_port=port,
-        allowed_paths=[],
+        allowed_paths=[os.path.join(demo.GRADIO_CACHE, PAGE_VIEWS)],  # the guard still applies
         max_file_size=max_upload_bytes,
         show_error=False,
         app_kwargs={"middleware": [guard]},

@@ -16,6 +16,7 @@ import gradio as gr
 from assistant import Assistant, Session
 from assistant.memory import UNTITLED, Conversation
 from ui.render import (
+    PageViews,
     answer_content,
     conversation_labels,
     source_cards,
@@ -64,7 +65,7 @@ def _unkept(history: list[dict], first: int, paths: list[str], session: Session)
             history[first + n]["content"] = f"📎 {name} (not kept)"
 
 
-def chat_handler(assistant: Assistant):  # noqa: ANN201 - a Gradio event handler
+def chat_handler(assistant: Assistant, cache_dir: str):  # noqa: ANN201 - a Gradio event handler
     def chat(
         message: dict[str, Any],
         history: list[dict],
@@ -101,7 +102,8 @@ def chat_handler(assistant: Assistant):  # noqa: ANN201 - a Gradio event handler
             elif event.kind == "error":
                 history[-1]["content"] += f"\n\n⚠️ {event.text}"
             elif event.kind == "answer" and event.answer is not None:
-                history[-1]["content"] = answer_content(event.answer)  # its own sources
+                views = PageViews(session.source_view, cache_dir)
+                history[-1]["content"] = answer_content(event.answer, views)  # its own sources
                 cards = source_cards(event.answer)
                 pictures = source_images(event.answer)
             else:
@@ -203,7 +205,9 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
         """What the page shows of a conversation: its messages, images and name."""
         named = next((c.title for c in found if c.id == session.id), "")
         return [
-            transcript_messages(session.transcript()),
+            transcript_messages(
+                session.transcript(), PageViews(session.source_view, demo.GRADIO_CACHE)
+            ),
             _gallery(session),
             named,
             [],
@@ -289,7 +293,7 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
     demo.load(restore, [browser], [browser, current, chats, *view, detail], api_name=False)
     detail.change(detailed, [detail, current], [current], api_name=False)
     outputs = [chatbot, cards, trace, gallery, pictures]
-    chat = chat_handler(assistant)
+    chat = chat_handler(assistant, demo.GRADIO_CACHE)
     # The box empties as the question goes (it shows in the chat at once), so what the user
     # types while the answer streams is theirs to keep; API clients call /chat directly.
     sent = box.submit(_hand_over, [box], [box, held], queue=False, api_name=False).then(

@@ -24,6 +24,9 @@ PUBLIC = ""  # files named in the page's config: every client may fetch them
 PUBLIC_PATHS = ("/", "/config", "/config/", "/gradio_api/info")
 SCANNED_TYPES = (b"application/json", b"text/event-stream", b"text/html")
 FILE_ROUTES = re.compile(r"/(?:gradio_api/)?(?:file=|file/)(?P<path>.+)")
+#: The folder of Gradio's cache that the pages of cited passages are served from; the chat
+#: names them inside HTML, where no closing quote follows the path.
+PAGE_VIEWS = "vira-views"
 MAX_OWNERS = 20_000
 MAX_FILES_PER_OWNER = 5_000
 
@@ -56,6 +59,7 @@ class PrivateFiles:
         # A whole cache path inside a JSON string (up to its closing quote; escapes are
         # decoded afterwards): the end of a chunk cut in the middle of one grants nothing.
         self._mention = re.compile(re.escape(self.cache_dir) + r'/(?:[^"\\]|\\.)+(?=")')
+        self._page = re.compile(re.escape(self.cache_dir) + rf"/{PAGE_VIEWS}/[0-9a-f]{{32}}\.jpg")
         self.grants = Grants()
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
@@ -99,7 +103,7 @@ class PrivateFiles:
         return real if inside else None
 
     def _mentioned(self, text: str) -> set[str]:
-        found = set()
+        found = set(self._page.findall(text))
         for raw in self._mention.findall(text):
             try:
                 path = json.loads(f'"{raw}"') if "\\" in raw else raw

@@ -7,10 +7,14 @@ import functools
 import hashlib
 import html
 import io
+import logging
+import os
 import re
+import secrets
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,9 +24,12 @@ from assistant import Answer, Event
 from assistant.audit import AuditEntry
 from assistant.events import Source
 from assistant.memory import Conversation, Exchange
-from knowledge_base import DocumentInfo, FileReport, Hit
+from knowledge_base import DocumentInfo, FileReport, Hit, SourceView
 from knowledge_base.instructions import inert
 from knowledge_base.types import plural
+from ui.private_files import PAGE_VIEWS
+
+log = logging.getLogger(__name__)
 
 _MARK = re.compile(r"\[(\d{1,3})\]")
 
@@ -58,13 +65,56 @@ def source_images(answer: Answer) -> list[tuple[str, str]]:
     ]
 
 
-def answer_content(answer: Answer) -> list:
+class PageViews:
+    """Cited passages where they sit: the assistant's view of each, its page pictures served
+    from a folder of Gradio's cache (the private-files guard lets only the client they were
+    sent to fetch them)."""
+
+    def __init__(self, view: Callable[[Hit], SourceView], cache_dir: str | Path) -> None:
+        self.view = view
+        self.folder = Path(os.path.realpath(cache_dir)) / PAGE_VIEWS
+
+    def opened(self, hit: Hit) -> str:
+        """What a cited source opens to: its page with the passage highlighted, or the
+        passage marked inside its section, or the passage alone."""
+        try:
+            shown = self.view(hit)
+        except Exception:  # a source that cannot be shown still lists its passage
+            log.exception("showing %s failed", hit.citation())
+            shown = SourceView()
+        passage = html.escape(_snippet(hit, 600))
+        if shown.page_image:
+            alt = html.escape(f"{hit.citation()}, the passage highlighted", quote=True)
+            page = f"gradio_api/file={self._served(shown.page_image)}"
+            src = f"gradio_api/file={self._served(shown.excerpt_image or shown.page_image)}"
+            picture = f'<img class="vira-page" src="{src}" alt="{alt}">'
+            link = f'<a class="vira-whole-page" href="{page}" target="_blank">Open the page</a>'
+            return f"{picture}{link}<p>{passage}</p>"
+        if shown.before or shown.after:
+            before, after = html.escape(shown.before), html.escape(shown.after)
+            return f"<p>{before} <mark>{passage}</mark> {after}</p>"
+        return f"<p>{passage}</p>"
+
+    def _served(self, path: str) -> str:
+        """A copy of a page picture under an unguessable name in the served folder."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(f"{_SECRET}{Path(path).resolve()}".encode()).hexdigest()[:32]
+        target = self.folder / f"{name}.jpg"
+        if not target.exists():
+            shutil.copyfile(path, target)
+        return str(target)
+
+
+_SECRET = secrets.token_hex(16)  # served page names cannot be worked out from a document
+
+
+def answer_content(answer: Answer, views: PageViews | None = None) -> list:
     """An answer as one chat message: its text first (API clients read the answer there),
-    then its sources, each opening to its passage, then thumbnails of the pictures among
-    them. Nothing is added for an answer without sources."""
+    then its sources, each cited one opening where its passage sits, then thumbnails of the
+    pictures among them. Nothing is added for an answer without sources."""
     parts: list = [_marked(answer)]
     if answer.sources:
-        parts.append(_source_list(answer))
+        parts.append(_source_list(answer, views))
     parts += [
         {"path": servable(path), "alt_text": caption} for path, caption in source_images(answer)
     ]
@@ -85,17 +135,18 @@ def _marked(answer: Answer) -> str:
     return _MARK.sub(mark, answer.text)
 
 
-def _source_list(answer: Answer) -> str:
-    """The cited sources, each opening to its passage; the ones only searched folded away
-    under "also searched (N)"."""
+def _source_list(answer: Answer, views: PageViews | None) -> str:
+    """The cited sources, each opening where its passage sits; the ones only searched folded
+    away under "also searched (N)", each opening to its passage."""
     cited, searched = _cited_first(answer)
 
     def item(s: Source) -> str:
         summary = f"[{s.number}] {html.escape(s.hit.citation())} · {_shelf(s.hit.private)}"
-        return (
-            f'<details class="vira-source"><summary>{summary}</summary>'
-            f"<p>{html.escape(_snippet(s.hit, 600))}</p></details>"
-        )
+        if views is not None and s.cited and s.hit.kind == "text":
+            opened = views.opened(s.hit)
+        else:
+            opened = f"<p>{html.escape(_snippet(s.hit, 600))}</p>"
+        return f'<details class="vira-source"><summary>{summary}</summary>{opened}</details>'
 
     listed = "Sources:" + "".join(map(item, cited)) if cited else ""
     if searched:
@@ -113,7 +164,7 @@ def _snippet(hit: Hit, chars: int) -> str:
     return " ".join(inert(hit.text).split())[:chars]
 
 
-def transcript_messages(exchanges: list[Exchange]) -> list[dict]:
+def transcript_messages(exchanges: list[Exchange], views: PageViews | None = None) -> list[dict]:
     """A stored conversation as the chat shows it, each answer with its own sources."""
     messages: list[dict] = []
     for exchange in exchanges:
@@ -122,7 +173,7 @@ def transcript_messages(exchanges: list[Exchange]) -> list[dict]:
             for image in exchange.uploaded
         ]
         messages.append({"role": "user", "content": exchange.question})
-        messages.append({"role": "assistant", "content": answer_content(exchange.answer)})
+        messages.append({"role": "assistant", "content": answer_content(exchange.answer, views)})
     return messages
 
 

@@ -9,9 +9,13 @@ from typing import Protocol
 
 from PIL import Image
 
+from imaging.ocr import TextLine
 from knowledge_base.errors import RejectedFile
 
 OcrFn = Callable[[Image.Image], str]
+OcrLinesFn = Callable[[Image.Image], list[TextLine]]
+#: A line of a scanned page and its box, as fractions of the page (left, top, right, bottom).
+PageLine = tuple[str, tuple[float, float, float, float]]
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class LoadedDocument:
     sections: list[Section] = field(default_factory=list)
     images: list[ImageItem] = field(default_factory=list)
     pages: int | None = None
+    #: Where each line of a scanned page's OCR text sits, by page: to show a cited passage.
+    page_lines: dict[int, list[PageLine]] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -57,6 +63,8 @@ class LoadContext:
 
     max_pages: int
     ocr: OcrFn | None
+    #: The OCR's lines with their boxes, for scanned pages; without it they are read as text.
+    ocr_lines: OcrLinesFn | None = None
     max_images: int = 64
     min_image_side: int = 48
 

@@ -10,6 +10,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from imaging import to_rgb
+from imaging.ocr import text_of
 from knowledge_base.errors import RejectedFile
 from knowledge_base.loaders.base import (
     ImageItem,
@@ -75,9 +76,23 @@ def _load_page(page: pdfium.PdfPage, number: int, ctx: LoadContext, doc: LoadedD
         textpage.close()
     if ctx.ocr:
         rendered = page.render(scale=OCR_RENDER_SCALE).to_pil()
-        ocr_text = ctx.ocr(rendered)
+        ocr_text = _read_scan(rendered, number, ctx, doc)
         if ocr_text.strip():
             doc.sections.append(Section(ocr_text, page=number, ocr=True))
+
+
+def _read_scan(rendered: Image.Image, number: int, ctx: LoadContext, doc: LoadedDocument) -> str:
+    """A scanned page's text; where the OCR gives boxes, each line's place is kept too."""
+    if ctx.ocr_lines is None:
+        return ctx.ocr(rendered) if ctx.ocr else ""
+    lines = ctx.ocr_lines(rendered)
+    width, height = rendered.size
+    doc.page_lines[number] = [
+        (line.text, (min(xs) / width, min(ys) / height, max(xs) / width, max(ys) / height))
+        for line in lines
+        for xs, ys in [([x for x, _ in line.box], [y for _, y in line.box])]
+    ]
+    return text_of(lines)
 
 
 Figure = Callable[[Image.Image, Box], ImageItem]

@@ -213,3 +213,54 @@ def test_show_me_the_wiring_diagram_answers_with_the_figure_itself(page, launche
     page.wait_for_function(FIGURE_SHOWN, timeout=30_000)
     assert "Here is Figure 3: Wiring diagram" in page.locator("#chatbot").inner_text()
     page.screenshot(path=tmp_path / "figure-answer.png", full_page=True)
+
+
+CITED_PAGE = """() => {
+    const answers = document.querySelectorAll('.bot, [data-testid="bot"]');
+    const source = answers[answers.length - 1].querySelector('details.vira-source');
+    if (!source) return null;
+    source.open = true;  // what a click on "[1] manual.pdf, p. 2" does
+    const img = source.querySelector('img.vira-page');
+    // the excerpt is shown large enough to read; a click opens the whole page
+    const ready = img && img.complete && img.naturalWidth > 0;
+    const whole = source.querySelector('a.vira-whole-page');
+    return ready && img.getBoundingClientRect().width >= 540 ? [img.src, whole.href] : null;
+}"""
+
+
+@pytest.mark.parametrize(
+    ("name", "question", "fact"),
+    [
+        ("kettle-manual.pdf", "How many months does the Brewmaster warranty last?", "36"),
+        ("boiler-scan.pdf", "What was the boiler's flue gas reading?", "42"),
+    ],
+)
+def test_a_citation_opens_its_pdf_page_with_the_passage_highlighted(
+    page, launched, tmp_path, name, question, fact
+):
+    import urllib.error
+    import urllib.request
+
+    from tests import factories
+
+    if name.endswith("scan.pdf"):  # no text layer: the highlight comes from the OCR's boxes
+        lines = ["Boiler service record", "Flue gas reading 42 ppm", "Next service in March"]
+        pdf = factories.scanned_pdf(tmp_path / name, lines)
+    else:
+        filler = "The Brewmaster kettle boils a litre in three minutes. " * 10
+        warranty = "The Brewmaster warranty lasts 36 months from the date of purchase."
+        pdf = factories.text_pdf(tmp_path / name, ["Brewmaster kettle manual", filler + warranty])
+    assert launched[1].knowledge.ingest([pdf]).ok
+    tab(page, "Chat").click()
+    _ask(page, question)
+    page.wait_for_function(LAST_ANSWER_HAS, arg=name, timeout=120_000)
+    said = page.locator("#chatbot").inner_text().split(question)[-1].split("Sources:")[0]
+    assert fact in said
+    excerpt, whole = page.wait_for_function(CITED_PAGE, timeout=30_000).json_value()
+    page.locator("details.vira-source[open]").last.screenshot(path=tmp_path / f"{name}.png")
+    opened = page.request.get(whole)  # "Open the page", with this browser's cookie
+    assert opened.ok and opened.headers["content-type"] == "image/jpeg"
+    for url in (excerpt, whole):
+        with pytest.raises(urllib.error.HTTPError) as refused:  # another client, no cookie
+            urllib.request.urlopen(url, timeout=10)
+        assert refused.value.code == 404

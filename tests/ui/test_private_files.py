@@ -10,7 +10,7 @@ from PIL import Image
 from skimage import data
 
 from tests.app_clients import browser_client
-from ui.private_files import PrivateFiles
+from ui.private_files import PAGE_VIEWS, PrivateFiles
 
 pytestmark = pytest.mark.slow
 
@@ -55,3 +55,14 @@ def test_paths_split_across_chunks_and_json_escapes_are_recognised(tmp_path):
         f"{tmp_path}/abc/a.png"
     )
     assert guard._requested_cache_file("/gradio_api/file=/etc/passwd") is None
+
+
+def test_a_cited_page_named_inside_an_answers_html_is_granted_to_that_client(tmp_path):
+    guard = PrivateFiles(app=None, cache_dir=str(tmp_path))
+    page = f"{tmp_path}/{PAGE_VIEWS}/{'ab12' * 8}.jpg"
+    html = (
+        f'{{"content": "<img class=\\"vira-page\\" src=\\"gradio_api/file={page}\\" alt=\\"x\\">"}}'
+    )
+    assert page in guard._mentioned(html)  # no closing quote follows it there
+    other = page.replace("ab12", "zz12")  # not a page view's name
+    assert other not in guard._mentioned(html.replace("ab12", "zz12"))

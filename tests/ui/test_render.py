@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tests.factories import passage
 from ui.render import hit_cards
@@ -135,3 +136,48 @@ def test_conversations_of_the_same_title_are_told_apart_by_time():
     assert receipt == "Receipt"
     assert first.startswith("What is in this picture? · ") and first != last
     assert first.endswith("05:46:40") and last.endswith("00:13:20")  # UTC
+
+
+def test_a_cited_passage_opens_where_it_sits_and_the_others_to_their_text(tmp_path):
+    from knowledge_base import SourceView
+    from ui.render import PageViews, answer_content
+
+    page, excerpt = tmp_path / "p2.jpg", tmp_path / "p2-excerpt.jpg"
+    page.write_bytes(b"page")
+    excerpt.write_bytes(b"excerpt")
+    pdf = passage("The warranty lasts 36 months.", "kettle.pdf", page=2)
+    notes = passage("Bed 3 holds the dahlias.", "garden.md", n=1)
+    other = passage("The kettle boils fast.", "kettle.pdf", page=1, n=2)
+    views = {
+        pdf.id: SourceView(str(page), 1, str(excerpt)),
+        notes.id: SourceView(before="Bed 1 holds lettuce.", after="Bed 5 holds <tomatoes>."),
+    }
+    asked = []
+
+    def view(hit):
+        asked.append(hit.id)
+        return views[hit.id]
+
+    served = PageViews(view, tmp_path / "cache")
+    listing = answer_content(_answer("36 months [1]; dahlias [2].", pdf, notes, other), served)[1]
+    shown = re.findall(r'(?:src|href)="gradio_api/file=([^"]+)"', listing)
+    assert len(shown) == 2  # the excerpt shown, the whole page a click away
+    assert {Path(p).read_bytes() for p in shown} == {b"page", b"excerpt"}
+    assert all(re.fullmatch(r"[0-9a-f]{32}\.jpg", Path(p).name) for p in shown)
+    assert all(Path(p).parent == (tmp_path / "cache" / "vira-views").resolve() for p in shown)
+    assert (
+        "Bed 1 holds lettuce. <mark>Bed 3 holds the dahlias.</mark> Bed 5 holds &lt;tomatoes&gt;."
+        in listing
+    )
+    assert asked == [pdf.id, notes.id]  # only cited passages are opened where they sit
+
+
+def test_a_source_that_cannot_be_shown_still_lists_its_passage(tmp_path):
+    from ui.render import PageViews, answer_content
+
+    def broken(hit):
+        raise OSError("the kept copy is unreadable")
+
+    pdf = passage("The warranty lasts 36 months.", "kettle.pdf", page=2)
+    listing = answer_content(_answer("36 months [1].", pdf), PageViews(broken, tmp_path))[1]
+    assert "<p>The warranty lasts 36 months.</p>" in listing and "<img" not in listing
