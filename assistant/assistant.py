@@ -102,8 +102,9 @@ class Assistant:
         file that is not a readable picture."""
         facts = self.encoder.encode(Path(picture))
         shelves = self.library.shelves(user)
-        query = picture_query(facts)
-        found = shelves.search(query, k) if query else []
+        query = picture_query(facts, guesses=True)
+        # Its words find passages; pictures are found by likeness, not by those words.
+        found = shelves.search(query, k, kind="text") if query else []
         return and_alike(found, shelves, Path(picture), self.settings.picture_relevance, k)
 
     def conversations(self, owner: str) -> list[Conversation]:

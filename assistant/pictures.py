@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from knowledge_base.shelves import Shelves
 from knowledge_base.types import Hit
 from tools.answering.prompt import ordinal
 from tools.vision import ImageFacts
-from tools.vision.facts import SURE
+from tools.vision.facts import GUESS, SURE
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -75,24 +76,29 @@ def asked_picture(question: str) -> str | None:
     return match.group("thing").strip() if match else None
 
 
-def picture_query(facts: ImageFacts) -> str:
+def picture_query(facts: ImageFacts, guesses: bool = False) -> str:
     """What to search the documents with for a picture: the words printed in it (a model
-    number on a rating label) and what the classifier is sure it shows."""
-    kind = facts.sure_kind()
-    sure = [lb.name for lb in facts.labels[:1] if lb.score >= SURE]
-    sure += [kind.name] if kind else []
-    return " ".join([facts.ocr_text.replace("\n", " ")[:300], *sure]).strip()
+    number on a rating label) and what the classifier is sure it shows. ``guesses``: also
+    its likely kind and its labels down to a guess, for a list of results a person looks
+    through (nothing is stated from them)."""
+    kind = facts.sure_kind() or (facts.likely_kind() if guesses else None)
+    least = GUESS if guesses else SURE
+    named = [lb.name for lb in facts.labels[: 3 if guesses else 1] if lb.score >= least]
+    named += [kind.name] if kind else []
+    return " ".join([facts.ocr_text.replace("\n", " ")[:300], *named]).strip()
 
 
 def and_alike(found: list[Hit], knowledge: Shelves, picture: Path, bar: float, k: int) -> list[Hit]:
-    """``found`` (searched by ``picture_query``), then the documents' pictures that look like
-    ``picture`` (image similarity of at least ``bar``): the first ``k``, each once."""
+    """``found`` (searched by ``picture_query``) and the documents' pictures that look like
+    ``picture`` (image similarity of at least ``bar``), taken in turn, so that neither way
+    crowds the other out of the first ``k``; each once."""
     try:
         alike = knowledge.search_by_image(picture)
     except KnowledgeBaseError:
         alike = []
     looks = [h for h in alike if h.similarity is not None and h.similarity >= bar]
-    return list({h.id: h for h in [*found, *looks]}.values())[:k]
+    turns = [h for pair in zip_longest(looks, found) for h in pair if h is not None]
+    return list({h.id: h for h in turns}.values())[:k]
 
 
 def shown_figure(question: str) -> bool:

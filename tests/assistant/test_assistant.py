@@ -214,6 +214,31 @@ def test_show_me_a_figure_finds_it_by_its_caption_and_answers_with_it(make_assis
     assert missing.text.startswith("No: I found no picture") and missing.sources == []
 
 
+def test_a_documents_picture_that_looks_like_the_photo_is_not_crowded_out_by_words(
+    make_assistant, tmp_path
+):
+    from fpdf import FPDF
+
+    assistant = make_assistant()
+    for n in range(4):  # notes that share the photo's label words, with no picture
+        (tmp_path / f"note-{n}.md").write_text(f"# Note {n}\n\nThe tabby cat sleeps on mat {n}.")
+    shot = tmp_path / "shot.jpg"
+    Image.fromarray(data.chelsea()).crop((60, 30, 400, 280)).save(shot)  # another framing
+    sheet = tmp_path / "adoption.pdf"
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(0, 6, "Adoption sheet for Mog.")
+    pdf.image(str(shot), w=90)
+    pdf.output(str(sheet))
+    assistant.knowledge.ingest([*tmp_path.glob("note-*.md"), sheet])
+    cat = tmp_path / "cat.png"
+    Image.fromarray(data.chelsea()).save(cat)
+    found = assistant.search_with_picture(assistant.access.user("x"), cat, k=3)
+    assert "adoption.pdf" in [h.source for h in found]
+    assert any(h.source.startswith("note-") for h in found)  # and the words' passages
+
+
 def test_a_photo_of_a_rating_label_finds_its_manual_among_ten(make_assistant, tmp_path):
     from assistant.orchestrator import NOTHING_ABOUT_IT
     from tests import factories

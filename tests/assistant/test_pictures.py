@@ -98,3 +98,15 @@ def test_a_request_to_show_a_figure_names_the_figure():
     assert shown_figure("Show me the chart of monthly rainfall in Bergen.")
     for text in ("Show me how to descale it.", "show me the manual", "What does the chart say?"):
         assert not shown_figure(text) and asked_picture(text) is None
+
+
+def test_a_picture_is_searched_by_what_is_sure_in_a_chat_and_by_guesses_in_a_listing():
+    from assistant.pictures import picture_query
+
+    butterfly = facts(
+        [("monarch", 0.31), ("admiral", 0.22), ("cabbage butterfly", 0.12)],
+        [("butterfly", 0.66), ("animal", 0.7)],
+    )
+    assert picture_query(butterfly) == ""  # the chat states nothing it is unsure of
+    assert picture_query(butterfly, guesses=True) == "monarch admiral butterfly"
+    assert picture_query(HEN) == picture_query(HEN, guesses=True) == "hen bird"
