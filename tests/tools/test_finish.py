@@ -52,6 +52,16 @@ def finish(text: str, passages=MANUAL) -> str:
             "The grinder is jammed [1]. Bananas are yellow.",
         ),
         ("The grinder is jammed. Yes [1].", "The grinder is jammed. Yes [1]."),
+        # a sentence that says it does not know rests on no passage
+        (
+            "The price of the grinder is not mentioned. [1]",
+            "The price of the grinder is not mentioned.",
+        ),
+        (
+            "The tank holds 1.8 litres [2]; its price is not mentioned [2].",
+            "The tank holds 1.8 litres [2]; its price is not mentioned.",
+        ),
+        ("The water tank's price is not stated.", "The water tank's price is not stated."),
     ],
 )
 def test_marks_are_checked(written, shown):

@@ -193,6 +193,11 @@ def test_chat_and_knowledge_are_tabs_of_one_bar(page, tmp_path):
     tab(page, "Chat").click()
 
 
+ANSWERED = """([question, text]) => {
+    const said = document.querySelector('#chatbot').innerText;
+    const asked = said.lastIndexOf(question);
+    return asked >= 0 && said.slice(asked + question.length).includes(text);
+}"""
 FIGURE_SHOWN = """() => {
     const bots = document.querySelectorAll('.bot, [data-testid="bot"]');
     const last = bots[bots.length - 1];
@@ -207,12 +212,43 @@ def test_show_me_the_wiring_diagram_answers_with_the_figure_itself(page, launche
     manual = factories.pdf_with_figures(tmp_path / "pump-manual.pdf", tmp_path)
     launched[1].knowledge.ingest([manual])
     tab(page, "Chat").click()
-    _ask(page, "Show me the wiring diagram.")
-    page.wait_for_function(LAST_ANSWER_HAS, arg="wiring diagram of the pump", timeout=120_000)
+    asked = "Show me the wiring diagram."
+    _ask(page, asked)
+    said = "Here is Figure 3: Wiring diagram of the pump"
+    page.wait_for_function(ANSWERED, arg=[asked, said], timeout=120_000)
     # the diagram (its only words are in its caption) is in the message, large enough to read
     page.wait_for_function(FIGURE_SHOWN, timeout=30_000)
-    assert "Here is Figure 3: Wiring diagram" in page.locator("#chatbot").inner_text()
     page.screenshot(path=tmp_path / "figure-answer.png", full_page=True)
+    # a chart drawn as vector paths, found by its caption, is shown the same way
+    asked = "Show me the chart of monthly rainfall in Bergen."
+    _ask(page, asked)
+    said = "Here is Figure 4: Monthly rainfall in Bergen"
+    page.wait_for_function(ANSWERED, arg=[asked, said], timeout=120_000)
+    page.wait_for_function(FIGURE_SHOWN, timeout=30_000)
+    page.screenshot(path=tmp_path / "chart-answer.png", full_page=True)
+
+
+def test_a_photo_of_a_label_finds_its_manual_and_an_unknown_answer_lists_no_sources(
+    page, launched, tmp_path
+):
+    from tests import factories
+    from tools.answering.grounding import refuses
+
+    assert launched[1].knowledge.ingest(factories.appliance_manuals(tmp_path)).ok
+    label = factories.rating_label(tmp_path / "label.png", "HEATWAVE R-7")
+    tab(page, "Chat").click()
+    page.locator(STOP).wait_for(state="hidden", timeout=120_000)
+    page.locator("input[type=file]").first.set_input_files(str(label))
+    _ask(page, "Find the manual for this.")
+    page.wait_for_function(ANSWERED, arg=["for this.", "r-7-manual.md"], timeout=120_000)
+    page.screenshot(path=tmp_path / "label-manual.png", full_page=True)
+    _ask(page, "How much did the HEATWAVE R-7 radiator cost?")  # no manual says
+    page.wait_for_function(ANSWERED, arg=["cost?", "."], timeout=120_000)
+    page.locator(STOP).wait_for(state="hidden", timeout=120_000)
+    answer = page.locator("#chatbot").inner_text().split("cost?")[-1]
+    assert refuses(answer), answer
+    assert "Sources:" not in answer and "also searched" not in answer, answer
+    page.screenshot(path=tmp_path / "unknown-answer.png", full_page=True)
 
 
 CITED_PAGE = """() => {
@@ -253,7 +289,7 @@ def test_a_citation_opens_its_pdf_page_with_the_passage_highlighted(
     assert launched[1].knowledge.ingest([pdf]).ok
     tab(page, "Chat").click()
     _ask(page, question)
-    page.wait_for_function(LAST_ANSWER_HAS, arg=name, timeout=120_000)
+    page.wait_for_function(ANSWERED, arg=[question, name], timeout=120_000)
     said = page.locator("#chatbot").inner_text().split(question)[-1].split("Sources:")[0]
     assert fact in said
     excerpt, whole = page.wait_for_function(CITED_PAGE, timeout=30_000).json_value()

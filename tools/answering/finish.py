@@ -5,7 +5,8 @@ asked for it. It works on the stream, so what the user watches is exactly what i
 - a mark whose passage shares (almost) nothing with the sentence it ends, or lacks the
   numbers and codes said since the last mark, while another passage holds them, is pointed at
   that one (small models often cite the neighbour);
-- a mark on a sentence that shares no word with any passage is dropped (it used none);
+- a mark on a sentence that shares no word with any passage is dropped (it used none), and
+  so is a mark on a sentence that says it does not know (no passage holds "not mentioned");
 - a repeated mark ([2][2]) is said once;
 - an answer that states a passage's fact and cites nothing gets the mark added at its end
   (the 0.5B never cites by itself);
@@ -18,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from knowledge_base import Hit
+from tools.answering.grounding import refuses
 
 NO_ANSWER = "I don't know."
 MIN_SHARED = 2  # distinctive words an answer must share with a passage to cite it
@@ -167,6 +169,8 @@ class _Marks:
     def _checked(self, number: int) -> int | None:
         if not 1 <= number <= len(self.passages):
             return None
+        if refuses(self._sentences()[-1] if self._sentences() else ""):
+            return None
         said = self._sentence_words()
         cited = _support(said, self.passages[number - 1])
         best = max(range(len(self.passages)), key=lambda i: _support(said, self.passages[i]))
@@ -181,16 +185,20 @@ class _Marks:
                 return holders[0] + 1
         return number
 
+    def _sentences(self) -> list[str]:
+        return [s for s in _SENTENCE_END.split(self.prose) if words(s)]
+
     def _sentence_words(self) -> set[str]:
         """The distinctive words of the sentence a mark ends; a sentence too short to tell
         ("Yes.") is judged with the whole answer."""
-        sentences = [s for s in _SENTENCE_END.split(self.prose) if words(s)]
+        sentences = self._sentences()
         said = words(sentences[-1]) if sentences else set()
         return said if len(said) >= MIN_SHARED else words(self.prose)
 
     def _added(self) -> str:
-        """Marks for the passages whose distinctive words (two) or numbers the answer repeats."""
-        said = words(self.prose)
+        """Marks for the passages whose distinctive words (two) or numbers the answer's
+        statements repeat (a sentence that says it does not know states nothing)."""
+        said = words(" ".join(s for s in self._sentences() if not refuses(s)))
         used = [
             n
             for n, passage in enumerate(self.passages, start=1)
