@@ -97,7 +97,8 @@ def and_alike(found: list[Hit], knowledge: Shelves, picture: Path, bar: float, k
     except KnowledgeBaseError:
         alike = []
     looks = [h for h in alike if h.similarity is not None and h.similarity >= bar]
-    turns = [h for pair in zip_longest(looks, found) for h in pair if h is not None]
+    # Words first: to the image encoder, any two pictures of printed text look alike.
+    turns = [h for pair in zip_longest(found, looks) for h in pair if h is not None]
     return list({h.id: h for h in turns}.values())[:k]
 
 

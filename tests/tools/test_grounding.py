@@ -236,3 +236,13 @@ def test_a_wrapped_or_scanned_line_is_one_sentence_with_the_line_before():
     request = AnswerRequest("When is the boiler due for its next service?", passages=[scan])
     said = "The boiler is due for its next service on 25 January 2026 [1]."
     assert run([said], request) == said
+
+
+def test_a_rating_from_a_label_is_not_a_price():
+    manual = passage("The HEATWAVE R-7 radiator is rated 550 W and costs 89 EUR.", "r-7.md")
+    asked = AnswerRequest("How much did the HEATWAVE R-7 radiator cost?", passages=[manual])
+    assert run(["The HEATWAVE R-7 radiator cost 550 W. [1]"], asked) == not_known(asked)
+    paid = "The HEATWAVE R-7 radiator cost 89 EUR [1]."
+    assert run([paid], asked) == paid
+    power = AnswerRequest("How much power does the HEATWAVE R-7 use?", passages=[manual])
+    assert run(["It uses 550 W [1]."], power) == "It uses 550 W [1]."

@@ -41,6 +41,17 @@ _ASKS_VALUE = re.compile(
     re.I,
 )
 _ASKS_NAME = re.compile(r"\bname\b|^\s*who\b", re.I)
+_ASKS_PRICE = re.compile(r"\b(cost|costs|price|priced|pay|paid|charge|fee)\b", re.I)
+_MONEY = re.compile(
+    r"[$€£¥]|\b(eur|usd|gbp|chf|euros?|dollars?|pounds?|pence|cents?|francs?|yen|kr)\b|\bfree\b",
+    re.I,
+)
+# A number with a unit of something else than money: a rating, a size, a duration.
+_MEASURE = re.compile(
+    r"\d\s*(k?W|V|Hz|kg|g|mm|cm|m|km|ml|l|litres?|liters?|%|°|degrees?|months?|years?|days?|"
+    r"hours?|minutes?)\b",
+    re.I,
+)
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
 _COUNT = re.compile(r"^\d{1,3}$")
 _ASKS_COUNT = re.compile(r"\bhow many\b", re.I)
@@ -311,6 +322,9 @@ def grounded(
     sources = _sources(request) if _ASKS_NAME.search(request.question) else ""
     if _ASKS_VALUE.search(request.question) and not _names_a_value(said, counted, sources):
         yield not_known(request)
+        return
+    if _ASKS_PRICE.search(request.question) and _MEASURE.search(said) and not _MONEY.search(said):
+        yield not_known(request)  # "It cost 550 W": a rating read from a label is no price
         return
     yield said
 

@@ -1,0 +1,112 @@
+"""Where a new photo's time goes before the answer starts: each stage of reading a picture
+(decoding, classification, OCR detection, angle and recognition, colours, kind of image,
+thumbnail), then a whole first turn's time to first token beside it.
+
+    .venv/bin/python bench/photo_profile.py [--photos 12]
+
+Real photos of ``eval/photos`` (dev split), each read once with nothing cached. Prints JSON:
+per-stage medians in milliseconds and their share of the reading, and the median time to
+first token of a first question about each photo (retrieval, prompt and prefill are the rest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import ImageOps
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant import Assistant, Settings  # noqa: E402
+from imaging import open_image  # noqa: E402
+from imaging.ocr import MARGIN_FRACTION, UNCLIP_RATIO  # noqa: E402
+from knowledge_base.embeddings.kinds import KIND_TOP_K  # noqa: E402
+from tools.vision.colors import dominant_colors, object_colors  # noqa: E402
+from tools.vision.encoder import _thumbnail  # noqa: E402
+from tools.vision.image_kind import image_kind  # noqa: E402
+
+PHOTOS = ROOT / "eval" / "photos"
+
+
+def dev_photos(count: int) -> list[Path]:
+    names: list[str] = []
+    for line in (PHOTOS / "dev.jsonl").read_text().splitlines():
+        for turn in json.loads(line)["turns"]:
+            names += [i for i in turn.get("images", []) if i not in names]
+    return [PHOTOS / name for name in names[:count]]
+
+
+def stages(assistant: Assistant, path: Path) -> dict[str, float]:
+    """Milliseconds of each stage of reading one picture, as the encoder runs them."""
+    encoder = assistant.encoder
+    timings: dict[str, float] = {}
+
+    def timed(name: str, work: Callable[[], Any]) -> Any:
+        start = time.perf_counter()
+        result = work()
+        timings[name] = (time.perf_counter() - start) * 1000
+        return result
+
+    data = path.read_bytes()
+    image = timed("decode", lambda: open_image(data))
+    timed("classify", lambda: encoder.backend.embed_and_label([image], KIND_TOP_K))
+    engine = encoder.ocr._engine or encoder.ocr._load()
+    encoder.ocr._engine = engine
+    margin = max(32, int(MARGIN_FRACTION * max(image.size)))
+    pixels = np.asarray(ImageOps.expand(image, margin, fill="white"))[:, :, ::-1]
+    start = time.perf_counter()
+    _, elapse = engine(pixels, unclip_ratio=UNCLIP_RATIO)
+    total = (time.perf_counter() - start) * 1000
+    det, cls, rec = (float(e) * 1000 for e in (elapse or [total / 1000, 0, 0]))
+    timings |= {"ocr_detect": det, "ocr_angle": cls, "ocr_recognise": rec}
+    timings["ocr_other"] = max(0.0, total - det - cls - rec)
+    timed("colours", lambda: (dominant_colors(image), object_colors(image)))
+    timed("image_kind", lambda: image_kind(image, False))
+    timed("thumbnail", lambda: _thumbnail(image))
+    return timings
+
+
+def first_token_s(assistant: Assistant, path: Path, n: int) -> float:
+    session = assistant.session(f"profile-{n}")
+    start = time.perf_counter()
+    for event in session.ask("What is in this picture?", images=[path]):
+        if event.kind == "token":
+            return time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--photos", type=int, default=12)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        assistant = Assistant(Settings(data_dir=Path(tmp)))
+        assistant.warm_up().join()
+        photos = dev_photos(args.photos)
+        stages(assistant, photos[0])  # the first call of each model pays for its set-up
+        runs = [stages(assistant, p) for p in photos]
+        ttft = [first_token_s(assistant, p, n) for n, p in enumerate(photos)]
+    medians = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    reading = sum(medians.values())
+    print(json.dumps({
+        "photos": len(photos),
+        "stage_ms": {k: round(v, 1) for k, v in medians.items()},
+        "share_of_reading": {k: round(v / reading, 3) for k, v in medians.items()},
+        "reading_ms": round(reading, 1),
+        "first_token_s_median": round(statistics.median(ttft), 3),
+        "first_token_s": [round(t, 3) for t in ttft],
+    }, indent=1))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
