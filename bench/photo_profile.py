@@ -71,7 +71,7 @@ def stages(assistant: Assistant, path: Path) -> dict[str, float]:
     timings |= {"ocr_detect": det, "ocr_angle": cls, "ocr_recognise": rec}
     timings["ocr_other"] = max(0.0, total - det - cls - rec)
     timed("colours", lambda: (dominant_colors(image), object_colors(image)))
-    timed("image_kind", lambda: image_kind(image, False))
+    timed("image_kind", lambda: image_kind(image, []))
     timed("thumbnail", lambda: _thumbnail(image))
     return timings
 
