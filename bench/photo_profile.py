@@ -76,13 +76,24 @@ def stages(assistant: Assistant, path: Path) -> dict[str, float]:
     return timings
 
 
-def first_token_s(assistant: Assistant, path: Path, n: int) -> float:
+def first_turn(assistant: Assistant, path: Path, n: int) -> dict[str, float]:
+    """A first question about a new photo: seconds until each tool's result, and until the
+    first token (after the last tool: building the prompt and the engine's prefill)."""
     session = assistant.session(f"profile-{n}")
     start = time.perf_counter()
+    marks: dict[str, float] = {}
     for event in session.ask("What is in this picture?", images=[path]):
+        now = time.perf_counter() - start
+        if event.kind == "tool_result" and event.tool:
+            marks[event.tool] = now
         if event.kind == "token":
-            return time.perf_counter() - start
-    return time.perf_counter() - start
+            marks["first_token"] = now
+            break
+    marks.setdefault("first_token", time.perf_counter() - start)
+    marks["after_tools"] = marks["first_token"] - max(
+        (v for k, v in marks.items() if k != "first_token"), default=0.0
+    )
+    return marks
 
 
 def main() -> None:
@@ -95,7 +106,10 @@ def main() -> None:
         photos = dev_photos(args.photos)
         stages(assistant, photos[0])  # the first call of each model pays for its set-up
         runs = [stages(assistant, p) for p in photos]
-        ttft = [first_token_s(assistant, p, n) for n, p in enumerate(photos)]
+        turns = [first_turn(assistant, p, n) for n, p in enumerate(photos)]
+    ttft = [t["first_token"] for t in turns]
+    steps = sorted({k for t in turns for k in t})
+    turn_s = {k: round(statistics.median(t[k] for t in turns if k in t), 3) for k in steps}
     medians = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     reading = sum(medians.values())
     print(json.dumps({
@@ -104,7 +118,9 @@ def main() -> None:
         "share_of_reading": {k: round(v / reading, 3) for k, v in medians.items()},
         "reading_ms": round(reading, 1),
         "first_token_s_median": round(statistics.median(ttft), 3),
+        "turn_s_median": turn_s,
         "first_token_s": [round(t, 3) for t in ttft],
+        "turns_s": [{k: round(v, 3) for k, v in t.items()} for t in turns],
     }, indent=1))  # fmt: skip
 
 
