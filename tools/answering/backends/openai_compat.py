@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,8 @@ from PIL import Image
 
 from tools.answering.errors import BackendUnavailable
 from tools.answering.prompt import AnswerRequest, chat_messages, user_message
+
+log = logging.getLogger(__name__)
 
 MAX_IMAGE_SIDE = 1024
 MAX_ANSWER_TOKENS = 512
@@ -99,6 +102,7 @@ class OpenAIBackend:
             # user pressed Stop): the server then cancels the generation and frees its slot.
             with stream:
                 for chunk in stream:
+                    _log_timings(chunk)
                     if not getattr(chunk, "choices", None):
                         continue
                     completions += 1
@@ -127,3 +131,15 @@ class OpenAIBackend:
 def _first_line(text: str) -> str:
     line = (text or "").strip().splitlines()[0] if (text or "").strip() else "no message"
     return line[:200]
+
+
+def _log_timings(chunk: Any) -> None:
+    """llama-server's own timings of a request (its last chunk carries them): how many prompt
+    tokens it read and how long that took, for ``bench/photo_profile.py``."""
+    timings = (getattr(chunk, "model_extra", None) or {}).get("timings")
+    if timings:
+        log.debug(
+            "prefill %s tokens in %.0f ms, %s tokens decoded in %.0f ms",
+            timings.get("prompt_n"), timings.get("prompt_ms", 0.0),
+            timings.get("predicted_n"), timings.get("predicted_ms", 0.0),
+        )  # fmt: skip
