@@ -215,7 +215,7 @@ class Ingestor:
     def _keep_pages(self, record: DocRecord, doc: LoadedDocument) -> None:
         """What showing a cited passage on its page needs: a PDF's own copy (the upload is
         gone by then) and where its scanned pages' lines are."""
-        if loaders.loader_for(Path(record.source)) is not loaders.load_pdf:
+        if loaders.loader_for(Path(record.path)) is not loaders.load_pdf:
             return
         folder = self.images_dir / record.doc_id
         folder.mkdir(parents=True, exist_ok=True)

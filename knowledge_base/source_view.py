@@ -124,15 +124,15 @@ def _rendered(
         if not 1 <= number <= len(pdf):
             return None
         page = pdf[number - 1]
-        width, height = page.get_size()
-        scale = VIEW_WIDTH / width
-        image = page.render(scale=scale).to_pil().convert("RGB")
-        if scan is not None:
-            words = _scan_words(scan, image.size)
-        else:
-            words = _layer_words(page, scale, height)
-        page.close()
-        return image, words
+        try:
+            width, height = page.get_size()
+            scale = VIEW_WIDTH / width
+            image = page.render(scale=scale).to_pil().convert("RGB")
+            if scan is not None:
+                return image, _scan_words(scan, image.size)
+            return image, _layer_words(page, scale, height)
+        finally:
+            page.close()
     finally:
         pdf.close()
 

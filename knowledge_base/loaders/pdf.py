@@ -87,12 +87,16 @@ def _read_scan(rendered: Image.Image, number: int, ctx: LoadContext, doc: Loaded
         return ctx.ocr(rendered) if ctx.ocr else ""
     lines = ctx.ocr_lines(rendered)
     width, height = rendered.size
-    doc.page_lines[number] = [
-        (line.text, (min(xs) / width, min(ys) / height, max(xs) / width, max(ys) / height))
-        for line in lines
-        for xs, ys in [([x for x, _ in line.box], [y for _, y in line.box])]
-    ]
+    doc.page_lines[number] = [(line.text, _page_box(line.box, width, height)) for line in lines]
     return text_of(lines)
+
+
+def _page_box(
+    corners: tuple[tuple[float, float], ...], width: int, height: int
+) -> tuple[float, float, float, float]:
+    """A line's box as fractions of the page: left, top, right, bottom."""
+    xs, ys = [x for x, _ in corners], [y for _, y in corners]
+    return (min(xs) / width, min(ys) / height, max(xs) / width, max(ys) / height)
 
 
 Figure = Callable[[Image.Image, Box], ImageItem]

@@ -212,20 +212,17 @@ def test_show_me_the_wiring_diagram_answers_with_the_figure_itself(page, launche
     manual = factories.pdf_with_figures(tmp_path / "pump-manual.pdf", tmp_path)
     launched[1].knowledge.ingest([manual])
     tab(page, "Chat").click()
-    asked = "Show me the wiring diagram."
-    _ask(page, asked)
-    said = "Here is Figure 3: Wiring diagram of the pump"
-    page.wait_for_function(ANSWERED, arg=[asked, said], timeout=120_000)
-    # the diagram (its only words are in its caption) is in the message, large enough to read
-    page.wait_for_function(FIGURE_SHOWN, timeout=30_000)
-    page.screenshot(path=tmp_path / "figure-answer.png", full_page=True)
-    # a chart drawn as vector paths, found by its caption, is shown the same way
-    asked = "Show me the chart of monthly rainfall in Bergen."
-    _ask(page, asked)
-    said = "Here is Figure 4: Monthly rainfall in Bergen"
-    page.wait_for_function(ANSWERED, arg=[asked, said], timeout=120_000)
-    page.wait_for_function(FIGURE_SHOWN, timeout=30_000)
-    page.screenshot(path=tmp_path / "chart-answer.png", full_page=True)
+    # The diagram (its only words are in its caption) and a chart drawn as vector paths are
+    # each in their answer's message, large enough to read.
+    for asked, said, shot in [
+        ("Show me the wiring diagram.", "Here is Figure 3: Wiring diagram of the pump", "figure"),
+        ("Show me the chart of monthly rainfall in Bergen.",
+         "Here is Figure 4: Monthly rainfall in Bergen", "chart"),
+    ]:  # fmt: skip
+        _ask(page, asked)
+        page.wait_for_function(ANSWERED, arg=[asked, said], timeout=120_000)
+        page.wait_for_function(FIGURE_SHOWN, timeout=30_000)
+        page.screenshot(path=tmp_path / f"{shot}-answer.png", full_page=True)
 
 
 def test_a_photo_of_a_label_finds_its_manual_and_an_unknown_answer_lists_no_sources(

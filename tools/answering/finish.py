@@ -25,6 +25,8 @@ NO_ANSWER = "I don't know."
 MIN_SHARED = 2  # distinctive words an answer must share with a passage to cite it
 _MARK = re.compile(r"( ?)\[(\d+)\]")
 _MAYBE_MARK = re.compile(r"\s*\[\d{0,4}$")  # the start of a mark, cut by the stream
+# ";" ends one here (unlike grounding.sentences_of, which keeps a table row whole): each
+# clause of "X [1]; Y [2]" is judged on its own.
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,%-]*[A-Za-z0-9%]|[A-Za-z0-9]")
 _COMMON = frozenset(
@@ -169,9 +171,12 @@ class _Marks:
     def _checked(self, number: int) -> int | None:
         if not 1 <= number <= len(self.passages):
             return None
-        if refuses(self._sentences()[-1] if self._sentences() else ""):
+        sentence = next(reversed(self._sentences()), "")
+        if refuses(sentence):
             return None
-        said = self._sentence_words()
+        said = words(sentence)
+        if len(said) < MIN_SHARED:  # too short to tell ("Yes."): judged with the whole answer
+            said = words(self.prose)
         cited = _support(said, self.passages[number - 1])
         best = max(range(len(self.passages)), key=lambda i: _support(said, self.passages[i]))
         if cited < MIN_SHARED <= _support(said, self.passages[best]):
@@ -187,13 +192,6 @@ class _Marks:
 
     def _sentences(self) -> list[str]:
         return [s for s in _SENTENCE_END.split(self.prose) if words(s)]
-
-    def _sentence_words(self) -> set[str]:
-        """The distinctive words of the sentence a mark ends; a sentence too short to tell
-        ("Yes.") is judged with the whole answer."""
-        sentences = self._sentences()
-        said = words(sentences[-1]) if sentences else set()
-        return said if len(said) >= MIN_SHARED else words(self.prose)
 
     def _added(self) -> str:
         """Marks for the passages whose distinctive words (two) or numbers the answer's
