@@ -282,8 +282,7 @@ def test_stop_frees_the_slot_at_once(served_vlm):
 def test_a_dead_server_is_started_again(served_vlm):
     server = _started(served_vlm)
     before, starts = server.pid, server.starts
-    os.kill(before, signal.SIGKILL)
-    _wait_gone(before)
+    os.kill(before, signal.SIGKILL)  # asked at once: the process may still be dying
     text = _answer(served_vlm, AnswerRequest("Greet me in one short sentence."))
     assert text.strip() and server.starts == starts + 1 and server.pid != before
     assert not served_vlm.fell_back
@@ -348,10 +347,3 @@ def test_the_server_dies_with_the_app_even_on_kill_9(binary, gguf_path, tmp_path
     app.wait()
     gone, _ = psutil.wait_procs([psutil.Process(pid)], timeout=15)
     assert gone, "llama-server outlived the app"
-
-
-def _wait_gone(pid: int) -> None:
-    until(
-        lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE,
-        10, "the killed server is still running",
-    )  # fmt: skip

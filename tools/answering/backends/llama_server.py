@@ -150,6 +150,19 @@ class LlamaServer:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    def exited(self, within_s: float) -> bool:
+        """Whether the server process has ended, waiting up to ``within_s`` for it. A killed
+        server stops answering before the kernel can reap it: its threads first release its
+        memory (the model, the KV cache), and until then it still counts as running."""
+        process = self._process
+        if process is None:
+            return True
+        try:
+            process.wait(timeout=within_s)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
     def ensure(self) -> str:
         """The base URL of a healthy server, starting (or restarting) it when needed.
         ``BackendUnavailable`` with the server's last log line when it cannot start."""

@@ -86,7 +86,7 @@ class ServedBackend:
                     yield piece
                 holds = True
             except BackendUnavailable:
-                if streamed or self.server is None or self.server.running:
+                if streamed or self.server is None or not self.server.exited(within_s=5.0):
                     raise
                 # The server died before answering: start it again and ask once more.
                 log.warning("llama-server died during a request; starting it again")
