@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -24,10 +25,11 @@ from assistant.orchestrator import Orchestrator
 from assistant.pictures import and_alike, picture_query
 from assistant.settings import Settings
 from assistant.turn import Services
-from imaging import Ocr
+from imaging import Ocr, UnreadableImage
 from knowledge_base import Hit, KnowledgeBase, SourceView
 from knowledge_base.shelves import Shelves
 from tools.answering.backends.base import AnswerBackend
+from tools.answering.prompt import AnswerRequest, ImageRef
 from tools.answering.registry import create_vlm
 from tools.vision import ImageEncoder
 
@@ -78,6 +80,9 @@ class Assistant:
         self.expire_idle()
         self.sweeper = Sweeper(self.expire_idle, settings.sweep_seconds)
         self._warm_up: threading.Thread | None = None
+        #: Reads pictures attached to messages not sent yet (``Session.prepare``), two at once
+        #: at most: on a small machine, ahead-of-time work must not crowd out sent questions.
+        self.preparing = ThreadPoolExecutor(2, thread_name_prefix="vira-prepare")
 
     def expire_idle(self) -> None:
         """Delete the conversations idle for ``VIRA_SESSION_TTL_HOURS`` (their turns and
@@ -120,18 +125,26 @@ class Assistant:
         return max(4, getattr(self.vlm, "parallel", 1))
 
     def warm_up(self) -> threading.Thread:
-        """Load every model in a background thread, so that the first question of a freshly
-        started app does not wait for them. Failures are logged; the first question then loads
-        (and reports) them as usual."""
+        """Load every model in the background, so that the first question of a freshly started
+        app does not wait for them. The answering model (a server process, or in-process), the
+        picture models and the text embedder load side by side; a question that comes first
+        waits only for the one it needs next. Failures are logged; the first question then
+        loads (and reports) them as usual."""
+        loads = (
+            self.vlm.warm_up,
+            lambda: self.encoder.encode(Image.new("RGB", (64, 64), "white")),  # labels + OCR
+            lambda: (self.knowledge.embedding.encode(["warm up"]), self.knowledge.list()),
+        )
 
-        def run() -> None:
+        def load(part: Callable[[], object]) -> None:
             try:
-                self.encoder.encode(Image.new("RGB", (64, 64), "white"))  # labels + OCR
-                self.knowledge.embedding.encode(["warm up"])
-                self.knowledge.list()  # opens Chroma
-                self.vlm.warm_up()
+                part()
             except Exception:  # a warm-up must never take the app down
                 log.exception("warming up the models failed")
+
+        def run() -> None:
+            with ThreadPoolExecutor(len(loads), thread_name_prefix="vira-load") as pool:
+                list(pool.map(load, loads))
 
         thread = threading.Thread(target=run, name="vira-warm-up", daemon=True)
         self._warm_up = thread
@@ -199,6 +212,32 @@ class Session:
                 return
         shelves = self.assistant.library.shelves(self.user)
         yield from self.assistant.planner.run(self.id, _utf8(text), paths, shelves, detailed)
+
+    def prepare(self, images: list[str | Path]) -> Future[None]:
+        """Start reading pictures attached to a message not sent yet, so that its question is
+        answered sooner: their facts are cached and, where the answering model keeps a
+        prompt cache, the chat up to those facts is read into it. Nothing is kept in the
+        chat, and a picture that cannot be read is reported when the message is sent."""
+        return self.assistant.preparing.submit(self._prepare, [Path(p) for p in images])
+
+    def _prepare(self, paths: list[Path]) -> None:
+        assistant = self.assistant
+        if not paths:
+            return
+        if not self.user.is_admin and not assistant.fair_use.may_read_ahead(self.user.key):
+            return
+        try:
+            facts = assistant.encoder.encode_many(paths)
+        except (UnreadableImage, OSError):
+            return
+        prefill = getattr(assistant.vlm, "prefill", None)
+        if prefill is None:
+            return
+        memory, settings = assistant.memory, assistant.settings
+        first = len(memory.images(self.id)) + 1
+        refs = [ImageRef(f"img-{first + n}", f) for n, f in enumerate(facts)]
+        history = memory.history(self.id, settings.history_tokens)
+        prefill(AnswerRequest("", refs, history=history))
 
     def ask_text(
         self, text: str, images: list[str | Path] | None = None, detailed: bool | None = None

@@ -56,6 +56,8 @@ class FairUse:
     ) -> None:  # fmt: skip
         self.questions = SlidingWindow(questions_per_minute, 60, clock)
         self.uploads = SlidingWindow(upload_mb_per_hour * 1024 * 1024, 3600, clock)
+        # Pictures read ahead of their question cost as much as questions: as many a minute.
+        self.read_ahead = SlidingWindow(questions_per_minute, 60, clock)
         self.per_minute, self.mb_per_hour = questions_per_minute, upload_mb_per_hour
 
     def ask(self, key: str) -> None:
@@ -63,6 +65,15 @@ class FairUse:
             key, 1, f"You have reached this server's limit of {self.per_minute} questions a "
             "minute: please wait {wait} s.",
         )  # fmt: skip
+
+    def may_read_ahead(self, key: str) -> bool:
+        """Whether ``key`` may have pictures read before sending them (counted, never refused
+        aloud: the question itself is still answered when sent)."""
+        try:
+            self.read_ahead.take(key, 1, "")
+        except LimitExceeded:
+            return False
+        return True
 
     def upload(self, key: str, size: int) -> None:
         self.uploads.take(

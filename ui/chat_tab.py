@@ -287,11 +287,28 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
         path.write_text(session.markdown(title), encoding="utf-8")
         return gr.update(value=str(path), visible=True)
 
+    def read_ahead(
+        message: dict[str, Any] | None,
+        state: dict | None,
+        done: list[str],
+        request: gr.Request,
+        profile: gr.OAuthProfile | None,
+    ) -> list[str]:
+        """Pictures attached to the box are read while the question is typed."""
+        _, paths = _paths(message)
+        if paths and paths != done and state:
+            session = of(state["id"], request, profile)
+            if session.claim(state["owner"]):
+                session.prepare(paths)
+        return paths
+
     def detailed(on: bool, state: dict | None) -> dict | None:
         return {**state, "detailed": on} if state else state
 
     demo.load(restore, [browser], [browser, current, chats, *view, detail], api_name=False)
     detail.change(detailed, [detail, current], [current], api_name=False)
+    attached = gr.State([])  # the box's pictures last read ahead (typing changes the box too)
+    box.change(read_ahead, [box, current, attached], [attached], queue=False, api_name=False)
     outputs = [chatbot, cards, trace, gallery, pictures]
     chat = chat_handler(assistant, demo.GRADIO_CACHE)
     # The box empties as the question goes (it shows in the chat at once), so what the user

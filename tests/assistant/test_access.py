@@ -94,6 +94,16 @@ def test_fair_use_messages_name_the_limit():
     limits.upload("user:bob", 600_000)
 
 
+def test_pictures_are_read_ahead_at_most_as_often_as_questions_and_never_refused_aloud():
+    clock = Clock()
+    limits = FairUse(2, 1.0, clock)
+    assert [limits.may_read_ahead("user:bob") for _ in range(3)] == [True, True, False]
+    limits.ask("user:bob")  # reading ahead spends none of the questions themselves
+    limits.ask("user:bob")
+    clock.now += 60
+    assert limits.may_read_ahead("user:bob")
+
+
 def test_zero_means_no_limit():
     limits = FairUse(0, 0, Clock())
     for _ in range(100):

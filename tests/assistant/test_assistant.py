@@ -11,7 +11,9 @@ from PIL import Image
 from skimage import data
 
 from assistant import Assistant, Settings
+from imaging import Ocr
 from tools.answering.backends.composed import ComposedBackend
+from tools.answering.prompt import AnswerRequest, facts_prefix
 
 pytestmark = pytest.mark.slow
 
@@ -182,6 +184,45 @@ def test_a_failed_warm_up_is_logged_and_the_app_keeps_going(make_kb, tmp_path, c
     assert "warming up the models failed" in caplog.text
     events = list(assistant.session("s").ask("Hello?"))
     assert events[-1].kind == "error" and "unavailable" in events[-1].text
+
+
+def test_the_models_load_side_by_side_and_one_failing_stops_no_other(
+    make_kb, gguf_path, tmp_path, caplog
+):
+    class BrokenOcr(Ocr):
+        def lines(self, image):
+            raise RuntimeError("the OCR models are damaged")
+
+    vlm = ComposedBackend(gguf_path)
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=vlm)
+    assistant.encoder.ocr = BrokenOcr()
+    assistant.warm_up().join(timeout=120)
+    assert "the OCR models are damaged" in caplog.text
+    assert vlm.loaded and vlm.cached_tokens > 0  # the answering model loaded all the same
+
+
+def test_pictures_attached_before_the_question_are_read_ahead(
+    make_assistant, photos, tmp_path, monkeypatch
+):
+    """What is read ahead is the start of the prompt the question then sends, also for a
+    second picture later in the chat; nothing is kept until the message is sent."""
+    assistant = make_assistant()
+    ahead: list[AnswerRequest] = []
+    monkeypatch.setattr(assistant.vlm, "prefill", ahead.append, raising=False)
+    session = assistant.session("ann")
+    asked = [("Describe it in one sentence.", "chelsea"), ("Compare it with the first.", "coffee")]
+    for n, (question, name) in enumerate(asked):
+        session.prepare([photos[name]]).result(timeout=120)
+        assert len(ahead) == n + 1 and len(session.images()) == n  # nothing kept yet
+        read = assistant.encoder.model_calls
+        session.ask_text(question, [photos[name]])
+        assert assistant.encoder.model_calls == read  # the picture was read once, ahead
+        sent = assistant.memory.history("ann", 100_000)[-2]
+        assert sent.prompt.startswith(facts_prefix(ahead[-1]) + "\n\n"), sent.prompt
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a picture")
+    assert session.prepare([broken]).result(timeout=60) is None and len(ahead) == 2
+    assert len(session.images()) == 2
 
 
 def test_an_answer_that_does_not_know_lists_no_sources(make_assistant, tmp_path):

@@ -9,6 +9,7 @@ from tools.answering.prompt import (
     Turn,
     chat_messages,
     facts_carried,
+    prefix_messages,
     user_message,
 )
 
@@ -120,3 +121,26 @@ def test_no_citation_reminder_without_passages():
 def test_huge_question_and_passages_are_capped():
     text = user_message(AnswerRequest("why " * 10_000, passages=[passage("x " * 5000, "a")]))
     assert len(text) < 4000
+
+
+def test_what_is_read_ahead_is_the_start_of_the_message_the_question_then_sends():
+    """Pictures' facts are read into the model's cache before the question is known: that only
+    pays when the message the question sends starts with exactly them, in every case."""
+    history = [
+        Turn("user", "What animal?", "Image facts: ...", ("img-1",), ("img-1",)),
+        Turn("assistant", "A tabby cat."),
+    ]
+    cases = [
+        AnswerRequest("What animal?", [cat_ref()]),
+        AnswerRequest("Compare them.", [cat_ref(), cat_ref("img-2")], history=history),
+        AnswerRequest("Who pays?", [cat_ref()], [passage("The buyer pays.", "terms.md")]),
+    ]
+    for request in cases:
+        ahead = prefix_messages(AnswerRequest("", request.images, history=request.history))
+        sent = chat_messages(request)
+        assert ahead[:-1] == sent[:-1] and ahead[-1]["role"] == sent[-1]["role"] == "user"
+        assert sent[-1]["content"].startswith(ahead[-1]["content"] + "\n\n"), request.question
+        assert "Image facts:" in ahead[-1]["content"] and "Question" not in ahead[-1]["content"]
+    same = AnswerRequest("", [cat_ref()], history=[Turn("user", "q", "p", ("img-1",), ("img-1",))])
+    assert prefix_messages(same) == []  # a follow-up about the same picture carries no facts
+    assert prefix_messages(AnswerRequest("")) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from knowledge_base.embeddings import ImageEmbedding, create_image_backend
 from tests import factories
 from tools import ToolError, encode_image, make_encode_image
 from tools.vision import ImageEncoder
+from tools.vision import encoder as encoder_module
 from tools.vision.colors import color_name, dominant_colors
 
 
@@ -95,6 +97,45 @@ def test_cache_hit_runs_no_model_in_memory_and_after_restart(encoder, packaged, 
     assert restarted.backend.batches == [] and restarted.model_calls == 0
     assert from_disk.labels == first.labels and from_disk.embedding == first.embedding
     assert from_disk.text == first.text and from_disk.thumbnail_jpeg == first.thumbnail_jpeg
+
+
+@pytest.mark.parametrize("readable", [True, False], ids=["photo", "broken file"])
+def test_a_picture_being_read_is_waited_for_not_read_twice(encoder, readable, monkeypatch):
+    """Read ahead while its question is typed, then sent before that is done: the second
+    caller looks up the cache while the first is still reading, and waits for its result
+    (or its error) instead of reading the picture again."""
+    picture = png(data.coffee()) if readable else b"\x89PNG\r\n\x1a\n broken"
+    inside, second_looked = threading.Event(), threading.Event()
+    lookup, decode = encoder.cache.get, encoder_module.open_image
+
+    def looked_up(sha256):
+        if threading.current_thread().name == "second":
+            second_looked.set()
+        return lookup(sha256)
+
+    def slow_decode(raw):  # the first caller stays here until the second has looked
+        inside.set()
+        second_looked.wait(30)
+        return decode(raw)
+
+    monkeypatch.setattr(encoder.cache, "get", looked_up)
+    monkeypatch.setattr(encoder_module, "open_image", slow_decode)
+    results: dict[str, object] = {}
+
+    def encode(name: str) -> None:
+        try:
+            results[name] = encoder.encode(picture).labels[0].name
+        except UnreadableImage as exc:
+            results[name] = str(exc)
+
+    threads = [threading.Thread(target=encode, args=(n,), name=n) for n in ("first", "second")]
+    threads[0].start()
+    assert inside.wait(30)
+    threads[1].start()
+    for thread in threads:
+        thread.join(60)
+    assert len(results) == 2 and results["first"] == results["second"]
+    assert encoder.model_calls == (1 if readable else 0)
 
 
 def test_several_images_are_one_batch(encoder):

@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -114,6 +115,37 @@ def test_the_slot_pool_keeps_each_conversation_where_it_can_find_it(tmp_path):
     assert back.slot == b.slot and back.save == "conv-b" and back.restore == "conv-a"
     pool.release(back, holds=False)  # a failed answer: the slot's contents are unknown
     assert pool.acquire("conv-a").restore == "conv-a"
+
+
+def test_a_first_question_takes_the_slot_its_pictures_were_read_into(tmp_path):
+    pool = SlotPool(3, tmp_path)
+    other = pool.acquire("conv-other")
+    pool.release(other)
+    ahead = pool.acquire("pre-cat")
+    assert ahead.slot != other.slot
+    pool.release(ahead)
+    asked = pool.acquire("conv-cat-question", prefix="pre-cat")
+    assert asked.slot == ahead.slot and (asked.save, asked.restore) == (None, None)
+    pool.release(asked)
+    assert pool.unsaved() == [(other.slot, "conv-other"), (asked.slot, "conv-cat-question")]
+    # A chat's start alone is never saved to a file when its slot goes to another chat.
+    pool.release(pool.acquire("pre-dog"))
+    assert [key for _, key in pool.unsaved()] == ["conv-other", "conv-cat-question"]
+
+
+def test_a_question_whose_pictures_are_still_being_read_ahead_waits_for_that_slot(tmp_path):
+    import threading
+
+    pool = SlotPool(3, tmp_path)
+    ahead = pool.acquire("pre-cat")  # being read; two other slots are free
+    got: list = []
+    asker = threading.Thread(target=lambda: got.append(pool.acquire("conv-q", prefix="pre-cat")))
+    asker.start()
+    until(lambda: pool.waiting == 1, 10, "the question did not wait for its read-ahead")
+    assert not got
+    pool.release(ahead)
+    asker.join(10)
+    assert got and got[0].slot == ahead.slot and got[0].restore is None
 
 
 def test_saved_conversations_keep_to_their_disk_budget(tmp_path):
@@ -277,6 +309,28 @@ def test_stop_frees_the_slot_at_once(served_vlm):
         lambda: not any(slot["is_processing"] for slot in served_vlm.server.slots()), 5,
         "the slot is still generating after Stop",
     )  # fmt: skip
+
+
+def test_pictures_read_ahead_leave_the_question_only_its_own_words_to_read(
+    served_vlm, refs, caplog
+):
+    """The server's own count of the prompt tokens it read for each request."""
+    _started(served_vlm)
+
+    def read_for(request: AnswerRequest) -> int:
+        caplog.clear()
+        _answer(served_vlm, request)
+        counts = re.findall(r"prefill (\d+) tokens", caplog.text)
+        assert counts, "llama-server reported no timings"
+        return int(counts[-1])
+
+    sign = ["Platform 4: trains to Lyon", "Ticket office closes at 21:30"]
+    with caplog.at_level(logging.DEBUG, logger="tools.answering.backends.openai_compat"):
+        cold = read_for(AnswerRequest("When does it close?", [refs(factories.text_image(sign))]))
+        ahead = [refs(factories.text_image([line + " sharp" for line in sign]))]
+        served_vlm.prefill(AnswerRequest("", ahead))
+        warm = read_for(AnswerRequest("When does it close?", ahead))
+    assert warm <= 20 < cold - 30, (cold, warm)
 
 
 def test_a_dead_server_is_started_again(served_vlm):

@@ -10,6 +10,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from skimage import data
 
 from tests.browser import chromium, tab
+from tests.waiting import until
+from tools.answering.backends.slots import PREFIX
 from ui.render import DOCUMENT_HEADERS
 
 pytestmark = pytest.mark.slow
@@ -48,6 +50,24 @@ def test_ask_about_an_image_and_see_the_answer_with_a_source(page, launched, tmp
     assert "[1] cats.md" in answer.inner_text()
     # The uploaded photo shows in the conversation: the browser's cookie unlocks its file.
     page.wait_for_function(RENDERED_UPLOAD, timeout=30_000)
+
+
+def test_a_picture_is_read_while_its_question_is_typed(page, launched, tmp_path):
+    assistant = launched[1]
+    photo = tmp_path / "rocket-top.png"
+    Image.fromarray(data.rocket()[:300]).save(photo)  # a picture no other test reads
+    assistant.vlm.warm_up()  # as the app does at start
+    page.locator(STOP).wait_for(state="hidden", timeout=120_000)
+    read, before = assistant.encoder.model_calls, set(assistant.vlm.pool.held)
+    page.locator("input[type=file]").first.set_input_files(str(photo))
+    until(
+        lambda: {k for k in assistant.vlm.pool.held if k and k.startswith(PREFIX)} - before,
+        60, "the attached picture's facts were not read into the model ahead of the question",
+    )  # fmt: skip
+    assert assistant.encoder.model_calls == read + 1
+    _ask(page, "What colours does it have?")
+    page.locator(STOP).wait_for(state="hidden", timeout=120_000)
+    assert _last_answer(page).strip() and assistant.encoder.model_calls == read + 1
 
 
 STOP = "button.stop-button"  # the box shows it while an answer streams

@@ -173,6 +173,25 @@ def user_message(request: AnswerRequest, rules_again: bool = False) -> str:
     return "\n\n".join(sections)
 
 
+def facts_prefix(request: AnswerRequest) -> str | None:
+    """The start of this turn's user message that its pictures alone decide (their facts),
+    known before the question is; None when the message carries no facts."""
+    if not request.images or _same_images_as_last_turn(request):
+        return None
+    return facts_section(request.images, shown_earlier(request.history))
+
+
+def prefix_messages(request: AnswerRequest, rules_again: bool = False) -> list[dict[str, str]]:
+    """The chat up to this turn's facts: what can be read into the model's cache while the
+    user is still typing the question (empty when the turn carries no facts)."""
+    prefix = facts_prefix(request)
+    if prefix is None:
+        return []
+    messages = chat_messages(request, rules_again)
+    messages[-1] = {"role": "user", "content": prefix}
+    return messages
+
+
 def facts_carried(request: AnswerRequest) -> tuple[str, ...]:
     """The images whose facts this turn's user message carries (to store with the turn)."""
     shown = shown_earlier(request.history)

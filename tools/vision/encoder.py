@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 from PIL import Image
@@ -51,6 +53,8 @@ class ImageEncoder:
         self.model_calls = 0  # images that went through the backend (cache misses)
         # Several users' uploads at the same moment share one pass through the classifier.
         self.classify = Coalescer(self._classify)
+        self._reading: dict[str, Future[ImageFacts]] = {}
+        self._reading_lock = threading.Lock()
 
     def encode(self, source: ImageSource) -> ImageFacts:
         return self.encode_many([source])[0]
@@ -62,14 +66,49 @@ class ImageEncoder:
         found = {sha256: self.cache.get(sha256) for sha256, _ in read}
         missing = {sha256: data for sha256, data in read if found[sha256] is None}
         if missing:
-            decoded = {
-                sha256: data.convert("RGB") if isinstance(data, Image.Image) else open_image(data)
-                for sha256, data in missing.items()
-            }
-            for facts in self._run(decoded):
-                self.cache.put(facts)
-                found[facts.sha256] = facts
+            found |= self._encode_missing(missing)
         return [found[sha256] for sha256, _ in read]  # type: ignore[misc]
+
+    def _encode_missing(self, missing: dict[str, bytes | Image.Image]) -> dict[str, ImageFacts]:
+        """A picture another thread is reading right now (read ahead while its question was
+        typed, and then sent) is waited for, not read a second time."""
+        with self._reading_lock:
+            theirs = {sha: self._reading[sha] for sha in missing if sha in self._reading}
+            mine = {sha: Future() for sha in missing if sha not in theirs}
+            self._reading.update(mine)
+        try:
+            done = self._encode_mine(mine, missing)
+        finally:
+            with self._reading_lock:
+                for sha in mine:
+                    self._reading.pop(sha, None)
+        return done | {sha: future.result() for sha, future in theirs.items()}
+
+    def _encode_mine(
+        self, mine: dict[str, Future], missing: dict[str, bytes | Image.Image]
+    ) -> dict[str, ImageFacts]:
+        done: dict[str, ImageFacts] = {}
+        try:
+            todo = {}
+            for sha in mine:
+                # Another thread may have finished it between the first lookup and the claim.
+                if (cached := self.cache.get(sha)) is not None:
+                    done[sha] = cached
+                else:
+                    data = missing[sha]
+                    todo[sha] = (
+                        data.convert("RGB") if isinstance(data, Image.Image) else open_image(data)
+                    )
+            for facts in self._run(todo) if todo else []:
+                self.cache.put(facts)
+                done[facts.sha256] = facts
+        except BaseException as exc:
+            for future in mine.values():
+                future.set_exception(exc)
+            raise
+        for sha, future in mine.items():
+            future.set_result(done[sha])
+        return done
 
     def _run(self, images: dict[str, Image.Image]) -> list[ImageFacts]:
         ids, pixels = list(images), list(images.values())

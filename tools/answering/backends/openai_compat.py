@@ -87,12 +87,16 @@ class OpenAIBackend:
 
     def stream(self, request: AnswerRequest, **overrides: Any) -> Iterator[str]:
         """``overrides`` replace ``request_options`` for this request only."""
+        return self.complete(self.messages(request), **overrides)
+
+    def complete(self, messages: list[dict[str, Any]], **overrides: Any) -> Iterator[str]:
+        """Stream the reply to ``messages``, as ``stream`` does for a request's."""
         import openai
 
         try:
             stream = self.client.chat.completions.create(
                 model=self.model,
-                messages=self.messages(request),
+                messages=messages,
                 stream=True,
                 temperature=0.0,
                 **{**self.request_options, **overrides},

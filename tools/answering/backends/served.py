@@ -19,9 +19,9 @@ from pathlib import Path
 from tools.answering.backends.composed import MAX_ANSWER_TOKENS, ComposedBackend
 from tools.answering.backends.llama_server import LlamaServer, ServerOptions
 from tools.answering.backends.openai_compat import OpenAIBackend
-from tools.answering.backends.slots import Lease, SlotPool, conversation_key
+from tools.answering.backends.slots import Lease, SlotPool, conversation_key, prefix_key
 from tools.answering.errors import BackendUnavailable
-from tools.answering.prompt import AnswerRequest, user_message
+from tools.answering.prompt import AnswerRequest, prefix_messages, user_message
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,8 @@ class ServedBackend:
         if client is None:
             yield from self.fallback.stream(request)
             return
-        lease = self.pool.acquire(conversation_key(request, self.rules_again))
+        key = conversation_key(request, self.rules_again)
+        lease = self.pool.acquire(key, prefix_key(request))
         holds = False
         try:
             self.prepare(lease)
@@ -95,6 +96,26 @@ class ServedBackend:
                     yield from self.fallback.stream(request)
                 else:
                     yield from client.stream(request, **self._options(lease.slot))
+        finally:
+            self.pool.release(lease, holds)
+
+    def prefill(self, request: AnswerRequest) -> None:
+        """Read the chat up to this turn's picture facts into a slot before the question
+        comes (``request.question`` is not used): the question then waits only for its own
+        words. Nothing happens where the server cannot, and a failure costs only that."""
+        messages = prefix_messages(request, self.rules_again)
+        client = self._ready() if messages and not self.sees_pixels else None
+        if client is None:
+            return
+        lease = self.pool.acquire(prefix_key(request))
+        holds = False
+        try:
+            self.prepare(lease)
+            for _ in client.complete(messages, **{**self._options(lease.slot), "max_tokens": 1}):
+                pass
+            holds = True
+        except BackendUnavailable as exc:
+            log.warning("could not read a picture's facts ahead of its question: %s", exc)
         finally:
             self.pool.release(lease, holds)
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.answering.prompt import AnswerRequest, user_message
+from tools.answering.prompt import AnswerRequest, facts_prefix, user_message
 
 #: Disk given to saved conversations (a short chat's state is ~8 MB; the oldest go first).
 MAX_BYTES = 2 * 2**30
@@ -29,6 +29,19 @@ def conversation_key(request: AnswerRequest, rules_again: bool = False) -> str:
     first = next((t for t in request.history if t.role == "user"), None)
     text = (first.prompt or first.text) if first else user_message(request, rules_again)
     return "conv-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+#: Names a slot that holds only a chat's start (read before its question came).
+PREFIX = "pre-"
+
+
+def prefix_key(request: AnswerRequest) -> str:
+    """Names the chat's start that ``prefix_messages`` reads ahead: a chat's first turn is
+    named by its pictures' facts (its question is not known yet), a later turn by its chat."""
+    if any(t.role == "user" for t in request.history):
+        return conversation_key(request)
+    text = facts_prefix(request) or ""
+    return PREFIX + hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 @dataclass
@@ -48,6 +61,7 @@ class SlotPool:
         self._holds: list[str | None] = [None] * slots
         self._unsaved: set[str] = set()  # conversations in a slot whose newest turn has no file
         self._busy = [False] * slots
+        self._leased: list[str | None] = [None] * slots  # the conversation of each busy slot
         self._used = [0.0] * slots
         self._waiting = 0
         self._cond = threading.Condition()
@@ -57,22 +71,32 @@ class SlotPool:
         return sum(self._busy)
 
     @property
+    def held(self) -> list[str | None]:
+        """What each slot holds: a conversation, a chat's start (``PREFIX``), or nothing."""
+        with self._cond:
+            return list(self._holds)
+
+    @property
     def waiting(self) -> int:
         return self._waiting
 
-    def acquire(self, key: str) -> Lease:
-        """A free slot for conversation ``key`` (waits for one when all are busy)."""
+    def acquire(self, key: str, prefix: str | None = None) -> Lease:
+        """A free slot for conversation ``key`` (waits for one when all are busy): one that
+        holds it, else one that holds its ``prefix`` (read ahead), else the least used. A
+        prefix still being read is waited for: reading it again elsewhere takes longer."""
+        reading = prefix is not None and prefix.startswith(PREFIX)
         with self._cond:
             self._waiting += 1
             try:
-                while all(self._busy):
+                while all(self._busy) or (reading and prefix in self._leased):
                     self._cond.wait()
             finally:
                 self._waiting -= 1
-            slot = self._choose(key)
+            slot = self._choose(key, prefix)
             self._busy[slot] = True
+            self._leased[slot] = key
             held = self._holds[slot]
-            if held == key:
+            if held == key or (held is not None and held == prefix):
                 return Lease(slot, key, None, None)
             save = held if held in self._unsaved else None
             self._unsaved.discard(held)
@@ -80,11 +104,12 @@ class SlotPool:
             restore = key if self.file(key).exists() else None
             return Lease(slot, key, save, restore)
 
-    def _choose(self, key: str) -> int:
+    def _choose(self, key: str, prefix: str | None) -> int:
         free = [n for n, busy in enumerate(self._busy) if not busy]
-        own = [n for n in free if self._holds[n] == key]
-        if own:
-            return own[0]
+        for wanted in (key, prefix):
+            own = [n for n in free if wanted is not None and self._holds[n] == wanted]
+            if own:
+                return own[0]
         empty = [n for n in free if self._holds[n] is None]
         return empty[0] if empty else min(free, key=lambda n: self._used[n])
 
@@ -93,11 +118,12 @@ class SlotPool:
         the server failed and the slot's contents are unknown)."""
         with self._cond:
             self._busy[lease.slot] = False
+            self._leased[lease.slot] = None
             self._used[lease.slot] = time.monotonic()
             self._holds[lease.slot] = lease.key if holds else None
-            if holds:
+            if holds and not lease.key.startswith(PREFIX):  # a chat's start is not worth a file
                 self._unsaved.add(lease.key)
-            self._cond.notify()
+            self._cond.notify_all()  # a waiter for a read-ahead may not be the first
 
     def unsaved(self) -> list[tuple[int, str]]:
         """(slot, conversation) for idle slots whose conversation has no up-to-date file."""
