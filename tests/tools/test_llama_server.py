@@ -33,6 +33,7 @@ from tools.answering.backends.llama_server import (
     installed_binary,
     server_command,
 )
+from tools.answering.backends.openai_compat import OpenAIBackend
 from tools.answering.backends.served import ServedBackend
 from tools.answering.backends.slots import SlotPool, conversation_key
 from tools.answering.errors import BackendUnavailable
@@ -331,6 +332,38 @@ def test_pictures_read_ahead_leave_the_question_only_its_own_words_to_read(
         served_vlm.prefill(AnswerRequest("", ahead))
         warm = read_for(AnswerRequest("When does it close?", ahead))
     assert warm <= 20 < cold - 30, (cold, warm)
+
+
+def test_a_restarted_app_restores_the_system_prompt_instead_of_computing_it(
+    composed_vlm, binary, tmp_path, caplog, monkeypatch
+):
+    asked: list = []
+    complete = OpenAIBackend.complete
+    monkeypatch.setattr(
+        OpenAIBackend, "complete", lambda self, m, **o: asked.append(m) or complete(self, m, **o)
+    )
+
+    def started() -> tuple[ServedBackend, int]:
+        """A new app's backend, warmed up, and the prompt tokens its first question read."""
+        vlm = ServedBackend(composed_vlm, binary, ServerOptions(slots=2), tmp_path / "s.log")
+        asked.clear()
+        vlm.warm_up()
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="tools.answering.backends.openai_compat"):
+            _answer(vlm, AnswerRequest("Greet me in one short sentence."))
+        vlm.close()
+        return vlm, int(re.findall(r"prefill (\d+) tokens", caplog.text)[-1])
+
+    first, _ = started()
+    assert len(asked) == 2  # the system prompt computed, then the question
+    (saved,) = first.pool.folder.glob("system-*.bin")
+    _, read = started()
+    assert len(asked) == 1 and read < 40  # restored: the question read only its own words
+    saved.write_bytes(b"damaged")
+    with caplog.at_level(logging.WARNING):
+        _, read = started()
+    assert len(asked) == 2 and read < 40  # computed again, and saved again
+    assert saved.stat().st_size > 1000
 
 
 def test_a_dead_server_is_started_again(served_vlm):

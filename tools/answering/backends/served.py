@@ -10,6 +10,7 @@ state restored there when another conversation had the slot meanwhile.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import logging
 import threading
 import urllib.error
@@ -21,12 +22,11 @@ from tools.answering.backends.llama_server import LlamaServer, ServerOptions
 from tools.answering.backends.openai_compat import OpenAIBackend
 from tools.answering.backends.slots import Lease, SlotPool, conversation_key, prefix_key
 from tools.answering.errors import BackendUnavailable
-from tools.answering.prompt import AnswerRequest, prefix_messages, user_message
+from tools.answering.prompt import SYSTEM_PROMPT, AnswerRequest, prefix_messages, user_message
 
 log = logging.getLogger(__name__)
 
 STOP = ["<|im_end|>", "<|endoftext|>"]
-SYSTEM_STATE = "system-prompt.bin"
 
 
 class ServedBackend:
@@ -179,15 +179,39 @@ class ServedBackend:
 
     def _prime(self, client: OpenAIBackend) -> None:
         """Every conversation starts with the system prompt: compute its state once and copy
-        it into every slot."""
+        it into every slot. A restarted app restores the state it saved instead (seconds on
+        two cores)."""
+        state = self._system_state()
         try:
+            if (self.pool.folder / state).is_file() and self._restore_everywhere(state):
+                return
             for _ in client.stream(AnswerRequest("Hello"), **{**self._options(0), "max_tokens": 1}):
                 pass
-            self.server.save_slot(0, SYSTEM_STATE)
-            for slot in range(1, self.options.slots):
-                self.server.restore_slot(slot, SYSTEM_STATE)
+            self.server.save_slot(0, state)
+            self._restore_everywhere(state, first=1)
         except (BackendUnavailable, urllib.error.URLError, OSError, ValueError) as exc:
             log.warning("could not prepare llama-server's slots: %s", exc)
+
+    def _restore_everywhere(self, state: str, first: int = 0) -> bool:
+        try:
+            for slot in range(first, self.options.slots):
+                self.server.restore_slot(slot, state)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            if not first:  # a saved state this server cannot read: computed again
+                log.warning("could not restore the system prompt's saved state: %s", exc)
+                return False
+            raise
+        return True
+
+    def _system_state(self) -> str:
+        """The system prompt state's file, named by all it depends on (the prompt, the model
+        file, the server build), so that no other state is ever restored in its place."""
+        model, binary = self.fallback.model_path().stat(), self.binary.stat()
+        facts = (
+            f"{SYSTEM_PROMPT}|{self.rules_again}|{self.fallback.key}|{model.st_size}|"
+            f"{model.st_mtime_ns}|{binary.st_size}|{binary.st_mtime_ns}"
+        )
+        return f"system-{hashlib.sha256(facts.encode()).hexdigest()[:24]}.bin"
 
     def close(self) -> None:
         """Save the conversations the slots hold (a restarted app resumes them), then stop
