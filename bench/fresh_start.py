@@ -2,11 +2,13 @@
 the first token and to the whole answer of a question about a new photo asked at once, while
 the app's warm-up (``Assistant.warm_up``, which ``app.py`` starts) is still loading models.
 
-    .venv/bin/python bench/fresh_start.py [--pairs 3] [--against /tmp/old]
+    .venv/bin/python bench/fresh_start.py [--pairs 3] [--against /tmp/old] [--restart]
 
-Each run is a new Python process with an empty data dir (the operating system's file cache is
-warm after the first). With ``--against``, runs of that checkout (another commit's worktree)
-alternate with this one's, so both see the same machine; the ratios compare their medians.
+Each run is a new Python process with an empty data dir, as at an app's very first start (the
+operating system's file cache is warm after the first run); with ``--restart``, with the data
+dir a first start left (its assembled model, its server's saved system prompt), as when an
+app on a laptop is started again. With ``--against``, runs of that checkout (another commit's
+worktree) alternate with this one's, so both see the same machine; the ratios compare medians.
 """
 
 from __future__ import annotations
@@ -41,28 +43,49 @@ print(json.dumps({"first_token_s": (first or end) - start, "answer_s": end - sta
 """
 
 
-def run_once(checkout: Path, photo: Path) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        done = subprocess.run(
-            [sys.executable, "-c", DRIVER, str(checkout), tmp, str(photo), QUESTION],
-            cwd=checkout, capture_output=True, text=True, timeout=600, check=True,
-        )  # fmt: skip
+def run_once(checkout: Path, photo: Path, data_dir: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(checkout), str(data_dir), str(photo), QUESTION],
+        cwd=checkout, capture_output=True, text=True, timeout=600, check=True,
+    )  # fmt: skip
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def restarted(data_dir: Path) -> None:
+    """What an app leaves in its data dir that a restart may use: the assembled model and
+    the saved states of the server's system prompt; not pictures, chats or their states."""
+    for path in sorted(data_dir.rglob("*"), reverse=True):
+        keep = "models" in path.relative_to(data_dir).parts or path.name.startswith("system-")
+        if path.is_file() and not keep:
+            path.unlink()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--against", type=Path, help="another checkout, run in alternation")
+    parser.add_argument(
+        "--restart", action="store_true",
+        help="a restarted app: each checkout keeps its data dir's models and saved states",
+    )  # fmt: skip
     args = parser.parse_args()
     checkouts = {"this": ROOT} | ({"against": args.against} if args.against else {})
     runs: dict[str, list[dict]] = {name: [] for name in checkouts}
-    for _ in range(args.pairs):
-        for name in PHOTOS:
+    photos = ROOT / "eval" / "photos" / "images"
+    with tempfile.TemporaryDirectory() as tmp:
+        kept = {label: Path(tmp) / label for label in checkouts}
+        if args.restart:  # the app's first start, not timed
             for label, checkout in checkouts.items():
-                result = run_once(checkout, ROOT / "eval" / "photos" / "images" / name)
-                runs[label].append({"photo": name, **result})
-                print(label, name, result, file=sys.stderr)
+                run_once(checkout, photos / PHOTOS[0], kept[label])
+        for n in range(args.pairs):
+            for name in PHOTOS:
+                for label, checkout in checkouts.items():
+                    data_dir = kept[label] if args.restart else Path(tmp) / f"{label}-{n}-{name}"
+                    if args.restart:
+                        restarted(data_dir)
+                    result = run_once(checkout, photos / name, data_dir)
+                    runs[label].append({"photo": name, **result})
+                    print(label, name, result, file=sys.stderr)
     summary = {
         label: {
             key: statistics.median(r[key] for r in results) for key in ("first_token_s", "answer_s")
