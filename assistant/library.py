@@ -110,6 +110,11 @@ class Library:
             self._write(registry)
         return len(old)
 
+    def any_shelves(self) -> bool:
+        """Whether any user has kept documents of their own (some shelf exists)."""
+        with self._lock:
+            return bool(self._read())
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _shelf(self, user: User, create: bool) -> KnowledgeBase | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,8 +47,10 @@ print(json.dumps({"first_token_s": (first or end) - start, "answer_s": end - sta
 def run_once(checkout: Path, photo: Path, data_dir: Path) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", DRIVER, str(checkout), str(data_dir), str(photo), QUESTION],
-        cwd=checkout, capture_output=True, text=True, timeout=600, check=True,
+        cwd=checkout, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
+    if done.returncode:
+        raise SystemExit(f"the run of {checkout} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -84,6 +87,8 @@ def main() -> None:
                     if args.restart:
                         restarted(data_dir)
                     result = run_once(checkout, photos / name, data_dir)
+                    if not args.restart:  # a first start's assembled model is 1 GB
+                        shutil.rmtree(data_dir)
                     runs[label].append({"photo": name, **result})
                     print(label, name, result, file=sys.stderr)
     summary = {

@@ -201,6 +201,24 @@ def test_the_models_load_side_by_side_and_one_failing_stops_no_other(
     assert vlm.loaded and vlm.cached_tokens > 0  # the answering model loaded all the same
 
 
+def test_the_text_embedder_is_warmed_up_only_when_there_is_something_to_search(
+    make_assistant, tmp_path, monkeypatch
+):
+    assistant = make_assistant()
+    encoded: list[list[str]] = []
+    embedding = assistant.knowledge.embedding
+    encode = embedding.encode
+    monkeypatch.setattr(embedding, "encode", lambda texts: encoded.append(texts) or encode(texts))
+    monkeypatch.setattr(assistant.vlm, "warm_up", lambda: None)  # not what this is about
+    assistant.warm_up().join(timeout=120)
+    assert encoded == []  # nothing to search: it would only take the CPU from the answer
+    (tmp_path / "kettle.md").write_text("# Kettle\n\nThe K-2 kettle boils a litre in 3 minutes.")
+    assistant.knowledge.ingest([tmp_path / "kettle.md"])
+    encoded.clear()
+    assistant.warm_up().join(timeout=120)
+    assert encoded == [["warm up"]]
+
+
 def test_pictures_attached_before_the_question_are_read_ahead(
     make_assistant, photos, tmp_path, monkeypatch
 ):
