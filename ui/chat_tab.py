@@ -157,6 +157,7 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
         # The question being answered. Made inside the tab, as every component of it: one made
         # beside the tabs makes Gradio draw the next tab's button twice.
         held = gr.State(None)
+        attached = gr.State([])  # the box's pictures last read ahead (typing changes it too)
         with gr.Row():
             with gr.Column(scale=1, min_width=200):
                 new_btn = gr.Button("+ New conversation", elem_id="new-chat")
@@ -307,7 +308,6 @@ def chat_tab(assistant: Assistant, demo: gr.Blocks, secret: str) -> None:
 
     demo.load(restore, [browser], [browser, current, chats, *view, detail], api_name=False)
     detail.change(detailed, [detail, current], [current], api_name=False)
-    attached = gr.State([])  # the box's pictures last read ahead (typing changes the box too)
     box.change(read_ahead, [box, current, attached], [attached], queue=False, api_name=False)
     outputs = [chatbot, cards, trace, gallery, pictures]
     chat = chat_handler(assistant, demo.GRADIO_CACHE)

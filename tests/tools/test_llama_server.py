@@ -134,19 +134,29 @@ def test_a_first_question_takes_the_slot_its_pictures_were_read_into(tmp_path):
     assert [key for _, key in pool.unsaved()] == ["conv-other", "conv-cat-question"]
 
 
-def test_a_question_whose_pictures_are_still_being_read_ahead_waits_for_that_slot(tmp_path):
+@pytest.mark.parametrize(
+    ("ahead_key", "key"), [("pre-cat", "conv-q"), ("conv-chat", "conv-chat")],
+    ids=["a chat's first picture", "a later picture"],
+)  # fmt: skip
+def test_a_question_whose_pictures_are_still_being_read_ahead_waits_for_that_slot(
+    tmp_path, ahead_key, key
+):
     import threading
 
     pool = SlotPool(3, tmp_path)
-    ahead = pool.acquire("pre-cat")  # being read; two other slots are free
+    ahead = pool.acquire(ahead_key, ahead=True)  # being read; two other slots are free
     got: list = []
-    asker = threading.Thread(target=lambda: got.append(pool.acquire("conv-q", prefix="pre-cat")))
+    asker = threading.Thread(target=lambda: got.append(pool.acquire(key, prefix=ahead_key)))
     asker.start()
     until(lambda: pool.waiting == 1, 10, "the question did not wait for its read-ahead")
     assert not got
     pool.release(ahead)
     asker.join(10)
     assert got and got[0].slot == ahead.slot and got[0].restore is None
+    # An answer in progress (not a read-ahead) is not waited for: another slot is free.
+    pool.release(got[0])
+    busy = pool.acquire(key)
+    assert pool.acquire(key, prefix=ahead_key).slot != busy.slot
 
 
 def test_saved_conversations_keep_to_their_disk_budget(tmp_path):

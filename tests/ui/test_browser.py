@@ -4,6 +4,9 @@ add a document in the Knowledge tab."""
 
 from __future__ import annotations
 
+import logging
+import re
+
 import pytest
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -11,7 +14,7 @@ from skimage import data
 
 from tests.browser import chromium, tab
 from tests.waiting import until
-from tools.answering.backends.slots import PREFIX
+from tools.answering.prompt import facts_prefix
 from ui.render import DOCUMENT_HEADERS
 
 pytestmark = pytest.mark.slow
@@ -50,24 +53,6 @@ def test_ask_about_an_image_and_see_the_answer_with_a_source(page, launched, tmp
     assert "[1] cats.md" in answer.inner_text()
     # The uploaded photo shows in the conversation: the browser's cookie unlocks its file.
     page.wait_for_function(RENDERED_UPLOAD, timeout=30_000)
-
-
-def test_a_picture_is_read_while_its_question_is_typed(page, launched, tmp_path):
-    assistant = launched[1]
-    photo = tmp_path / "rocket-top.png"
-    Image.fromarray(data.rocket()[:300]).save(photo)  # a picture no other test reads
-    assistant.vlm.warm_up()  # as the app does at start
-    page.locator(STOP).wait_for(state="hidden", timeout=120_000)
-    read, before = assistant.encoder.model_calls, set(assistant.vlm.pool.held)
-    page.locator("input[type=file]").first.set_input_files(str(photo))
-    until(
-        lambda: {k for k in assistant.vlm.pool.held if k and k.startswith(PREFIX)} - before,
-        60, "the attached picture's facts were not read into the model ahead of the question",
-    )  # fmt: skip
-    assert assistant.encoder.model_calls == read + 1
-    _ask(page, "What colours does it have?")
-    page.locator(STOP).wait_for(state="hidden", timeout=120_000)
-    assert _last_answer(page).strip() and assistant.encoder.model_calls == read + 1
 
 
 STOP = "button.stop-button"  # the box shows it while an answer streams
@@ -317,3 +302,34 @@ def test_a_citation_opens_its_pdf_page_with_the_passage_highlighted(
         with pytest.raises(urllib.error.HTTPError) as refused:  # another client, no cookie
             urllib.request.urlopen(url, timeout=10)
         assert refused.value.code == 404
+
+
+def test_a_picture_is_read_while_its_question_is_typed(
+    page, launched, tmp_path, caplog, monkeypatch
+):
+    """In a new chat: the question then reads only what follows the picture's facts in its
+    message (the server's own counts), and the picture is read once. (Last: the tests before
+    go on in the first chat.)"""
+    assistant = launched[1]
+    vlm, asked = assistant.vlm, []
+    stream = vlm.stream
+    monkeypatch.setattr(vlm, "stream", lambda request: asked.append(request) or stream(request))
+    photo = tmp_path / "rocket-top.png"
+    Image.fromarray(data.rocket()[:300]).save(photo)  # a picture no other test reads
+    vlm.warm_up()  # as the app does at start
+    page.locator(STOP).wait_for(state="hidden", timeout=120_000)
+    page.locator("#new-chat").click()
+    page.wait_for_function("() => !document.querySelector('#chatbot .bot')", timeout=10_000)
+    read = assistant.encoder.model_calls
+    page.locator("input[type=file]").first.set_input_files(str(photo))
+    until(lambda: assistant.encoder.model_calls > read, 60, "the picture was not read ahead")
+    with caplog.at_level(logging.DEBUG, logger="tools.answering.backends.openai_compat"):
+        caplog.clear()
+        _ask(page, "What colours does it have?")
+        page.locator(STOP).wait_for(state="hidden", timeout=120_000)
+    assert _last_answer(page).strip() and assistant.encoder.model_calls == read + 1
+    read_now = int(re.findall(r"prefill (\d+) tokens", caplog.text)[-1])
+    facts = facts_prefix(asked[-1])
+    rest = vlm.render(asked[-1]).removeprefix(facts)
+    count = vlm.server.count_tokens
+    assert count(facts) > 40 and read_now <= count(rest) + 8, (read_now, rest)

@@ -246,6 +246,10 @@ class LlamaServer:
         """The server's slots (``GET /slots``): which are busy, and with how many tokens."""
         return self._call("GET", "/slots")
 
+    def count_tokens(self, text: str) -> int:
+        """How many tokens the model reads for ``text`` (``POST /tokenize``)."""
+        return len(self._call("POST", "/tokenize", {"content": text})["tokens"])
+
     def save_slot(self, slot: int, filename: str) -> dict:
         """Write the slot's conversation (tokens and KV state) to ``slot_dir/filename``."""
         return self._call("POST", f"/slots/{slot}?action=save", {"filename": filename})

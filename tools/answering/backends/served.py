@@ -107,7 +107,7 @@ class ServedBackend:
         client = self._ready() if messages and not self.sees_pixels else None
         if client is None:
             return
-        lease = self.pool.acquire(prefix_key(request))
+        lease = self.pool.acquire(prefix_key(request), ahead=True)
         holds = False
         try:
             self.prepare(lease)

@@ -62,6 +62,7 @@ class SlotPool:
         self._unsaved: set[str] = set()  # conversations in a slot whose newest turn has no file
         self._busy = [False] * slots
         self._leased: list[str | None] = [None] * slots  # the conversation of each busy slot
+        self._ahead = [False] * slots  # busy reading a chat's start ahead of its question
         self._used = [0.0] * slots
         self._waiting = 0
         self._cond = threading.Condition()
@@ -80,21 +81,22 @@ class SlotPool:
     def waiting(self) -> int:
         return self._waiting
 
-    def acquire(self, key: str, prefix: str | None = None) -> Lease:
+    def acquire(self, key: str, prefix: str | None = None, ahead: bool = False) -> Lease:
         """A free slot for conversation ``key`` (waits for one when all are busy): one that
-        holds it, else one that holds its ``prefix`` (read ahead), else the least used. A
-        prefix still being read is waited for: reading it again elsewhere takes longer."""
-        reading = prefix is not None and prefix.startswith(PREFIX)
+        holds it, else one that holds its ``prefix``, else the least used. ``ahead``: the
+        lease reads a chat's start before its question comes; a question whose start is still
+        being read waits for it, since reading it again elsewhere takes longer."""
         with self._cond:
             self._waiting += 1
             try:
-                while all(self._busy) or (reading and prefix in self._leased):
+                while all(self._busy) or self._read_ahead_now({key, prefix}):
                     self._cond.wait()
             finally:
                 self._waiting -= 1
             slot = self._choose(key, prefix)
             self._busy[slot] = True
             self._leased[slot] = key
+            self._ahead[slot] = ahead
             held = self._holds[slot]
             if held == key or (held is not None and held == prefix):
                 return Lease(slot, key, None, None)
@@ -103,6 +105,9 @@ class SlotPool:
             self._holds[slot] = None  # until the lease ends: its contents are in flux
             restore = key if self.file(key).exists() else None
             return Lease(slot, key, save, restore)
+
+    def _read_ahead_now(self, keys: set[str | None]) -> bool:
+        return any(a and self._leased[n] in keys for n, a in enumerate(self._ahead))
 
     def _choose(self, key: str, prefix: str | None) -> int:
         free = [n for n, busy in enumerate(self._busy) if not busy]
@@ -119,6 +124,7 @@ class SlotPool:
         with self._cond:
             self._busy[lease.slot] = False
             self._leased[lease.slot] = None
+            self._ahead[lease.slot] = False
             self._used[lease.slot] = time.monotonic()
             self._holds[lease.slot] = lease.key if holds else None
             if holds and not lease.key.startswith(PREFIX):  # a chat's start is not worth a file
