@@ -72,12 +72,6 @@ class SlotPool:
         return sum(self._busy)
 
     @property
-    def held(self) -> list[str | None]:
-        """What each slot holds: a conversation, a chat's start (``PREFIX``), or nothing."""
-        with self._cond:
-            return list(self._holds)
-
-    @property
     def waiting(self) -> int:
         return self._waiting
 
