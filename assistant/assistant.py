@@ -126,7 +126,7 @@ class Assistant:
 
     def warm_up(self) -> threading.Thread:
         """Load every model in the background, so that the first question of a freshly started
-        app does not wait for them. The answering model (a server process, or in-process), the
+        app does not wait for them. The answering model (a llama-server process), the
         picture models and the text embedder (when there is something to search) load side by
         side; a question that comes first waits only for the one it needs next. Failures are
         logged; the first question then loads (and reports) them as usual."""

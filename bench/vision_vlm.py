@@ -4,8 +4,9 @@
 
 1. Image encoding: a cold encode (EfficientNet + OCR + colours) against a cache hit, and the
    throughput of one batch of 16 images against 16 single encodes.
-2. Composed VLM on this machine: time to first token and tokens/s for a first question about
-   an image, then for a follow-up on the same image (ratio), and the peak RSS.
+2. The composed VLM (served by llama-server) on this machine: time to first token and
+   tokens/s for a first question about an image, then for a follow-up on the same image
+   (ratio), and this process's peak RSS.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 from imaging import Ocr  # noqa: E402
 from knowledge_base.embeddings import create_image_backend  # noqa: E402
-from tools.answering.backends.composed import ComposedBackend  # noqa: E402
+from tools.answering.backends.base import AnswerBackend  # noqa: E402
 from tools.answering.prompt import AnswerRequest, ImageRef, Turn  # noqa: E402
-from tools.gguf import QWEN_CODER_1_5B  # noqa: E402
+from tools.answering.registry import create_vlm  # noqa: E402
+from tools.settings import ToolSettings  # noqa: E402
 from tools.vision import ImageEncoder  # noqa: E402
 
 PHOTOS = ["chelsea", "coffee", "astronaut", "rocket"]
@@ -82,7 +84,7 @@ def bench_encoder(work: Path) -> dict:
     }
 
 
-def _timed(backend: ComposedBackend, request: AnswerRequest) -> dict:
+def _timed(backend: AnswerBackend, request: AnswerRequest) -> dict:
     start = time.perf_counter()
     first, pieces = None, []
     for piece in backend.stream(request):
@@ -100,7 +102,7 @@ def _timed(backend: ComposedBackend, request: AnswerRequest) -> dict:
 
 def bench_vlm(work: Path) -> dict:
     encoder = ImageEncoder(create_image_backend("packaged"), Ocr(), None)
-    backend = ComposedBackend(QWEN_CODER_1_5B.assemble(work / "models"))
+    backend = create_vlm(ToolSettings(data_dir=work))  # the default: llama-server
     load_start = time.perf_counter()
     list(backend.stream(AnswerRequest("Say hello.")))  # load the model, outside the timings
     load_s = time.perf_counter() - load_start

@@ -11,7 +11,7 @@ from imaging import Ocr
 from knowledge_base import KnowledgeBase, KnowledgeSettings
 from knowledge_base.embeddings import ImageEmbedding, SentenceTransformerEmbedding
 from tests.servers import running_app
-from tools.answering.backends.composed import ComposedBackend
+from tools.answering.backends.composed import ComposedModel
 from tools.answering.backends.llama_server import ServerOptions, installed_binary
 from tools.answering.backends.served import ServedBackend
 from tools.gguf import QWEN_CODER_1_5B
@@ -82,19 +82,13 @@ def gguf_path(request) -> Path:
 
 
 @pytest.fixture(scope="session")
-def composed_vlm(gguf_path) -> ComposedBackend:
-    """The offline default answering model, loaded once for every test that answers."""
-    return ComposedBackend(gguf_path)
-
-
-@pytest.fixture(scope="session")
-def served_vlm(composed_vlm, tmp_path_factory) -> ServedBackend:
-    """The same model served by a real llama-server (4 slots), as the app runs it by default;
-    ``composed_vlm`` is its in-process fallback."""
+def served_vlm(gguf_path, tmp_path_factory) -> ServedBackend:
+    """The offline default answering model served by a real llama-server (4 slots), as the app
+    runs it, started once for every test that answers."""
     binary = installed_binary()
     assert binary is not None, "llama-server is missing: scripts/setup.sh installs it"
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    vlm = ServedBackend(composed_vlm, binary, ServerOptions(slots=4), log)
+    vlm = ServedBackend(ComposedModel(gguf_path), binary, ServerOptions(slots=4), log)
     yield vlm
     vlm.close()
 

@@ -1,4 +1,4 @@
-"""Starting real servers (the web app, chroma run, llama_cpp.server) for tests, on free loopback
+"""Starting real servers (the web app, chroma run, llama-server) for tests, on free loopback
 ports."""
 
 from __future__ import annotations

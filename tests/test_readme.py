@@ -18,7 +18,7 @@ def _runnable(block: str) -> bool:
     return "gradio_client" not in block  # needs a running app: tests/ui covers that API
 
 
-def test_python_examples_run(capsys, embedding, ocr, image_embedding, monkeypatch, composed_vlm):
+def test_python_examples_run(capsys, embedding, ocr, image_embedding, monkeypatch, served_vlm):
     from PIL import Image
     from skimage import data
 
@@ -32,7 +32,7 @@ def test_python_examples_run(capsys, embedding, ocr, image_embedding, monkeypatc
 
     monkeypatch.setattr(knowledge_base, "KnowledgeBase", with_loaded_models)
     monkeypatch.setattr(assistant.assistant, "KnowledgeBase", with_loaded_models)
-    monkeypatch.setattr(assistant.assistant, "create_vlm", lambda s: composed_vlm)
+    monkeypatch.setattr(assistant.assistant, "create_vlm", lambda s: served_vlm)
     Image.fromarray(data.chelsea()).save("cat.png")
     namespace: dict = {}
     api = (ROOT / "docs" / "api.md").read_text()  # goes on from the README's knowledge base

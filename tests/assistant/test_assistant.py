@@ -12,17 +12,19 @@ from skimage import data
 
 from assistant import Assistant, Settings
 from imaging import Ocr
-from tools.answering.backends.composed import ComposedBackend
+from tools.answering.backends.composed import ComposedModel
+from tools.answering.backends.llama_server import ServerOptions, installed_binary
+from tools.answering.backends.served import ServedBackend
 from tools.answering.prompt import AnswerRequest, facts_prefix
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def make_assistant(make_kb, composed_vlm, tmp_path):
+def make_assistant(make_kb, served_vlm, tmp_path):
     def make() -> Assistant:
         settings = Settings(data_dir=tmp_path / "data")
-        return Assistant(settings, knowledge=make_kb(), vlm=composed_vlm)
+        return Assistant(settings, knowledge=make_kb(), vlm=served_vlm)
 
     return make
 
@@ -168,17 +170,39 @@ def test_a_bad_image_refuses_the_whole_message_and_keeps_nothing(make_assistant,
     assert session.images() == [] and session.assistant.memory.history("hal", 1000) == []
 
 
-def test_warm_up_loads_every_model_in_the_background(make_kb, gguf_path, tmp_path):
-    vlm = ComposedBackend(gguf_path)  # its own: the shared one is loaded already
+@pytest.fixture
+def own_vlm(tmp_path):
+    """An answering model of the test's own (the shared one has started already)."""
+    made: list[ServedBackend] = []
+
+    def make(model: Path) -> ServedBackend:
+        log = tmp_path / "logs" / "llama-server.log"
+        made.append(
+            ServedBackend(ComposedModel(model), installed_binary(), ServerOptions(slots=1), log)
+        )
+        return made[-1]
+
+    yield make
+    for vlm in made:
+        vlm.close()
+
+
+def _primed(vlm: ServedBackend) -> bool:
+    """The server runs and holds the system prompt's state, which every chat starts with."""
+    return vlm.running and any(vlm.pool.folder.glob("system-*.bin"))
+
+
+def test_warm_up_loads_every_model_in_the_background(make_kb, gguf_path, tmp_path, own_vlm):
+    vlm = own_vlm(gguf_path)
     assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=vlm)
-    assert not vlm.loaded and assistant.encoder.model_calls == 0  # lazy until then
+    assert not vlm.running and assistant.encoder.model_calls == 0  # lazy until then
     assistant.warm_up().join(timeout=120)
-    assert vlm.loaded and vlm.cached_tokens > 0  # the system prompt is computed
+    assert _primed(vlm)
     assert assistant.encoder.model_calls == 1
 
 
-def test_a_failed_warm_up_is_logged_and_the_app_keeps_going(make_kb, tmp_path, caplog):
-    vlm = ComposedBackend(tmp_path / "missing.gguf")
+def test_a_failed_warm_up_is_logged_and_the_app_keeps_going(make_kb, tmp_path, caplog, own_vlm):
+    vlm = own_vlm(tmp_path / "missing.gguf")
     assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=vlm)
     assistant.warm_up().join(timeout=120)
     assert "warming up the models failed" in caplog.text
@@ -187,18 +211,18 @@ def test_a_failed_warm_up_is_logged_and_the_app_keeps_going(make_kb, tmp_path, c
 
 
 def test_the_models_load_side_by_side_and_one_failing_stops_no_other(
-    make_kb, gguf_path, tmp_path, caplog
+    make_kb, gguf_path, tmp_path, caplog, own_vlm
 ):
     class BrokenOcr(Ocr):
         def lines(self, image):
             raise RuntimeError("the OCR models are damaged")
 
-    vlm = ComposedBackend(gguf_path)
+    vlm = own_vlm(gguf_path)
     assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=vlm)
     assistant.encoder.ocr = BrokenOcr()
     assistant.warm_up().join(timeout=120)
     assert "the OCR models are damaged" in caplog.text
-    assert vlm.loaded and vlm.cached_tokens > 0  # the answering model loaded all the same
+    assert _primed(vlm)  # the answering model loaded all the same
 
 
 def test_the_text_embedder_is_warmed_up_only_when_there_is_something_to_search(

@@ -25,8 +25,8 @@ INJECTION = (
 
 
 @pytest.fixture
-def assistant(make_kb, composed_vlm, tmp_path) -> Assistant:
-    return Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=composed_vlm)
+def assistant(make_kb, served_vlm, tmp_path) -> Assistant:
+    return Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=served_vlm)
 
 
 def returns_policy(path: Path, shop: str, days: int, fee: str) -> Path:

@@ -47,11 +47,9 @@ def documents(tmp_path: Path) -> list[Path]:
 
 
 def test_a_late_question_is_answered_from_a_document_used_early(
-    make_kb, composed_vlm, tmp_path, documents
+    make_kb, served_vlm, tmp_path, documents
 ):
-    assistant = Assistant(
-        Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=composed_vlm
-    )
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=served_vlm)
     assistant.knowledge.ingest(documents)
     chat = assistant.session("long")
     turns = [

@@ -14,9 +14,9 @@ from assistant.limits import FairUse, LimitExceeded
 
 
 @pytest.fixture
-def public(make_kb, composed_vlm, tmp_path) -> Assistant:
+def public(make_kb, served_vlm, tmp_path) -> Assistant:
     settings = Settings(data_dir=tmp_path / "data", auth="ada:pw-1,bob:pw-2", admins="ada")
-    return Assistant(settings, knowledge=make_kb(), vlm=composed_vlm)
+    return Assistant(settings, knowledge=make_kb(), vlm=served_vlm)
 
 
 @pytest.fixture
@@ -111,9 +111,9 @@ def test_a_visitors_shelf_expires_with_the_session_a_users_does_not(public, note
     assert [d.source for d in library.list(bob)] == ["hours.md"]
 
 
-def test_private_documents_are_limited_in_number(make_kb, composed_vlm, tmp_path, note):
+def test_private_documents_are_limited_in_number(make_kb, served_vlm, tmp_path, note):
     settings = Settings(data_dir=tmp_path / "d", auth="bob:pw", max_user_documents=1)
-    public = Assistant(settings, knowledge=make_kb(), vlm=composed_vlm)
+    public = Assistant(settings, knowledge=make_kb(), vlm=served_vlm)
     bob = public.access.user("s2", "bob")
     public.library.ingest(bob, [note], private=True)
     other = tmp_path / "other.md"
@@ -122,10 +122,10 @@ def test_private_documents_are_limited_in_number(make_kb, composed_vlm, tmp_path
         public.library.ingest(bob, [other], private=True)
 
 
-def test_a_signed_in_users_documents_survive_a_restart(public, note, make_kb, composed_vlm):
+def test_a_signed_in_users_documents_survive_a_restart(public, note, make_kb, served_vlm):
     bob = public.access.user("s2", "bob")
     public.library.ingest(bob, [note], private=True)
-    restarted = Assistant(public.settings, knowledge=make_kb(), vlm=composed_vlm)
+    restarted = Assistant(public.settings, knowledge=make_kb(), vlm=served_vlm)
     again = restarted.access.user("another-browser", "bob")
     assert [(d.source, d.private) for d in restarted.library.list(again)] == [("hours.md", True)]
     assert restarted.library.list(restarted.access.user("s3", "cyd")) == []

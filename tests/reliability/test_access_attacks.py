@@ -23,7 +23,7 @@ PASSWORDS = {f"user{n}": f"pw-{n}-x" for n in range(USERS)} | {"ada": "pw-ada", 
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory, loaded_kb, composed_vlm):
+def app(tmp_path_factory, loaded_kb, served_vlm):
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("attacked"),
         auth=",".join(f"{n}:{p}" for n, p in PASSWORDS.items()),
@@ -32,7 +32,7 @@ def app(tmp_path_factory, loaded_kb, composed_vlm):
         upload_mb_per_hour=0.05,
         questions_per_minute=3,
     )
-    assistant = Assistant(settings, knowledge=loaded_kb(settings), vlm=composed_vlm)
+    assistant = Assistant(settings, knowledge=loaded_kb(settings), vlm=served_vlm)
     with running_app(assistant) as url:
         yield url, assistant
 

@@ -53,9 +53,9 @@ def _report(name: str, rss: dict[int, float]) -> None:
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory, loaded_kb, composed_vlm):
+def assistant(tmp_path_factory, loaded_kb, served_vlm):
     settings = Settings(data_dir=tmp_path_factory.mktemp("memory-data"))
-    return Assistant(settings, knowledge=loaded_kb(settings), vlm=composed_vlm)
+    return Assistant(settings, knowledge=loaded_kb(settings), vlm=served_vlm)
 
 
 @pytest.fixture(scope="module")

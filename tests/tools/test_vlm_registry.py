@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.answering.backends.composed import ComposedBackend
+from tools.answering.backends.composed import ComposedModel
 from tools.answering.backends.openai_compat import OpenAIBackend
 from tools.answering.backends.served import ServedBackend
 from tools.answering.backends.transformers_vlm import TransformersBackend
@@ -16,17 +16,16 @@ def test_default_is_the_packaged_composed_model_served_by_llama_server():
     served = create_vlm(ToolSettings())
     assert isinstance(served, ServedBackend) and not served.sees_pixels
     assert served.server is None  # nothing starts before the first question or warm-up
-    backend = served.fallback  # the same model in-process, if the server cannot start
-    assert isinstance(backend, ComposedBackend) and not backend.sees_pixels
-    assert backend.key == "composed-qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-    assert backend.models_dir == ToolSettings().data_dir / "models"
-    assert isinstance(create_vlm(ToolSettings(llama_server="off")), ComposedBackend)
+    model = served.model
+    assert isinstance(model, ComposedModel) and not model.rules_again
+    assert model.key == "composed-qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    assert model.models_dir == ToolSettings().data_dir / "models"
 
 
 def test_other_backends(monkeypatch):
-    small = create_vlm(ToolSettings(vlm="composed:small", llama_server="off"))
-    assert small.rules_again and not small.loaded
-    assert create_vlm(ToolSettings(vlm="composed:small")).rules_again
+    small = create_vlm(ToolSettings(vlm="composed:small"))
+    assert small.rules_again and not small.running
+    assert small.model.key == "composed-qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
     hub = create_vlm(ToolSettings(vlm="transformers:HuggingFaceTB/SmolVLM-Instruct"))
     assert isinstance(hub, TransformersBackend) and hub.model_id.endswith("SmolVLM-Instruct")
     monkeypatch.setenv("VIRA_OPENAI_BASE_URL", "http://gpu:8000/v1")

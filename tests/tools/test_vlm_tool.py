@@ -24,8 +24,8 @@ def request_for(question: str, image_ids: list[str], passages: list[int] | None)
     return AnswerRequest(question, [known[i] for i in image_ids], chosen, SEEN)
 
 
-def test_schema(composed_vlm):
-    tool = make_answer_with_vlm(composed_vlm, request_for)
+def test_schema(served_vlm):
+    tool = make_answer_with_vlm(served_vlm, request_for)
     assert tool.name == "answer_with_vlm"
     assert set(tool.args) == {"question", "image_ids", "passages"}
     assert tool.args["image_ids"]["type"] == "array"
@@ -33,8 +33,8 @@ def test_schema(composed_vlm):
 
 
 @pytest.mark.slow
-def test_answers_with_images_passages_and_history(composed_vlm):
-    tool = make_answer_with_vlm(composed_vlm, request_for)
+def test_answers_with_images_passages_and_history(served_vlm):
+    tool = make_answer_with_vlm(served_vlm, request_for)
     question = "What animal is this, and how long do they sleep?"
     msg = tool.invoke(
         {
@@ -50,15 +50,15 @@ def test_answers_with_images_passages_and_history(composed_vlm):
     # asks for a specific that is checked before it is shown (tools.answering.grounding). Not
     # the same words: the second run reads the first one's cached prompt, and llama.cpp's
     # sums then differ in the last bits ("…, and they sleep" / ". It sleeps").
-    streamed = list(answer_with_vlm(composed_vlm, request_for(question, ["img-1"], [1])))
+    streamed = list(answer_with_vlm(served_vlm, request_for(question, ["img-1"], [1])))
     assert len(streamed) == 1
     assert "cat" in streamed[0].lower() and "15" in streamed[0] and "[1]" in streamed[0]
-    other = list(answer_with_vlm(composed_vlm, request_for("What animal is this?", ["img-1"], [1])))
+    other = list(answer_with_vlm(served_vlm, request_for("What animal is this?", ["img-1"], [1])))
     assert len(other) > 1  # other questions stream token by token
 
 
-def test_unknown_image_and_unavailable_backend(composed_vlm):
-    tool = make_answer_with_vlm(composed_vlm, request_for)
+def test_unknown_image_and_unavailable_backend(served_vlm):
+    tool = make_answer_with_vlm(served_vlm, request_for)
     said = tool.invoke({"question": "?", "image_ids": ["img-7"]})
     assert said == "No image 'img-7' in this conversation"
     down = OpenAIBackend("m", "http://127.0.0.1:9/v1", retries=0, timeout_s=3)

@@ -35,7 +35,7 @@ class Clock:
 
 
 def test_a_visitors_conversation_and_documents_expire_while_the_app_runs(
-    tmp_path, loaded_kb, composed_vlm, monkeypatch
+    tmp_path, loaded_kb, served_vlm, monkeypatch
 ):
     clock = Clock()
     monkeypatch.setattr("assistant.memory.time", clock)
@@ -46,7 +46,7 @@ def test_a_visitors_conversation_and_documents_expire_while_the_app_runs(
         data_dir=tmp_path / "data", space_id="someone/vira", session_ttl_hours=1,
         sweep_seconds=0.1,
     )  # fmt: skip
-    assistant = Assistant(settings, knowledge=loaded_kb(settings), vlm=composed_vlm)
+    assistant = Assistant(settings, knowledge=loaded_kb(settings), vlm=served_vlm)
     diary, photo = tmp_path / "diary.md", tmp_path / "cat.png"
     diary.write_text("# Diary\n\nMy locker code is 4411.\n")
     Image.fromarray(data.chelsea()).save(photo)

@@ -22,11 +22,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def public_app(tmp_path_factory, loaded_kb, composed_vlm):
+def public_app(tmp_path_factory, loaded_kb, served_vlm):
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("public-data"), auth="ada:pw-1,bob:pw-2", admins="ada"
     )
-    with running_app(Assistant(settings, knowledge=loaded_kb(settings), vlm=composed_vlm)) as url:
+    with running_app(Assistant(settings, knowledge=loaded_kb(settings), vlm=served_vlm)) as url:
         yield url
 
 
@@ -115,7 +115,7 @@ def test_the_browser_shows_the_controls_to_admins_only(public_app, note, tmp_pat
 
 
 def test_on_a_space_with_hf_oauth_the_page_offers_hugging_face_sign_in(
-    make_kb, composed_vlm, monkeypatch
+    make_kb, served_vlm, monkeypatch
 ):
     # What a Space with `hf_oauth: true` sets. Gradio's real OAuth routes are built (they
     # reach huggingface.co only when someone signs in); a signed-in profile becomes a role.
@@ -126,7 +126,7 @@ def test_on_a_space_with_hf_oauth_the_page_offers_hugging_face_sign_in(
                         ("OPENID_PROVIDER_URL", "https://huggingface.co")]:  # fmt: skip
         monkeypatch.setenv(name, value)
         monkeypatch.setattr(gr.oauth, name, value)  # Gradio reads them at import
-    assistant = Assistant(Settings(admins="ada"), knowledge=make_kb(), vlm=composed_vlm)
+    assistant = Assistant(Settings(admins="ada"), knowledge=make_kb(), vlm=served_vlm)
     assert assistant.access.sign_in == "huggingface"
     demo = build_ui(assistant)
     assert demo.expects_oauth  # a gr.LoginButton on the page
@@ -138,7 +138,7 @@ def test_on_a_space_with_hf_oauth_the_page_offers_hugging_face_sign_in(
     assert user_of(assistant.access, request, profile).is_admin
     assert not user_of(assistant.access, request, None).is_admin
     monkeypatch.delenv("OAUTH_CLIENT_ID")  # a Space without hf_oauth: nobody signs in
-    assert Assistant(Settings(), knowledge=make_kb(), vlm=composed_vlm).access.sign_in == "none"
+    assert Assistant(Settings(), knowledge=make_kb(), vlm=served_vlm).access.sign_in == "none"
 
 
 def test_each_user_adds_documents_only_they_see_find_and_delete(public_app, tmp_path):

@@ -29,11 +29,9 @@ class SlowToLoad:
         return getattr(self.inner, name)
 
 
-def test_the_page_says_it_is_warming_up_until_the_models_are_ready(
-    tmp_path, loaded_kb, composed_vlm
-):
+def test_the_page_says_it_is_warming_up_until_the_models_are_ready(tmp_path, loaded_kb, served_vlm):
     settings = Settings(data_dir=tmp_path / "data")
-    vlm = SlowToLoad(composed_vlm)
+    vlm = SlowToLoad(served_vlm)
     assistant = Assistant(settings, knowledge=loaded_kb(settings), vlm=vlm)
     assistant.warm_up()
     try:

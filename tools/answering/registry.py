@@ -1,8 +1,7 @@
 """Answering backends by name (``VIRA_VLM``):
 
 - ``composed`` (offline default): the packaged Qwen2.5-Coder-1.5B reads image facts; served by
-  llama.cpp's ``llama-server`` for many users at once when it is installed
-  (``VIRA_LLAMA_SERVER``), else in-process.
+  llama.cpp's ``llama-server`` (``VIRA_LLAMA_SERVER``), which decodes many users' answers at once.
 - ``composed:small``: the packaged 0.5B for small machines, with citations added in code.
 - ``composed:/path/model.gguf``: any chat GGUF.
 - ``transformers:<model id or path>``: an image-text-to-text model (GPU when present).
@@ -17,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tools.answering.backends.base import AnswerBackend
-from tools.answering.backends.composed import CONTEXT_TOKENS, ComposedBackend
+from tools.answering.backends.composed import CONTEXT_TOKENS, ComposedModel
 from tools.answering.backends.fusion_vlm import FusionVLMBackend
 from tools.answering.backends.llama_server import ServerOptions, installed_binary, split_args
 from tools.answering.backends.openai_compat import OpenAIBackend
@@ -32,26 +31,28 @@ Factory = Callable[[str, ToolSettings], AnswerBackend]
 def _composed(model: str, settings: ToolSettings) -> AnswerBackend:
     models_dir = settings.data_dir / "models"
     if model in ("", "default"):
-        in_process = ComposedBackend(QWEN_CODER_1_5B, models_dir)
+        composed = ComposedModel(QWEN_CODER_1_5B, models_dir)
     elif model == "small":
-        in_process = ComposedBackend(QWEN_CODER_0_5B, models_dir, rules_again=True)
+        composed = ComposedModel(QWEN_CODER_0_5B, models_dir, rules_again=True)
     else:
-        in_process = ComposedBackend(Path(model), models_dir)
-    binary = _server_binary(settings.llama_server)
-    if binary is None:
-        return in_process
+        composed = ComposedModel(Path(model), models_dir)
     options = ServerOptions(
         slots=settings.server_slots,
         context_per_slot=CONTEXT_TOKENS,
         mmproj=settings.server_mmproj,
         extra_args=split_args(settings.server_args),
     )
-    return ServedBackend(in_process, binary, options, settings.data_dir / "logs/llama-server.log")
+    binary = _server_binary(settings.llama_server)
+    return ServedBackend(composed, binary, options, settings.data_dir / "logs/llama-server.log")
 
 
 def _server_binary(choice: str) -> Path | None:
+    """The llama-server to run; None when none is installed (a question then says so)."""
     if choice.strip().lower() in ("off", "no", "false", "0", "in-process"):
-        return None
+        raise ValueError(
+            f"VIRA_LLAMA_SERVER={choice}: answering in-process was removed (no faster than "
+            "llama-server); leave it at auto, or name a llama-server binary"
+        )
     if choice.strip().lower() in ("auto", ""):
         return installed_binary()
     path = Path(choice).expanduser()

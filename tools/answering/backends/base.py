@@ -15,7 +15,7 @@ class AnswerBackend(Protocol):
     sees_pixels: bool
     #: Answers that must finish before a new one can start (0 when it would start at once).
     in_use: int
-    #: Answers generated at once (1 for one in-process context; a server's slots).
+    #: Answers generated at once (a server's slots; 1 for one model in this process).
     parallel: int
 
     def render(self, request: AnswerRequest) -> str:

