@@ -1,8 +1,14 @@
 """The second planner: a tool-calling chat model (an OpenAI-compatible server) plans with the
-same tools through ``bind_tools`` and emits the same events as the default one."""
+same tools through ``bind_tools`` and emits the same events as the default one.
+
+Small models often write their tool calls as text: those are taken as calls
+(``written_calls``). A reply that is neither a call nor an answer (a plan, tool JSON the parser
+cannot read, nothing) gets one repair turn; after that, or when the model fails or runs out of
+steps, the deterministic planner answers the turn, with a status saying so."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,9 +18,14 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 
 from assistant.events import Event
 from assistant.findings import picture_in_base, which_shows, which_targets
+from assistant.orchestrator import plan
 from assistant.turn import Services, TurnContext, begin_turn
+from assistant.written_calls import written_calls
 from knowledge_base.shelves import Shelves
 from tools import ToolError
+from tools.answering.plumbing import plumbing
+
+log = logging.getLogger(__name__)
 
 PLANNER_PROMPT = (
     "You are the planner of Vira, an assistant for questions about the user's images. "
@@ -24,6 +35,11 @@ PLANNER_PROMPT = (
     "Images in this conversation: {images}"
 )
 MAX_STEPS = 6
+REPAIR = (
+    "That reply was neither a tool call nor an answer for the user. Call a tool through the "
+    "tool-calling interface (no JSON or tags in the text), or write the answer itself."
+)
+FELL_BACK = "The planner model did not plan this turn: Vira's built-in planner answered it."
 
 
 class AgentPlanner:
@@ -50,28 +66,53 @@ class AgentPlanner:
             HumanMessage(turn.text),
         ]
         model = self.chat_model.bind_tools(list(tools.values()))
-        for _ in range(MAX_STEPS):
+        why = yield from _plan(turn, model, tools, messages)
+        if why:
+            log.warning("agent planner: %s; the deterministic planner answers the turn", why)
+            yield Event("status", FELL_BACK)
+            yield from plan(turn)
+
+
+def _plan(turn: TurnContext, model: Any, tools: dict[str, Any], messages: list[Any]):
+    """Let the model plan the turn. Returns None once answered, else why it could not."""
+    repaired, searched = False, False
+    for step in range(MAX_STEPS):
+        try:
             reply: AIMessage = model.invoke(messages)
-            messages.append(reply)
-            if not reply.tool_calls:
-                yield from turn.answer(None, written=str(reply.content))
-                return
-            for call in reply.tool_calls:
-                yield Event("tool_call", tool=call["name"], data=dict(call["args"]))
-                if call["name"] == "answer_with_vlm":
-                    answered = yield from _answer(turn, call["args"], call["id"])
-                    if answered is None:
-                        return
-                    messages.append(answered)
-                    continue
-                result = _invoke(tools, call)
-                messages.append(result)
-                if call["name"] == "search_knowledge":
-                    turn.hits = list(result.artifact or [])
-                yield Event(
-                    "tool_result", tool=call["name"], data={"content": str(result.content)[:500]}
-                )
-        yield Event("error", f"The planner did not finish within {MAX_STEPS} steps.")
+        except Exception as exc:  # the model's server: the turn is answered all the same
+            return f"the model failed: {exc}"
+        calls = list(reply.tool_calls)
+        if not calls:
+            calls = written_calls(str(reply.content), set(tools), first_id=10 * step + 1)
+            if calls:  # the calls the model meant, so that the tool results answer them
+                reply = AIMessage(content="", tool_calls=calls)
+        messages.append(reply)
+        if not calls:
+            written = str(reply.content).strip()
+            if written and not plumbing(written):
+                yield from turn.answer(None, written=written)
+                return None
+            if repaired:
+                return "its reply was neither a tool call nor an answer, twice"
+            repaired = True
+            messages.append(HumanMessage(REPAIR))
+            continue
+        for call in calls:
+            yield Event("tool_call", tool=call["name"], data=dict(call["args"]))
+            if call["name"] == "answer_with_vlm":
+                answered = yield from _answer(turn, call["args"], call["id"], searched)
+                if answered is None:
+                    return None
+                messages.append(answered)
+                continue
+            result = _invoke(tools, call)
+            messages.append(result)
+            if call["name"] == "search_knowledge":
+                turn.hits, searched = list(result.artifact or []), True
+            yield Event(
+                "tool_result", tool=call["name"], data={"content": str(result.content)[:500]}
+            )
+    return f"it did not finish within {MAX_STEPS} steps"
 
 
 def _invoke(tools: dict[str, Any], call: dict[str, Any]) -> ToolMessage:
@@ -81,15 +122,19 @@ def _invoke(tools: dict[str, Any], call: dict[str, Any]) -> ToolMessage:
     return tool.invoke({**call, "type": "tool_call"})
 
 
-def _answer(turn: TurnContext, args: dict[str, Any], call_id: str):
+def _answer(turn: TurnContext, args: dict[str, Any], call_id: str, searched: bool):
     """Stream the fusion VLM's answer (the same function the tool wraps). Returns None once
     answered, or the tool message telling the model what was wrong with its arguments. Which
     picture shows what is worked out in code, over all the chat's pictures, as in the default
-    planner."""
-    image_ids = which_targets(turn, list(args.get("image_ids") or []))
+    planner. Passages asked for before any search this turn are searched for first."""
+    image_ids = which_targets(turn, _strings(args.get("image_ids")))
+    numbers = _numbers(args.get("passages"))
+    if numbers and not searched:  # small models cite passages they never looked for
+        yield from turn.search(turn.search_query(), bool(image_ids))
+    if numbers:  # "[1, 2, 3, 4, 5]" when one was found: the ones that exist
+        numbers = [n for n in numbers if 0 < n <= len(turn.hits)] or numbers
     try:
-        request = turn.request(str(args.get("question") or turn.text), image_ids,
-                               args.get("passages"))  # fmt: skip
+        request = turn.request(str(args.get("question") or turn.text), image_ids, numbers)
     except ToolError as exc:
         yield Event("tool_result", tool="answer_with_vlm", data={"content": str(exc)})
         return ToolMessage(str(exc), tool_call_id=call_id)
@@ -98,3 +143,22 @@ def _answer(turn: TurnContext, args: dict[str, Any], call_id: str):
     request.notes = list(turn.notes)
     yield from turn.answer(request)
     return None
+
+
+def _strings(value: Any) -> list[str]:
+    """Image ids as a model wrote them: a list, or one id alone."""
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _numbers(value: Any) -> list[int] | None:
+    """Passage numbers as a model wrote them (3, "3", [1, "2"], [{"id": 1}]); None for all."""
+    items = value if isinstance(value, list) else [value]
+    found = []
+    for item in items:
+        if isinstance(item, dict):
+            item = next(iter(item.values()), None)
+        if isinstance(item, int) or (isinstance(item, str) and item.strip().isdigit()):
+            found.append(int(item))
+    return found or None

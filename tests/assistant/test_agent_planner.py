@@ -14,6 +14,7 @@ from pydantic import Field
 from skimage import data
 
 from assistant import Assistant, Settings
+from assistant.agent import FELL_BACK, REPAIR
 
 pytestmark = pytest.mark.slow
 
@@ -109,13 +110,92 @@ def test_planner_is_told_about_an_unknown_image_or_passage(make_kb, composed, tm
     assert events[-1].kind == "answer" and events[-1].answer.text == "I don't know."
 
 
-def test_planner_that_never_finishes_is_stopped(make_kb, composed, tmp_path):
+def test_planner_that_never_finishes_hands_the_turn_to_the_built_in_planner(
+    make_kb, composed, tmp_path, caplog
+):
     loop = ScriptedChatModel(responses=[_call("search_knowledge", {"query": "x"}, n)
                                         for n in range(10)])  # fmt: skip
     assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=composed,
                           chat_model=loop)  # fmt: skip
-    events = list(assistant.session("s").ask("hello"))
-    assert events[-1].kind == "error" and "did not finish within 6 steps" in events[-1].text
+    events = list(assistant.session("s").ask("What is the capital of the moon base Zeta-7?"))
+    assert [e.text for e in events if e.kind == "status"] == [FELL_BACK]
+    assert "did not finish within 6 steps" in caplog.text
+    assert events[-1].kind == "answer" and "know" in events[-1].answer.text
+
+
+def _cat(tmp_path: Path) -> Path:
+    cat = tmp_path / "cat.png"
+    Image.fromarray(data.chelsea()).save(cat)
+    return cat
+
+
+def _planned(tmp_path, make_kb, composed, script) -> tuple[list, ScriptedChatModel]:
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=composed,
+                          chat_model=script)  # fmt: skip
+    return list(assistant.session("s").ask("What animal is this?", [_cat(tmp_path)])), script
+
+
+def test_tool_calls_written_as_text_are_made(make_kb, composed, tmp_path):
+    written = AIMessage(
+        content='<tools>\n{"name": "encode_image", "arguments": {"image": "img-1"}}\n'
+        '{"name": "answer_with_vlm", "arguments": {"question": "What animal is this?", '
+        '"image_ids": ["img-1"]}}\n</tools>'
+    )
+    events, _ = _planned(tmp_path, make_kb, composed, ScriptedChatModel(responses=[written]))
+    assert [e.tool for e in events if e.kind == "tool_call"][1:] == [
+        "encode_image", "answer_with_vlm"
+    ]  # fmt: skip
+    assert not [e for e in events if e.kind == "status" and e.text == FELL_BACK]
+    answer = events[-1].answer.text
+    assert re.search(r"\bcat\b", answer, re.I) and "{" not in answer, answer
+
+
+PLAN = AIMessage(
+    content="To answer this question, I'll need to look at the image. Here's how I'll proceed: "
+    "1. **Look at the image**."
+)
+
+
+def test_a_plan_written_as_the_answer_gets_one_repair_turn(make_kb, composed, tmp_path):
+    then = _call("answer_with_vlm", {"question": "What animal is this?", "image_ids": ["img-1"]}, 1)
+    events, script = _planned(
+        tmp_path, make_kb, composed, ScriptedChatModel(responses=[PLAN, then])
+    )
+    assert script.seen[1][-1].content == REPAIR  # the model was told what was wrong, once
+    assert not [e for e in events if e.kind == "status" and e.text == FELL_BACK]
+    assert re.search(r"\bcat\b", events[-1].answer.text, re.I)
+
+
+@pytest.mark.parametrize(
+    "replies",
+    [
+        [PLAN, PLAN],
+        [AIMessage(content=""), AIMessage(content='<tool_call>{"name": "peek"}</tool_call>')],
+    ],
+    ids=["plans", "nothing-then-unknown-tool-json"],
+)
+def test_no_plan_twice_and_the_built_in_planner_answers(
+    make_kb, composed, tmp_path, caplog, replies
+):
+    events, script = _planned(tmp_path, make_kb, composed, ScriptedChatModel(responses=replies))
+    assert len(script.seen) == 2 and [e.text for e in events if e.kind == "status"][-1] == FELL_BACK
+    assert "neither a tool call nor an answer, twice" in caplog.text
+    answer = events[-1].answer.text
+    assert re.search(r"\bcat\b", answer, re.I) and "proceed" not in answer, answer
+
+
+class BrokenChatModel(ScriptedChatModel):
+    """FAKE: a planner whose server fails."""
+
+    def _generate(self, messages, *args, **kwargs):
+        raise ConnectionError("the planner's server is down")
+
+
+def test_a_failing_planner_model_hands_the_turn_over(make_kb, composed, tmp_path, caplog):
+    events, _ = _planned(tmp_path, make_kb, composed, BrokenChatModel(responses=[PLAN]))
+    assert [e.text for e in events if e.kind == "status"][-1] == FELL_BACK
+    assert "the planner's server is down" in caplog.text
+    assert re.search(r"\bcat\b", events[-1].answer.text, re.I)
 
 
 def test_planner_setting_needs_a_server():
@@ -155,3 +235,39 @@ def test_planner_is_not_asked_whether_the_base_has_a_picture(make_kb, composed, 
     bird = session.ask_text("Is there a picture of a bird in the knowledge base?")
     assert bird.text.lower().startswith("yes") and bird.sources[0].hit.source == PENGUIN.name
     assert script.seen == []  # code answered both; the planner was never asked
+
+
+@pytest.mark.parametrize("searches", [True, False], ids=["searched", "never-searched"])
+def test_passages_asked_for_are_those_found(make_kb, composed, tmp_path, searches):
+    """Numbers past those found are left out; passages asked for before any search are
+    searched for first (small models cite passages they never looked for)."""
+    doc = tmp_path / "kettle.md"
+    doc.write_text("# Kettle\n\nThe Brewmaster K7 kettle has a warranty of 3 years.")
+    kb = make_kb()
+    kb.ingest([doc])
+    question = "How long is the warranty on the Brewmaster K7 kettle?"
+    search = _call("search_knowledge", {"query": "Brewmaster K7 warranty"}, 1)
+    answer = _call("answer_with_vlm", {"question": question, "passages": [1, 2, 3, 4, 5]}, 2)
+    script = ScriptedChatModel(responses=[search, answer] if searches else [answer])
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=kb, vlm=composed,
+                          chat_model=script)  # fmt: skip
+    events = list(assistant.session("s").ask(question))
+    assert not [e for e in events if "No passage" in str(e.data.get("content", ""))]
+    assert [e.tool for e in events if e.kind == "tool_call"].count("search_knowledge") == 1
+    answer = events[-1].answer
+    assert "3 years" in answer.text and answer.sources[0].cited, answer
+
+
+def test_arguments_in_the_shapes_small_models_write_them(make_kb, composed, tmp_path):
+    doc = tmp_path / "kettle.md"
+    doc.write_text("# Kettle\n\nThe Brewmaster K7 kettle has a warranty of 3 years.")
+    kb = make_kb()
+    kb.ingest([doc])
+    question = "How long is the warranty on the Brewmaster K7 kettle?"
+    script = ScriptedChatModel(responses=[_call(
+        "answer_with_vlm", {"question": question, "image_ids": "img-1", "passages": [{"id": 1}]}, 1
+    )])  # fmt: skip
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=kb, vlm=composed,
+                          chat_model=script)  # fmt: skip
+    answer = assistant.session("s").ask_text(question, images=[_cat(tmp_path)])
+    assert "3 years" in answer.text and answer.sources[0].cited, answer

@@ -60,6 +60,15 @@ def test_supported_specifics_pass_unchanged():
     assert run(["She is Anna Berg."], follow) == "She is Anna Berg."
 
 
+def test_a_model_code_is_one_claim_not_its_digits():
+    kettle = passage("The Brewmaster K7 kettle has a warranty of 3 years.", "kettle.md")
+    asked = AnswerRequest("How long is the warranty on the Brewmaster K7 kettle?", [cat_ref()],
+                          [kettle])  # fmt: skip
+    said = "The warranty on the Brewmaster K7 kettle is 3 years. [1]"
+    assert run([said], asked) == said
+    assert run(["The K9 has a warranty of 3 years. [1]"], asked) == not_known(asked)
+
+
 def test_an_answer_addressing_the_user_is_not_taken_for_a_name():
     router = passage("To reset the router, hold the reset pin for 12 seconds.", "router.md")
     asked = AnswerRequest("How long do I hold the router's reset pin?", passages=[router])

@@ -54,6 +54,9 @@ _MEASURE = re.compile(
 )
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
 _COUNT = re.compile(r"^\d{1,3}$")
+# A number a sentence states, or a code with one ("K7", "E4"): the code is the claim, since
+# "7" alone is in no source that writes "Brewmaster K7".
+_STATED_NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,:/-]\d+)*|\b[A-Za-z]+\d[A-Za-z\d]*\b")
 _ASKS_COUNT = re.compile(r"\bhow many\b", re.I)
 _NUMBER_WORD = re.compile(
     r"\b(zero|none|no|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I
@@ -217,7 +220,7 @@ def _claims(sentence: str, counted: bool = False) -> list[str]:
     """The numbers and names a sentence states (``counted``: a whole number is a count of what
     the model saw, not a claim)."""
     plain = _CITATION.sub("", sentence)
-    numbers, names = _NUMBER.findall(plain), _names(plain)
+    numbers, names = _STATED_NUMBER.findall(plain), _names(plain)
     if counted:
         numbers = [n for n in numbers if not _COUNT.match(n)]
         names = [n for n in names if not _NUMBER_WORD.fullmatch(n)]
