@@ -159,6 +159,10 @@ class Assistant:
             self.knowledge.embedding.encode(["warm up"])
 
 
+PLANNER_MAX_TOKENS = 512
+PLANNER_TIMEOUT_S = 120.0
+
+
 def _planner_model(settings: Settings) -> BaseChatModel | None:
     """The tool-calling chat model named by ``VIRA_PLANNER``, or None for the default."""
     name, _, model = settings.planner.partition(":")
@@ -175,6 +179,11 @@ def _planner_model(settings: Settings) -> BaseChatModel | None:
         base_url=settings.openai_base_url,
         api_key=settings.openai_api_key or "not-needed",
         temperature=0,
+        # A plan is a tool call or a short answer; a small model left unbounded may write
+        # until its context is full (minutes on a CPU) before the fallback can take the turn.
+        max_tokens=PLANNER_MAX_TOKENS,
+        timeout=PLANNER_TIMEOUT_S,
+        max_retries=1,
     )
 
 

@@ -27,10 +27,6 @@ been do does did can could would should will the this that these those its it's 
 in on at to for with from by and or not any some your you my me our they them their his her one
 tell know please"""
 _FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
-# "How long is the warranty?": the word after "how" asks for a measure, it names no subject.
-_HOW_MEASURE = re.compile(
-    r"\bhow (?:long|often|old|big|far|tall|high|wide|deep|heavy|large|soon|fast|early|late)\b"
-)
 
 
 def asks_documents(text: str, documents: list[str], shown: list[str]) -> bool:
@@ -39,8 +35,9 @@ def asks_documents(text: str, documents: list[str], shown: list[str]) -> bool:
     them is among what the picture shows: "Is the bee collecting pollen?" asks about the bee
     photo even beside an orchard log that mentions bees, and "How many brushes are there?"
     about the picture when no document says "brushes"."""
-    asked = _HOW_MEASURE.sub("how", text.lower())
-    words = [stem(w) for w in re.findall(r"[a-z][a-z'-]{2,}", asked) if w not in _FUNCTION_WORDS]
+    words = [
+        stem(w) for w in re.findall(r"[a-z][a-z'-]{2,}", text.lower()) if w not in _FUNCTION_WORDS
+    ]
     if not words:
         return False
     things = " ".join(shown).lower()

@@ -15,6 +15,7 @@ from skimage import data
 
 from assistant import Assistant, Settings
 from assistant.agent import FELL_BACK, REPAIR
+from assistant.assistant import PLANNER_MAX_TOKENS, PLANNER_TIMEOUT_S, _planner_model
 
 pytestmark = pytest.mark.slow
 
@@ -198,9 +199,11 @@ def test_a_failing_planner_model_hands_the_turn_over(make_kb, composed, tmp_path
     assert re.search(r"\bcat\b", events[-1].answer.text, re.I)
 
 
-def test_planner_setting_needs_a_server():
+def test_planner_setting_needs_a_server_and_bounds_the_model():
     with pytest.raises(ValueError, match="VIRA_PLANNER"):
         Assistant(Settings(planner="openai:qwen"))
+    model = _planner_model(Settings(planner="openai:qwen", openai_base_url="http://gpu:8000/v1"))
+    assert model.max_tokens == PLANNER_MAX_TOKENS and model.request_timeout == PLANNER_TIMEOUT_S
 
 
 IMAGES = Path(__file__).resolve().parents[2] / "eval" / "heldout" / "images"

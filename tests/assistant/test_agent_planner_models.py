@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from langchain_openai import ChatOpenAI
 from PIL import Image
 from skimage import data
 
 from assistant import Assistant, Settings
 from assistant.agent import FELL_BACK
+from assistant.assistant import _planner_model
 from tools.answering.backends.llama_server import LlamaServer, ServerOptions, installed_binary
 from tools.answering.plumbing import plumbing
 from tools.gguf import QWEN_CODER_0_5B
@@ -35,7 +35,8 @@ def planner(request, gguf_path, tmp_path_factory):
     folder = tmp_path_factory.mktemp(f"planner-{request.param}")
     server = LlamaServer(installed_binary(), model, ServerOptions(slots=1), folder / "server.log")
     url = server.ensure()
-    yield ChatOpenAI(model="qwen", base_url=url, api_key=server.api_key, temperature=0)
+    settings = Settings(planner="openai:qwen", openai_base_url=url, openai_api_key=server.api_key)
+    yield _planner_model(settings)  # as the app makes it from VIRA_PLANNER
     server.stop()
 
 
