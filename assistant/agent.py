@@ -15,6 +15,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from pydantic import ValidationError
 
 from assistant.events import Event
 from assistant.findings import picture_in_base, which_shows, which_targets
@@ -119,7 +120,11 @@ def _invoke(tools: dict[str, Any], call: dict[str, Any]) -> ToolMessage:
     tool = tools.get(call["name"])
     if tool is None:
         return ToolMessage(f"unknown tool {call['name']}", tool_call_id=call["id"])
-    return tool.invoke({**call, "type": "tool_call"})
+    try:
+        return tool.invoke({**call, "type": "tool_call"})
+    except ValidationError as exc:  # arguments missing or of the wrong type: the model is told
+        wrong = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return ToolMessage(f"Bad arguments for {call['name']}: {wrong}", tool_call_id=call["id"])
 
 
 def _answer(turn: TurnContext, args: dict[str, Any], call_id: str, searched: bool):

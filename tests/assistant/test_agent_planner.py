@@ -274,3 +274,15 @@ def test_arguments_in_the_shapes_small_models_write_them(make_kb, composed, tmp_
                           chat_model=script)  # fmt: skip
     answer = assistant.session("s").ask_text(question, images=[_cat(tmp_path)])
     assert "3 years" in answer.text and answer.sources[0].cited, answer
+
+
+def test_a_tool_call_with_missing_arguments_is_told_so(make_kb, composed, tmp_path):
+    script = ScriptedChatModel(responses=[
+        _call("encode_image", {}, 1),
+        _call("answer_with_vlm", {"question": "What animal is this?", "image_ids": ["img-1"]}, 2),
+    ])  # fmt: skip
+    events, script = _planned(tmp_path, make_kb, composed, script)
+    told = [e.data["content"] for e in events if e.kind == "tool_result" and "Bad" in str(e.data)]
+    assert told == ["Bad arguments for encode_image: image: Field required"]
+    assert script.seen[1][-1].content == told[0]  # the model was told, and went on
+    assert re.search(r"\bcat\b", events[-1].answer.text, re.I)
