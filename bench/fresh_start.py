@@ -1,6 +1,7 @@
 """A freshly started app's first answer: from the start of the process (imports included) to
 the first token and to the whole answer of a question about a new photo asked at once, while
-the app's warm-up (``Assistant.warm_up``, which ``app.py`` starts) is still loading models.
+the models are still loading. Each run does what ``app.py`` does before it serves (start the
+assistant, build the Gradio UI), then asks.
 
     .venv/bin/python bench/fresh_start.py [--pairs 3] [--against /tmp/old] [--restart]
 
@@ -30,9 +31,20 @@ DRIVER = """
 import json, sys, time
 start = time.perf_counter()
 sys.path.insert(0, sys.argv[1])
-from assistant import Assistant, Settings
-assistant = Assistant(Settings(data_dir=sys.argv[2]))
-assistant.warm_up()
+try:
+    from assistant.startup import start as started
+except ImportError:  # a checkout from before assistant.startup: what its app.py did
+    import ui  # Gradio, imported at the top of app.py
+    from assistant import Assistant
+
+    def started(settings):
+        assistant = Assistant(settings)
+        assistant.warm_up()
+        return assistant
+import ui
+from assistant import Settings
+assistant = started(Settings(data_dir=sys.argv[2]))
+ui.build_ui(assistant)
 first, tokens = None, 0
 for event in assistant.session("fresh").ask(sys.argv[4], images=[sys.argv[3]]):
     if event.kind == "token":

@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     except DatasetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    conversations = conversations[args.skip :]
     conversations = conversations[: args.limit] if args.limit else conversations
     with tempfile.TemporaryDirectory(prefix="vira-eval-") as scratch:
         # A fresh data dir by default: the knowledge base holds the dataset's documents only.
@@ -38,7 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         for failure in ingest_documents(assistant, conversations):
             print(f"warning: document not ingested: {failure}", file=sys.stderr)
         scored = run(assistant, conversations, _progress if args.verbose else lambda s: None)
-    result = {"dataset": str(args.dataset), "vlm": settings.vlm, **summary(scored)}
+    result = {
+        "dataset": str(args.dataset),
+        "vlm": settings.vlm,
+        "planner": settings.planner,
+        **summary(scored),
+    }
     result["turns"] = [_record(s) for s in scored]
     print(table(result))
     out = args.out or Path("eval-results") / f"{Path(args.dataset).stem}.json"
@@ -53,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("dataset", type=Path, help="Vira .jsonl, OK-VQA or A-OKVQA .json")
     parser.add_argument("--images", type=Path, help="folder of COCO images (OK-VQA/A-OKVQA)")
     parser.add_argument("--annotations", type=Path, help="OK-VQA annotations .json")
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first N conversations")
     parser.add_argument("--limit", type=int, default=0, help="first N conversations only")
     parser.add_argument("--out", type=Path, help="JSON results (eval-results/NAME.json)")
     parser.add_argument("--data-dir", type=Path, help="use this data dir instead of a temp one")
@@ -81,6 +88,7 @@ def _record(s: Scored) -> dict:
         "recall": s.recall,
         "faithful": s.faithful,
         "seconds": round(s.seconds, 3),
+        "fell_back": s.fell_back,
         "expected": {k: v for k, v in asdict(s.turn).items() if k in ("answers", "keywords")},
     }
 
@@ -119,8 +127,13 @@ def table(result: dict) -> str:
         ("VQA accuracy", _fmt(result["vqa_accuracy"])),
         ("errors", str(result["errors"])),
         ("empty or marks-only", str(result["empty_answers"])),
+        ("answers with tool-call text", str(result["tool_text"])),
         ("median seconds/turn", _fmt(result["seconds_p50"])),
+        ("mean seconds/turn", _fmt(result["seconds_mean"])),
     ]
+    if result["planner"] != "deterministic":
+        planned = result["questions"] - result["fell_back"]
+        rows.append(("turns the planner model planned", f"{planned} of {result['questions']}"))
     rows += [
         (
             f"  {kind}",
@@ -130,7 +143,9 @@ def table(result: dict) -> str:
         for kind, k in result["by_kind"].items()
     ]
     width = max(len(name) for name, _ in rows)
-    lines = [f"Vira evaluation: {result['dataset']} with {result['vlm']}"]
+    lines = [
+        f"Vira evaluation: {result['dataset']} with {result['vlm']}, planner {result['planner']}"
+    ]
     lines += [f"{name:<{width}}  {value}" for name, value in rows]
     return "\n".join(lines)
 

@@ -7,6 +7,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from assistant.eval.dataset import GoldTurn
+from tools.answering.plumbing import plumbing
 
 ARTICLES = re.compile(r"\b(a|an|the)\b")
 PUNCTUATION = re.compile(r"[^\w\s.]|(?<!\d)\.|\.(?!\d)")  # keep decimal points: 19.50
@@ -58,6 +59,7 @@ class Scored:
     sources: list[str] = field(default_factory=list)  # retrieved, in order
     cited: list[str] = field(default_factory=list)  # passage texts the answer cites
     seconds: float = 0.0
+    fell_back: bool = False  # the planner model handed the turn to the built-in planner
 
     @property
     def correct(self) -> bool:
@@ -153,6 +155,9 @@ def summary(scored: list[Scored]) -> dict:
         "errors": sum(bool(s.error) for s in scored),
         "empty_answers": sum(s.empty for s in scored if not s.error),
         "seconds_p50": statistics.median(seconds) if seconds else None,
+        "seconds_mean": _mean(seconds),
+        "fell_back": sum(s.fell_back for s in scored),
+        "tool_text": sum(plumbing(s.answer) for s in scored),
         "by_kind": {
             kind: {
                 "questions": len(items),

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from assistant.agent import FELL_BACK
 from assistant.assistant import Assistant
 from assistant.eval.dataset import Conversation, GoldTurn
 from assistant.eval.metrics import Scored
@@ -39,12 +40,14 @@ def run(
 
 def ask(session, conversation: str, position: int, turn: GoldTurn) -> Scored:  # noqa: ANN001 - a Session
     start = time.perf_counter()
-    answer, errors = None, []
+    answer, errors, fell_back = None, [], False
     for event in session.ask(turn.question, images=list(turn.images)):
         if event.kind == "answer":
             answer = event.answer
         elif event.kind == "error":
             errors.append(event.text)
+        elif event.kind == "status" and event.text == FELL_BACK:
+            fell_back = True
     seconds = time.perf_counter() - start
     if answer is None:
         return Scored(conversation, position, turn, "", "; ".join(errors) or "no answer")
@@ -56,4 +59,5 @@ def ask(session, conversation: str, position: int, turn: GoldTurn) -> Scored:  #
         sources=[Path(s.hit.source).name for s in answer.sources],
         cited=[s.hit.text for s in answer.sources if s.cited],
         seconds=seconds,
+        fell_back=fell_back,
     )

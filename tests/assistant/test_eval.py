@@ -187,3 +187,25 @@ def test_empty_and_marks_only_answers_are_counted():
     scored = [Scored("c", 0, turn, a) for a in ("[1]", "", " [2][3] ", "A cat [1].")]
     assert [s.empty for s in scored] == [True, True, True, False]
     assert summary(scored)["empty_answers"] == 3
+
+
+def test_turns_the_planner_model_handed_over_and_tool_text_are_counted():
+    from assistant.agent import FELL_BACK
+    from assistant.eval.runner import ask
+    from assistant.events import Answer, Event
+
+    class Scripted:
+        def __init__(self, *events: Event) -> None:
+            self.events = events
+
+        def ask(self, question: str, images: list) -> list[Event]:
+            return list(self.events)
+
+    turn = GoldTurn("What animal is this?", answers=("cat",))
+    answer = Event("answer", answer=Answer("A cat."))
+    handed = ask(Scripted(Event("status", FELL_BACK), answer), "c", 0, turn)
+    planned = ask(Scripted(Event("status", "Searching your documents"), answer), "c", 1, turn)
+    assert handed.fell_back and not planned.fell_back
+    leaked = Scored("c", 2, turn, '<tool_call>{"name": "encode_image", "arguments": {}}')
+    result = summary([handed, planned, leaked])
+    assert result["fell_back"] == 1 and result["tool_text"] == 1
