@@ -3,8 +3,9 @@ same tools through ``bind_tools`` and emits the same events as the default one.
 
 Small models often write their tool calls as text: those are taken as calls
 (``written_calls``). A reply that is neither a call nor an answer (a plan, tool JSON the parser
-cannot read, nothing) gets one repair turn; after that, or when the model fails or runs out of
-steps, the deterministic planner answers the turn, with a status saying so."""
+cannot read, nothing) gets one repair turn. After that, when the model answers in its own
+words instead of through ``answer_with_vlm``, fails or runs out of steps, the deterministic
+planner answers the turn, with a status saying so."""
 
 from __future__ import annotations
 
@@ -91,8 +92,9 @@ def _plan(turn: TurnContext, model: Any, tools: dict[str, Any], messages: list[A
         if not calls:
             written = str(reply.content).strip()
             if written and not plumbing(written):
-                yield from turn.answer(None, written=written)
-                return None
+                # Its own words skip the answering model's grounding: small models echo a
+                # tool's error ("No image 'img-1' …") or refuse ("I can't assist with that").
+                return "it answered in its own words instead of through answer_with_vlm"
             if repaired:
                 return "its reply was neither a tool call nor an answer, twice"
             repaired = True

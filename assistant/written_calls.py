@@ -39,7 +39,10 @@ def _object_at(text: str, at: int) -> tuple[Any, int]:
     except json.JSONDecodeError:
         pass
     # The reply's last call may be cut off by the token limit.
-    partial = parse_partial_json(text[at:])
+    try:
+        partial = parse_partial_json(text[at:])
+    except json.JSONDecodeError:  # not JSON even when closed: {'name': ...}, {x}
+        return None, at + 1
     return (partial, len(text)) if isinstance(partial, dict) else (None, at + 1)
 
 

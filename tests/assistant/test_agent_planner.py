@@ -107,8 +107,26 @@ def test_planner_is_told_about_an_unknown_image_or_passage(make_kb, composed, tm
     assert "No image 'img-7' in this conversation (it has: img-1)" in results[1]
     assert "No passage 3" in results[2]
     assert script.seen[2][-1].content.startswith("No passage 3")  # the model was told
-    # A reply of marks alone passes through the same finishing step as every answer.
-    assert events[-1].kind == "answer" and events[-1].answer.text == "I don't know."
+    # A reply in its own words (marks alone here) is no answer: the built-in planner answers.
+    assert [e.text for e in events if e.kind == "status"][-1] == FELL_BACK
+    assert re.search(r"\bcat\b", events[-1].answer.text, re.I), events[-1].answer.text
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["No image 'img-1' in this conversation (it has: none)", "I apologize, but I can't assist."],
+)
+def test_an_answer_in_the_planner_models_own_words_is_handed_over(
+    make_kb, composed, tmp_path, caplog, reply
+):
+    # Seen with the 1.5B: a tool's error echoed, or a refusal, written as the final answer.
+    events, _ = _planned(tmp_path, make_kb, composed, ScriptedChatModel(responses=[
+        _call("encode_image", {"image": "img-1"}, 1), AIMessage(content=reply),
+    ]))  # fmt: skip
+    assert [e.text for e in events if e.kind == "status"][-1] == FELL_BACK
+    assert "in its own words" in caplog.text
+    answer = events[-1].answer.text
+    assert re.search(r"\bcat\b", answer, re.I) and reply not in answer, answer
 
 
 def test_planner_that_never_finishes_hands_the_turn_to_the_built_in_planner(

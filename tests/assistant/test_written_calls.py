@@ -47,6 +47,8 @@ def test_several_calls_in_order_the_last_cut_off_by_the_token_limit():
         '{"name": "delete_everything", "arguments": {}}',  # not one of the tools
         '{"name": "encode_image", "arguments": "not json"}',
         '{"colour": "brown", "name": "Tom"}',  # JSON, but no call
+        "{'name': 'encode_image', 'arguments': {}}",  # not JSON, even when closed
+        "Braces {x} and a set {1, 2} in prose.",
         "",
     ],
 )

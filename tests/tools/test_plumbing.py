@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tools.answering.finish import NO_ANSWER, finished
-from tools.answering.plumbing import plumbing, without_plumbing
+from tools.answering.plumbing import TOOL_NAMES, plumbing, without_plumbing
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,12 @@ def test_answers_stream_unchanged():
 def test_only_a_possible_tool_name_is_held_back():
     stream = without_plumbing(iter(["The", " cat", " is", " an", " animal", "."]), NO_ANSWER)
     assert [next(stream), next(stream), next(stream)] == ["The", " cat", " is"]
+
+
+def test_the_filter_knows_the_name_of_every_tool_the_planner_model_sees():
+    # The names are written twice (tools cannot import the tool modules from tools.answering
+    # without a cycle): a renamed tool must be renamed here too.
+    from tools import make_answer_with_vlm, make_encode_image, make_search_knowledge
+
+    made = [make_encode_image(None), make_search_knowledge(None), make_answer_with_vlm(None, None)]
+    assert sorted(tool.name for tool in made) == sorted(TOOL_NAMES)
