@@ -10,7 +10,7 @@ planner answers the turn, with a status saying so."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,11 @@ from pydantic import ValidationError
 from assistant.events import Event
 from assistant.findings import picture_in_base, which_shows, which_targets
 from assistant.orchestrator import plan
+from assistant.resolve import about_pictures, resolve
 from assistant.turn import Services, TurnContext, begin_turn
 from assistant.written_calls import written_calls
 from knowledge_base.shelves import Shelves
-from tools import ToolError
+from tools import ToolError, format_passages
 from tools.answering.plumbing import plumbing
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,10 @@ def _plan(turn: TurnContext, model: Any, tools: dict[str, Any], messages: list[A
             messages.append(HumanMessage(REPAIR))
             continue
         for call in calls:
+            if call["name"] == "search_knowledge":
+                messages.append((yield from _search(turn, call)))
+                searched = True
+                continue
             yield Event("tool_call", tool=call["name"], data=dict(call["args"]))
             if call["name"] == "answer_with_vlm":
                 answered = yield from _answer(turn, call["args"], call["id"], searched)
@@ -110,8 +115,6 @@ def _plan(turn: TurnContext, model: Any, tools: dict[str, Any], messages: list[A
                 continue
             result = _invoke(tools, call)
             messages.append(result)
-            if call["name"] == "search_knowledge":
-                turn.hits, searched = list(result.artifact or []), True
             yield Event(
                 "tool_result", tool=call["name"], data={"content": str(result.content)[:500]}
             )
@@ -129,15 +132,35 @@ def _invoke(tools: dict[str, Any], call: dict[str, Any]) -> ToolMessage:
         return ToolMessage(f"Bad arguments for {call['name']}: {wrong}", tool_call_id=call["id"])
 
 
+def _targets(turn: TurnContext) -> list[str]:
+    """The pictures the question is about, resolved in code as by the built-in planner (the
+    pictures it names, else those just sent, else the latest): the 1.5B named the first
+    receipt for "And the total on this receipt?" about the second."""
+    return which_targets(turn, resolve(turn.text, list(turn.images.values()), turn.new))
+
+
+def _search(turn: TurnContext, call: dict[str, Any]) -> Generator[Event, None, ToolMessage]:
+    """The model's search, kept to the passages similar enough, with the built-in planner's
+    bar (higher for a question about the pictures): the raw top five dragged a cat-feeding
+    note into "How often can I take this medicine?" about a label."""
+    query = str(call["args"].get("query") or "").strip() or turn.search_query()
+    pointed = about_pictures(turn.text, turn.new) and bool(_targets(turn))
+    hits = yield from turn.search(query, pointed)
+    return ToolMessage(format_passages(hits), tool_call_id=call["id"])
+
+
 def _answer(turn: TurnContext, args: dict[str, Any], call_id: str, searched: bool):
     """Stream the fusion VLM's answer (the same function the tool wraps). Returns None once
-    answered, or the tool message telling the model what was wrong with its arguments. Which
-    picture shows what is worked out in code, over all the chat's pictures, as in the default
-    planner. Passages asked for before any search this turn are searched for first."""
-    image_ids = which_targets(turn, _strings(args.get("image_ids")))
+    answered, or the tool message telling the model what was wrong with its arguments. The
+    pictures are resolved in code, and whether the question is about them or about the
+    documents found, as in the default planner. Passages asked for before any search this
+    turn are searched for first."""
+    image_ids = _targets(turn)
     numbers = _numbers(args.get("passages"))
     if numbers and not searched:  # small models cite passages they never looked for
         yield from turn.search(turn.search_query(), bool(image_ids))
+    pointed = bool(image_ids) and about_pictures(turn.text, turn.new)
+    turn.about_pictures = pointed or (bool(image_ids) and not turn.asks_documents(image_ids))
     if numbers:  # "[1, 2, 3, 4, 5]" when one was found: the ones that exist
         numbers = [n for n in numbers if 0 < n <= len(turn.hits)] or numbers
     try:

@@ -16,6 +16,7 @@ from skimage import data
 from assistant import Assistant, Settings
 from assistant.agent import FELL_BACK, REPAIR
 from assistant.assistant import PLANNER_MAX_TOKENS, PLANNER_TIMEOUT_S, _planner_model
+from tests import factories
 
 pytestmark = pytest.mark.slow
 
@@ -304,3 +305,39 @@ def test_a_tool_call_with_missing_arguments_is_told_so(make_kb, composed, tmp_pa
     assert told == ["Bad arguments for encode_image: image: Field required"]
     assert script.seen[1][-1].content == told[0]  # the model was told, and went on
     assert re.search(r"\bcat\b", events[-1].answer.text, re.I)
+
+
+def test_the_pictures_an_answer_is_about_are_resolved_in_code(make_kb, composed, tmp_path):
+    # Seen with the 1.5B: "And what is in this one?" answered about the first picture.
+    first, then = "What is in this picture?", "And what is in this one?"
+    script = ScriptedChatModel(responses=[
+        _call("answer_with_vlm", {"question": first, "image_ids": ["img-1"]}, 1),
+        _call("answer_with_vlm", {"question": then, "image_ids": ["img-1"]}, 2),
+    ])  # fmt: skip
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=make_kb(), vlm=composed,
+                          chat_model=script)  # fmt: skip
+    session = assistant.session("s")
+    session.ask_text(first, images=[PENGUIN])
+    answer = session.ask_text(then, images=[FISH])
+    assert answer.images_used == ["img-2"]
+    assert not re.search(r"penguin", answer.text, re.I), answer.text
+
+
+def test_the_models_search_keeps_only_passages_about_the_question(make_kb, composed, tmp_path):
+    # Seen with the 1.5B: a cat-feeding note, found by its search, answered a medicine label.
+    note = tmp_path / "cats.md"
+    note.write_text("# Cat care\n\nAdult cats should be fed twice a day, morning and evening.")
+    kb = make_kb()
+    kb.ingest([note])
+    label = tmp_path / "label.png"
+    factories.text_image(["IBUPROFEN 200 mg", "Take 1 tablet every 6 hours"]).save(label)
+    question = "How often can I take this medicine?"
+    script = ScriptedChatModel(responses=[
+        _call("search_knowledge", {"query": "how often to take it"}, 1),
+        _call("answer_with_vlm", {"question": question, "passages": [1]}, 2),
+    ])  # fmt: skip
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=kb, vlm=composed,
+                          chat_model=script)  # fmt: skip
+    answer = assistant.session("s").ask_text(question, images=[label])
+    assert "No passages found" in script.seen[1][-1].content  # the model was told
+    assert answer.sources == [] and "6 hours" in answer.text, answer.text
