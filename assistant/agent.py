@@ -140,12 +140,13 @@ def _targets(turn: TurnContext) -> list[str]:
 
 
 def _search(turn: TurnContext, call: dict[str, Any]) -> Generator[Event, None, ToolMessage]:
-    """The model's search, kept to the passages similar enough, with the built-in planner's
-    bar (higher for a question about the pictures): the raw top five dragged a cat-feeding
-    note into "How often can I take this medicine?" about a label."""
-    query = str(call["args"].get("query") or "").strip() or turn.search_query()
+    """The search the model asked for, as the built-in planner makes it: for the question
+    (with the one before it when it refers back), keeping the passages similar enough (a
+    higher bar for a question about the pictures). The 1.5B's own queries lost the context
+    ("where is it held" found a museum's display case, not the poster's venue), and the raw
+    top five dragged a cat-feeding note into "How often can I take this medicine?"."""
     pointed = about_pictures(turn.text, turn.new) and bool(_targets(turn))
-    hits = yield from turn.search(query, pointed)
+    hits = yield from turn.search(turn.search_query(), pointed)
     return ToolMessage(format_passages(hits), tool_call_id=call["id"])
 
 

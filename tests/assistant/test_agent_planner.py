@@ -323,8 +323,9 @@ def test_the_pictures_an_answer_is_about_are_resolved_in_code(make_kb, composed,
     assert not re.search(r"penguin", answer.text, re.I), answer.text
 
 
-def test_the_models_search_keeps_only_passages_about_the_question(make_kb, composed, tmp_path):
-    # Seen with the 1.5B: a cat-feeding note, found by its search, answered a medicine label.
+def test_the_search_the_model_asks_for_is_made_for_the_question(make_kb, composed, tmp_path):
+    # Seen with the 1.5B: its own queries lose the question's context, and a cat-feeding note
+    # it found answered a medicine label.
     note = tmp_path / "cats.md"
     note.write_text("# Cat care\n\nAdult cats should be fed twice a day, morning and evening.")
     kb = make_kb()
@@ -333,7 +334,7 @@ def test_the_models_search_keeps_only_passages_about_the_question(make_kb, compo
     factories.text_image(["IBUPROFEN 200 mg", "Take 1 tablet every 6 hours"]).save(label)
     question = "How often can I take this medicine?"
     script = ScriptedChatModel(responses=[
-        _call("search_knowledge", {"query": "how often to take it"}, 1),
+        _call("search_knowledge", {"query": "how often to feed adult cats"}, 1),
         _call("answer_with_vlm", {"question": question, "passages": [1]}, 2),
     ])  # fmt: skip
     assistant = Assistant(Settings(data_dir=tmp_path / "data"), knowledge=kb, vlm=composed,
