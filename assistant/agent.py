@@ -176,13 +176,6 @@ def _answer(turn: TurnContext, args: dict[str, Any], call_id: str, searched: boo
     return None
 
 
-def _strings(value: Any) -> list[str]:
-    """Image ids as a model wrote them: a list, or one id alone."""
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
 def _numbers(value: Any) -> list[int] | None:
     """Passage numbers as a model wrote them (3, "3", [1, "2"], [{"id": 1}]); None for all."""
     items = value if isinstance(value, list) else [value]
