@@ -33,6 +33,7 @@ from corpus import module_texts, write_corpus  # noqa: E402
 
 from knowledge_base import KnowledgeBase, KnowledgeSettings  # noqa: E402
 from knowledge_base.embeddings import SentenceTransformerEmbedding  # noqa: E402
+from knowledge_base.embeddings.sentence_transformer import resolve_batch  # noqa: E402
 from knowledge_base.store import DocRecord  # noqa: E402
 
 
@@ -53,7 +54,8 @@ def bench_ingest(work: Path, embedding: SentenceTransformerEmbedding, min_chars:
     assert len(texts) == chunks
 
     start = time.perf_counter()
-    embedding.model.encode(texts, batch_size=embedding.batch_size, normalize_embeddings=True)
+    batch = resolve_batch(embedding.batch_size, str(embedding.model.device))
+    embedding.model.encode(texts, batch_size=batch, normalize_embeddings=True)
     raw_s = time.perf_counter() - start
 
     lc_s, lc_chunks = _langchain(files, work / "langchain", embedding)

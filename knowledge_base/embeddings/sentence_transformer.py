@@ -32,6 +32,15 @@ def native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     return bool(flags & {"avx512_bf16", "amx_bf16", "bf16"})
 
 
+def resolve_batch(batch_size: int | str, device: str) -> int:
+    """``auto``: 16 texts a batch on a CPU, 64 on a GPU. On two cores batch 16 encodes about 10%
+    faster than 64 with the same vectors (``docs/measured/text_embedder_batch.json``): sorted by
+    length, smaller batches pad less, and a CPU gains nothing from wider ones."""
+    if batch_size != "auto":
+        return int(batch_size)
+    return 64 if device.startswith("cuda") else 16
+
+
 def resolve_precision(precision: str, device: str) -> str:
     if precision != "auto":
         return precision
@@ -46,7 +55,7 @@ class SentenceTransformerEmbedding(CosineSpace, EmbeddingFunction[Documents]):
         self,
         model: str = "all-MiniLM-L6-v2",
         device: str = "auto",
-        batch_size: int = 64,
+        batch_size: int | str = "auto",
         precision: str = "auto",
     ):
         self.model_name = model
@@ -96,7 +105,7 @@ class SentenceTransformerEmbedding(CosineSpace, EmbeddingFunction[Documents]):
         with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=bf16):
             vectors = model.encode(
                 list(texts),
-                batch_size=self.batch_size,
+                batch_size=resolve_batch(self.batch_size, device),
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
@@ -123,6 +132,6 @@ class SentenceTransformerEmbedding(CosineSpace, EmbeddingFunction[Documents]):
         return SentenceTransformerEmbedding(
             config.get("model", "all-MiniLM-L6-v2"),
             config.get("device", "auto"),
-            config.get("batch_size", 64),
+            config.get("batch_size", "auto"),
             config.get("precision", "auto"),
         )

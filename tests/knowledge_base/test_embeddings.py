@@ -6,7 +6,11 @@ import numpy as np
 from chromadb.api.types import EmbeddingFunction
 
 from knowledge_base.embeddings import SentenceTransformerEmbedding
-from knowledge_base.embeddings.sentence_transformer import native_bf16, resolve_precision
+from knowledge_base.embeddings.sentence_transformer import (
+    native_bf16,
+    resolve_batch,
+    resolve_precision,
+)
 
 TEXTS = [
     "The cat sat on the warm windowsill.",
@@ -51,3 +55,29 @@ def test_precision_choice(tmp_path):
     assert resolve_precision("fp32", "cuda") == "fp32"
     assert resolve_precision("auto", "cuda:0") == "bf16"
     assert resolve_precision("bf16", "cpu") == "bf16"
+
+
+def test_batch_choice_keeps_the_vectors(embedding):
+    assert resolve_batch("auto", "cpu") == 16
+    assert resolve_batch("auto", "cuda:0") == 64
+    assert resolve_batch(64, "cpu") == 64
+    many = [f"{text} ({i})" for i, text in enumerate(TEXTS * 12)]
+    wide = SentenceTransformerEmbedding(batch_size=64)
+    wide._model = embedding.model
+    assert (wide.encode(many) * embedding.encode(many)).sum(axis=1).min() > 0.9999
+
+
+def test_a_base_stored_with_another_batch_size_reopens(tmp_path, embedding):
+    import chromadb
+
+    client = chromadb.PersistentClient(path=str(tmp_path))
+    old = SentenceTransformerEmbedding(batch_size=64)
+    old._model = embedding.model
+    client.create_collection("notes", embedding_function=old).add(
+        ids=["a", "b"], documents=TEXTS[:2]
+    )
+    stored = client.get_collection("notes").configuration["embedding_function"]
+    assert stored.get_config()["batch_size"] == 64
+    reopened = client.get_collection("notes", embedding_function=embedding)
+    hit = reopened.query(query_texts=["revenue growth"], n_results=1)
+    assert hit["ids"] == [["b"]]
