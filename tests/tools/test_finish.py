@@ -6,6 +6,7 @@ import pytest
 
 from tests.factories import passage
 from tools.answering.finish import NO_ANSWER, finished
+from tools.answering.source_talk import without_source_talk
 
 MANUAL = [
     passage(
@@ -99,3 +100,50 @@ def test_a_stream_finishes_as_the_whole_answer_would():
 def test_a_mark_cut_by_the_stream_is_held_back_until_it_is_whole():
     out = list(finished(["The grinder is jammed. [", "2", "] Off."], MANUAL))
     assert out[0] == "The grinder is jammed." and "".join(out) == "The grinder is jammed. [1] Off."
+
+
+@pytest.mark.parametrize(
+    ("written", "passages", "shown"),
+    [
+        # the receipt's total came from the picture: the mark goes, and the sentence with it
+        ("The milk cost 8.01. I used passage [1].", TERMS, "The milk cost 8.01."),
+        ("The milk cost 8.01. I used passage.", TERMS, "The milk cost 8.01."),
+        (
+            "It lasts 24 months. This information is found in passage. [1][2]",
+            TERMS,
+            "It lasts 24 months. [1]",
+        ),
+        (
+            "The warranty lasts 24 months. I used passage [1].",
+            TERMS,
+            "The warranty lasts 24 months. [1]",
+        ),
+        (
+            "The warranty lasts 24 months. (See passage 1.)",
+            TERMS,
+            "The warranty lasts 24 months. [1]",
+        ),
+        ("The warranty lasts 24 months.\nSource: [1]", TERMS, "The warranty lasts 24 months.\n[1]"),
+        (
+            "I read the passage: the warranty lasts 24 months [1].",
+            TERMS,
+            "I read the passage: the warranty lasts 24 months [1].",
+        ),
+        ("Passage [1].", TERMS, NO_ANSWER),
+    ],
+)
+def test_a_sentence_that_only_names_its_passage_becomes_its_mark(written, passages, shown):
+    assert finish(written, passages) == shown
+    for size in (1, 2, 3, 5):
+        pieces = [written[i : i + size] for i in range(0, len(written), size)]
+        assert "".join(finished(pieces, passages)) == shown, size
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["Passage [1] says the warranty lasts 24 months.", "The passage is clear. Sourced locally."],
+)
+def test_a_sentence_that_goes_on_is_left_as_written(written):
+    for size in (1, 2, 3, 5, len(written)):
+        pieces = [written[i : i + size] for i in range(0, len(written), size)]
+        assert "".join(without_source_talk(pieces)) == written, size

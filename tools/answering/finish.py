@@ -11,6 +11,8 @@ asked for it. It works on the stream, so what the user watches is exactly what i
 - an answer that states a passage's fact and cites nothing gets the mark added at its end
   (the 0.5B never cites by itself);
 - an answer with no words at all (nothing, or only marks) says it does not know instead;
+- a sentence that only names the passage it used ("I used passage [1].") becomes its mark,
+  checked like any other (``source_talk``);
 - a planner's plumbing (tool-call JSON or tags, tool names, "here's how I'll proceed") is
   never shown: such an answer says it does not know, and one that turns to it ends there.
 """
@@ -23,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from knowledge_base import Hit
 from tools.answering.grounding import refuses
 from tools.answering.plumbing import without_plumbing
+from tools.answering.source_talk import without_source_talk
 
 NO_ANSWER = "I don't know."
 MIN_SHARED = 2  # distinctive words an answer must share with a passage to cite it
@@ -104,7 +107,7 @@ def _support(said: set[str], passage: Hit) -> int:
 def finished(pieces: Iterable[str], passages: list[Hit]) -> Iterator[str]:
     """The answer's pieces as they should be shown and stored (see the module's rules)."""
     marks = _Marks(passages)
-    for piece in without_plumbing(pieces, NO_ANSWER):
+    for piece in without_source_talk(without_plumbing(pieces, NO_ANSWER)):
         out = marks.feed(piece)
         if out:
             yield out
