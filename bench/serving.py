@@ -1,14 +1,17 @@
 """Many people at once: the offline default (the composed model served by llama-server).
 
     .venv/bin/python bench/serving.py [--sessions 1 5 20] [--slots 4] [--against /tmp/old]
+        [--question "What is the code on this sign?"]
 
 Each of N sessions uploads its own picture of a sign at the same moment and asks what it says
 (image encoding, retrieval and answer, through the public ``Assistant`` API), the way N
 visitors of a Space would. For each N: p50/p95 time to first token and of the whole turn, and
-the aggregate answer tokens per second. Then one user's follow-up about the same picture
-against their first question (goal >= 5x faster to the first token). Each run is a fresh
-process; with ``--against`` (another commit's worktree), its runs alternate with this one's
-and the ratios compare them (issue 30: the 20-session p95 at most 0.6x).
+the aggregate answer tokens per second. The default question asks for the sign's words, which
+are read out without the model; ``--question`` asks something only the model answers. Then one
+user's follow-up about the same picture against their first question (goal >= 5x faster to the
+first token). Each run is a fresh process; with ``--against`` (another commit's worktree), its
+runs alternate with this one's and the ratios compare them (issue 30: the 20-session p95 at
+most 0.6x).
 
 In-process llama.cpp was the other engine until issue 30; its last figures beside the
 server's are in docs/measured/in_process_engine.json.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -27,7 +31,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+# The code measured: this checkout, or ``--against``'s, run with this file (so both answer the
+# same questions).
+HERE = Path(__file__).resolve().parent
+ROOT = Path(os.environ.get("VIRA_BENCH_CODE") or HERE.parent)
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant, Settings  # noqa: E402
@@ -62,13 +69,15 @@ def turn(session, text: str, images: list[Path] | None = None) -> dict[str, floa
     }  # fmt: skip
 
 
-def wave(assistant: Assistant, sessions: int, work: Path, tag: str) -> dict[str, float]:
+def wave(
+    assistant: Assistant, sessions: int, work: Path, tag: str, question: str = QUESTION
+) -> dict[str, float]:
     """``sessions`` users asking at the same moment, each about a new picture (one user:
     five rounds, one after the other, for a median that is not one sample)."""
     rounds = 5 if sessions == 1 else 1
     results, wall = [], 0.0
     for r in range(rounds):
-        found, seconds = _wave(assistant, sessions, work, f"{tag}-{r}")
+        found, seconds = _wave(assistant, sessions, work, f"{tag}-{r}", question)
         results += found
         wall += seconds
     return {
@@ -84,7 +93,7 @@ def wave(assistant: Assistant, sessions: int, work: Path, tag: str) -> dict[str,
 
 
 def _wave(
-    assistant: Assistant, sessions: int, work: Path, tag: str
+    assistant: Assistant, sessions: int, work: Path, tag: str, question: str
 ) -> tuple[list[dict[str, float]], float]:
     pictures = []
     for n in range(sessions):
@@ -97,7 +106,7 @@ def _wave(
     def user(n: int) -> dict[str, float]:
         session = assistant.session(f"{tag}-{sessions}-{n}")
         go.wait()
-        return turn(session, QUESTION, [pictures[n]])
+        return turn(session, question, [pictures[n]])
 
     start = time.perf_counter()
     with ThreadPoolExecutor(sessions) as pool:
@@ -124,7 +133,7 @@ def follow_up_ratio(assistant: Assistant, work: Path, tag: str) -> dict[str, flo
     }
 
 
-def run_mode(name: str, vlm, models: tuple, sessions: list[int], work: Path) -> dict:
+def run_mode(name: str, vlm, models: tuple, sessions: list[int], work: Path, question: str) -> dict:
     settings = Settings(data_dir=work / name)
     embedding, ocr, image_embedding = models
     knowledge = KnowledgeBase(
@@ -135,12 +144,12 @@ def run_mode(name: str, vlm, models: tuple, sessions: list[int], work: Path) -> 
     wave(assistant, 1, work, f"{name}-warm")  # every model has run once
     result = {"follow_up": follow_up_ratio(assistant, work, name)}
     for n in sessions:
-        result[f"{n} sessions"] = wave(assistant, n, work, name)
+        result[f"{n} sessions"] = wave(assistant, n, work, name, question)
         print(name, n, json.dumps(result[f"{n} sessions"]), flush=True)
     return result
 
 
-def measure(sessions: list[int], slots: int, server_args: str) -> dict:
+def measure(sessions: list[int], slots: int, server_args: str, question: str) -> dict:
     """The served default, in this process (``main`` runs each measurement in a fresh one)."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -153,18 +162,20 @@ def measure(sessions: list[int], slots: int, server_args: str) -> dict:
         options = ServerOptions(slots=slots, extra_args=split_args(server_args))
         served = ServedBackend(model, binary, options, work / "server.log")
         try:
-            return run_mode("served", served, models, sessions, work)
+            return run_mode("served", served, models, sessions, work, question)
         finally:
             served.close()
             log = (work / "server.log").read_text(errors="replace")
-            (ROOT / "bench" / "results" / "serving-server.log").write_text(log)
+            (HERE / "results" / "serving-server.log").write_text(log)
 
 
 def run_checkout(checkout: Path, args: argparse.Namespace) -> dict:
     """One measurement in a fresh process of ``checkout`` (this one, or ``--against``'s)."""
-    command = [sys.executable, "bench/serving.py", "--mode", "served", "--slots", str(args.slots)]
+    command = [sys.executable, __file__, "--mode", "served", "--slots", str(args.slots)]
     command += ["--server-args", args.server_args, "--sessions", *map(str, args.sessions)]
-    run = subprocess.run(command, cwd=checkout, capture_output=True, text=True)
+    command += ["--question", args.question]
+    env = os.environ | {"VIRA_BENCH_CODE": str(checkout)}
+    run = subprocess.run(command, cwd=checkout, capture_output=True, text=True, env=env)
     if run.returncode:
         raise SystemExit(f"the run of {checkout} failed:\n{run.stderr[-3000:]}")
     line = next(x for x in run.stdout.splitlines() if x.startswith("RESULT "))
@@ -179,10 +190,11 @@ def main() -> None:
     parser.add_argument("--against", type=Path, help="another checkout, run in alternation")
     parser.add_argument("--pairs", type=int, default=1, help="runs of each checkout")
     parser.add_argument("--mode", choices=["served"], help="one measurement, in this process")
+    parser.add_argument("--question", default=QUESTION, help="what every visitor asks")
     args = parser.parse_args()
-    (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
+    (HERE / "results").mkdir(parents=True, exist_ok=True)
     if args.mode:
-        result = measure(args.sessions, args.slots, args.server_args)
+        result = measure(args.sessions, args.slots, args.server_args, args.question)
         print("RESULT " + json.dumps(result), flush=True)
         return
     checkouts = {"this": ROOT} | ({"against": args.against} if args.against else {})
@@ -205,9 +217,9 @@ def main() -> None:
         summary["ratio_this_to_against"] = {
             key: summary["this"][key] / summary["against"][key] for key in summary["this"]
         }
-    results |= {"summary": summary, "slots": args.slots}
+    results |= {"summary": summary, "slots": args.slots, "question": args.question}
     print(json.dumps(summary, indent=2))
-    out = ROOT / "bench" / "results" / "serving.json"
+    out = HERE / "results" / "serving.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
 
 

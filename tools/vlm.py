@@ -13,6 +13,7 @@ from tools.answering.finish import finished
 from tools.answering.grounding import grounded
 from tools.answering.honesty import cant_tell, fuller, honest
 from tools.answering.prompt import AnswerRequest
+from tools.answering.read_out import read_out
 from tools.errors import ToolError
 from tools.langchain_tool import langchain_tool
 
@@ -22,6 +23,10 @@ def answer_with_vlm(backend: AnswerBackend, request: AnswerRequest) -> Iterator[
     is the whole answer).
     Raises ``ToolError`` when the model is unavailable."""
     sees = backend.sees_pixels
+    said = read_out(request, sees)
+    if said:
+        yield said  # the picture's words, as read: no model is asked
+        return
     refusal = cant_tell(request, sees)
     if refusal:
         yield refusal  # the facts cannot settle it: no model is asked
