@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from tools.fusion_vlm.config import FusionVLMConfig
+from tools.fusion_vlm.distributed import gathered, total, world
 from tools.fusion_vlm.knowledge_fusion import FUSIONS, masked_mean
 from tools.fusion_vlm.projector import ModalityProjector
 from tools.fusion_vlm.word_projector import WordProjector
@@ -106,11 +107,12 @@ class FusionVLM(nn.Module):
         # (49k x hidden for SmolLM2: a fifth of a short sequence's compute).
         predicts = (labels[:, 1:] != IGNORE).any(0).nonzero().flatten()
         out = self.lm(inputs_embeds=embeds, attention_mask=attention, logits_to_keep=predicts)
-        lm_loss = nn.functional.cross_entropy(
-            out.logits.flatten(0, 1).float(),
-            labels[:, predicts + 1].flatten(),
-            ignore_index=IGNORE,
+        targets = labels[:, predicts + 1].flatten()
+        summed = nn.functional.cross_entropy(
+            out.logits.flatten(0, 1).float(), targets, ignore_index=IGNORE, reduction="sum"
         )
+        # The global batch's mean once DDP averages the processes' gradients (distributed.py).
+        lm_loss = summed * world() / total(targets.ne(IGNORE).sum()).clamp(min=1)
         contrastive = self.contrastive(prefix, text, mask & (batch.labels != IGNORE))
         loss = lm_loss + self.config.contrastive_weight * contrastive
         return Output(loss, lm_loss.detach(), contrastive.detach())
@@ -118,15 +120,20 @@ class FusionVLM(nn.Module):
     def contrastive(
         self, prefix: torch.Tensor, text: torch.Tensor, answer_mask: torch.Tensor
     ) -> torch.Tensor:
-        """InfoNCE over the batch: each image's prefix against its own answer's tokens."""
-        if len(prefix) < 2:
-            return prefix.new_zeros(())
+        """InfoNCE over the global batch: each image's prefix against its own answer's tokens,
+        with every other example of the batch, in every process, as a negative."""
         image = nn.functional.normalize(self.image_head(prefix.mean(1)), dim=-1)
         words = nn.functional.normalize(self.text_head(masked_mean(text, answer_mask)), dim=-1)
-        logits = self.logit_scale.exp().clamp(max=100) * image @ words.T
-        target = torch.arange(len(logits), device=logits.device)
-        return (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(
-            logits.T, target)) / 2  # fmt: skip
+        all_images, start = gathered(image)
+        all_words, _ = gathered(words)
+        if len(all_images) < 2:
+            return prefix.new_zeros(())
+        scale = self.logit_scale.exp().clamp(max=100)
+        target = torch.arange(start, start + len(image), device=image.device)
+        summed = nn.functional.cross_entropy(
+            scale * image @ all_words.T, target, reduction="sum"
+        ) + nn.functional.cross_entropy(scale * words @ all_images.T, target, reduction="sum")
+        return summed / 2 * world() / len(all_images)
 
     def embed_pair(
         self, batch: Batch

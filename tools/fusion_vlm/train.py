@@ -165,6 +165,9 @@ def train(config: TrainConfig) -> dict[str, float]:
         project_dir=str(out),
     )
     set_seed(config.seed)
+    if accelerator.is_main_process:
+        print(f"global batch: {config.batch_size}, processes: {accelerator.num_processes}",
+              file=sys.stderr)  # fmt: skip
     model, encoder = build(config)
     if config.init_from:
         _start_from(model, Path(config.init_from))
@@ -206,9 +209,12 @@ def train(config: TrainConfig) -> dict[str, float]:
             optimizer.step()
             optimizer.zero_grad()
         step += 1
-        metrics = {"step": step, "epoch": step / len(starts), "loss": output.loss.item(),
-                   "lm_loss": float(output.lm_loss), "lr": optimizer.param_groups[0]["lr"],
-                   "contrastive_loss": float(output.contrastive_loss)}  # fmt: skip
+        # The global batch's losses: each process's are scaled so that their mean is that.
+        losses = torch.stack([output.loss.detach(), output.lm_loss, output.contrastive_loss])
+        loss, lm_loss, contrastive_loss = accelerator.reduce(losses, "mean").tolist()
+        metrics = {"step": step, "epoch": step / len(starts), "loss": loss, "lm_loss": lm_loss,
+                   "lr": optimizer.param_groups[0]["lr"],
+                   "contrastive_loss": contrastive_loss}  # fmt: skip
         bar.update(1)
         bar.set_postfix(loss=f"{metrics['loss']:.3f}")
         if log:
