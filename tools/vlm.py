@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
-from tools.answering.backends.base import AnswerBackend
+from tools.answering.backends.base import AnswerBackend, TrainedForADomain
 from tools.answering.errors import BackendUnavailable
 from tools.answering.finish import finished
 from tools.answering.grounding import grounded
@@ -28,8 +28,11 @@ def answer_with_vlm(backend: AnswerBackend, request: AnswerRequest) -> Iterator[
         yield said  # the picture's words, as read: no model is asked
         return
     refusal = cant_tell(request, sees)
+    trained = isinstance(backend, TrainedForADomain)
+    if trained and not refusal:
+        refusal = backend.outside(request)
     if refusal:
-        yield refusal  # the facts cannot settle it: no model is asked
+        yield refusal  # the facts, or the model's training, cannot settle it: no model is asked
         return
     try:
         answer = honest(finished(backend.stream(request), request.passages), request, sees)
@@ -37,6 +40,8 @@ def answer_with_vlm(backend: AnswerBackend, request: AnswerRequest) -> Iterator[
         yield from checked if sees else fuller(checked, request)
     except BackendUnavailable as exc:
         raise ToolError(f"The answering model is unavailable: {exc}") from None
+    if trained:
+        yield f"\n\n*{backend.notice(request)}*"
 
 
 class AnswerWithVlmInput(BaseModel):

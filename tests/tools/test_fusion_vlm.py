@@ -513,6 +513,32 @@ def test_the_fusion_backend_streams_an_answer_in_the_assistant(trained_run, data
     tokens = [e.text for e in events if e.kind == "token"]
     assert len(tokens) >= 2 and "".join(tokens) == events[-1].answer.text
     assert "blue car" in events[-1].answer.text
+    # what it was trained on, under the answer
+    assert "Answered by a fusion model trained on vira (train.jsonl) (4 examples of graphics" in (
+        events[-1].answer.text
+    )
+
+
+def test_a_run_trained_on_drawn_shapes_declines_a_photo(trained_run, dataset, tmp_path):
+    """Served in the app, a shapes model asked about a real photo says what it cannot tell
+    instead of naming one of its shapes; about a drawn shape it answers, in a chat with
+    earlier turns it says it does not read them."""
+    from skimage import data
+
+    from assistant import Assistant, Settings
+    from tools.fusion_vlm.checkpoint import trained_on
+
+    domain = trained_on(trained_run / "model")
+    assert domain.examples == 4 and domain.known_kinds() == {"graphic"}
+    assert domain.covers("graphic") and domain.covers("") and not domain.covers("photo")
+    photo = tmp_path / "cat.jpg"
+    Image.fromarray(data.chelsea()).save(photo)
+    session = Assistant(Settings(vlm=f"fusion:{trained_run}")).session("s")
+    said = session.ask_text("What is it?", images=[photo]).text
+    assert said.startswith("I can't tell: the model answering here was trained only on vira")
+    assert said.endswith("and this picture is a photo.")  # no shape named as what it shows
+    shape = session.ask_text("And this one?", images=[dataset.parent / "s1.png"]).text
+    assert "blue car" in shape and "not at the earlier messages" in shape
 
 
 def test_stage_two_starts_from_stage_ones_weights(tiny_lm, dataset, trained_run, tmp_path):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tools.fusion_vlm.config import FusionVLMConfig
 from tools.fusion_vlm.data import Encoder
+from tools.fusion_vlm.domain import Domain
 from tools.fusion_vlm.language_model import load_language_model
 from tools.fusion_vlm.model import FusionVLM
 from tools.fusion_vlm.vision_tower import create_vision_tower
@@ -16,7 +17,9 @@ from tools.fusion_vlm.vision_tower import create_vision_tower
 WEIGHTS, CONFIG = "trained.safetensors", "fusion_vlm.json"
 
 
-def save_trained(model: FusionVLM, folder: Path, max_tokens: int) -> Path:
+def save_trained(
+    model: FusionVLM, folder: Path, max_tokens: int, domain: Domain | None = None
+) -> Path:
     from safetensors.torch import save_file
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -25,6 +28,8 @@ def save_trained(model: FusionVLM, folder: Path, max_tokens: int) -> Path:
                if p.requires_grad or not n.startswith("lm.")}  # fmt: skip
     save_file(trained, str(folder / WEIGHTS))
     meta = {"model": model.config.to_dict(), "max_tokens": max_tokens}
+    if domain is not None:
+        meta["trained_on"] = domain.to_dict()
     (folder / CONFIG).write_text(json.dumps(meta, indent=2))
     return folder
 
@@ -61,3 +66,9 @@ def load_trained(folder: Path, models_dir: Path) -> tuple[FusionVLM, Encoder]:
         raise ValueError(f"{folder}: weights this model does not have: {sorted(unknown)[:3]}")
     model.load_state_dict(weights, strict=False)
     return model.eval(), encoder
+
+
+def trained_on(folder: Path) -> Domain | None:
+    """What the run in ``folder`` was trained on (None for a run saved before it was kept)."""
+    meta = json.loads((folder / CONFIG).read_text())
+    return Domain.from_dict(meta["trained_on"]) if "trained_on" in meta else None

@@ -35,6 +35,7 @@ from tools.fusion_vlm.align import align, caption_targets
 from tools.fusion_vlm.checkpoint import CONFIG, WEIGHTS, assemble, save_trained
 from tools.fusion_vlm.config import CONFIGS, FusionVLMConfig
 from tools.fusion_vlm.data import Encoder, Example, read_examples
+from tools.fusion_vlm.domain import learnt_from
 from tools.fusion_vlm.model import FusionVLM
 
 SCHEDULES = ("constant", "cosine")
@@ -226,7 +227,8 @@ def train(config: TrainConfig) -> dict[str, float]:
     if log:
         log.close()
     if accelerator.is_main_process:  # what serving and evaluation load: VIRA_VLM=fusion:DIR
-        save_trained(accelerator.unwrap_model(model), out / "model", config.max_tokens)
+        domain = learnt_from(config.data, items)
+        save_trained(accelerator.unwrap_model(model), out / "model", config.max_tokens, domain)
     return metrics
 
 

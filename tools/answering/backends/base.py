@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from tools.answering.prompt import AnswerRequest
 
@@ -29,6 +29,20 @@ class AnswerBackend(Protocol):
 
     def stream(self, request: AnswerRequest) -> Iterator[str]:
         """Yield the answer as it is generated, piece by piece."""
+        ...
+
+
+@runtime_checkable
+class TrainedForADomain(Protocol):
+    """A backend trained on one kind of data (a fusion run): it declines pictures unlike its
+    training pictures, and says under every answer what it was trained on."""
+
+    def outside(self, request: AnswerRequest) -> str | None:
+        """The answer when the request is outside what it was trained on, else None."""
+        ...
+
+    def notice(self, request: AnswerRequest) -> str:
+        """The line shown under its answers."""
         ...
 
 

@@ -1,6 +1,6 @@
 """``VIRA_VLM=fusion:<run dir>``: answers from a fusion VLM trained with
 ``python -m tools.fusion_vlm.train`` (its ``model/`` folder, or that folder itself). It looks at
-the pixels of the turn's first image through its own vision tower and projector, and reads the
+the pixels of the turn's last image through its own vision tower and projector, and reads the
 retrieved passages through its knowledge fusion, or as text before the question when it was
 trained so (``"passages": "text"`` in its config)."""
 
@@ -9,11 +9,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tools.answering.backends.base import Occupancy
 from tools.answering.errors import BackendUnavailable
 from tools.answering.prompt import AnswerRequest, user_message
+
+if TYPE_CHECKING:
+    from tools.fusion_vlm.domain import Domain
 
 MAX_ANSWER_TOKENS = 64
 
@@ -44,6 +47,33 @@ class FusionVLMBackend:
                 raise BackendUnavailable(f"cannot load {self.folder}: {exc}") from None
         return self._loaded
 
+    def _domain(self) -> Domain | None:
+        from tools.fusion_vlm.checkpoint import trained_on
+
+        try:
+            return trained_on(self.folder)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise BackendUnavailable(f"cannot read {self.folder}: {exc}") from None
+
+    def outside(self, request: AnswerRequest) -> str | None:
+        """A picture unlike its training pictures (a photo for a model of drawn shapes) is
+        declined: what it would say about it is one of its training answers, stated as fact."""
+        domain = self._domain()
+        kind = request.images[-1].facts.image_kind if request.images else ""
+        if domain is None or domain.covers(kind):
+            return None
+        return (
+            f"I can't tell: the model answering here was trained only on {domain.said()}, "
+            f"and this picture is a {kind}."
+        )
+
+    def notice(self, request: AnswerRequest) -> str:
+        domain = self._domain()
+        trained = domain.said() if domain else "data it did not record"
+        seen = "It looks at the last picture only, and not at the earlier messages."
+        several = len(request.images) > 1 or bool(request.history)
+        return f"Answered by a fusion model trained on {trained}." + (f" {seen}" if several else "")
+
     def warm_up(self) -> None:
         with self._lock:
             self._load()
@@ -59,7 +89,7 @@ class FusionVLMBackend:
 
         from tools.fusion_vlm.data import Example, passages_as_text
 
-        pixels = next((r.pixels for r in request.images if r.pixels is not None), None)
+        pixels = next((r.pixels for r in reversed(request.images) if r.pixels is not None), None)
         image = pixels or Image.new("RGB", (224, 224), "white")  # a text-only question
         with self._users, self._lock:
             model, encoder = self._load()
