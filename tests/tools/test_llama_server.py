@@ -452,3 +452,35 @@ def test_the_server_dies_with_the_app_even_on_kill_9(binary, gguf_path, tmp_path
     app.wait()
     gone, _ = psutil.wait_procs([psutil.Process(pid)], timeout=15)
     assert gone, "llama-server outlived the app"
+
+
+def test_a_turn_answered_in_code_is_read_for_its_follow_up(served_vlm, tmp_path, caplog):
+    """'What does the sign say?' is read out without the model, which then reads the turn in
+    the background: the follow-up reads only the answer and its own words."""
+    from assistant import Assistant, Settings
+
+    _started(served_vlm)
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"), vlm=served_vlm)
+
+    def follow_up_reads(line: str, remembered: bool) -> int:
+        sign = tmp_path / f"{line[:4]}.png"
+        factories.text_image([line, "Boarding closes 20 minutes before"]).save(sign)
+        session = assistant.session(f"chat-{remembered}")
+        said = session.ask_text("What does the sign say?", images=[sign]).text
+        assert said.startswith(f'It says: "{line}')
+        if remembered:
+            history = assistant.memory.history(session.id, assistant.settings.history_tokens)
+            key = conversation_key(AnswerRequest("", history=history))
+            until(lambda: key in served_vlm.pool._holds, 60, "the turn was not read")
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="tools.answering.backends.openai_compat"):
+            assert "12" in session.ask_text("Which gate is it?").text
+        return int(re.findall(r"prefill (\d+) tokens", caplog.text)[-1])
+
+    read = follow_up_reads("Gate 12 for Oslo", remembered=True)
+    served_vlm.remember = lambda request: None  # instance attribute: this test's backend only
+    try:
+        cold = follow_up_reads("Gate 12 for Bergen", remembered=False)
+    finally:
+        del served_vlm.remember
+    assert read <= 45 < cold - 40, (read, cold)

@@ -121,6 +121,32 @@ class ServedBackend:
         finally:
             self.pool.release(lease, holds)
 
+    def remember(self, request: AnswerRequest) -> None:
+        """Read a turn that code answered (a picture's words read out) into its conversation's
+        slot, as a turn the model answers is: the follow-up then reads only the answer and its
+        own words, not the whole chat again (1.6-2.0 s before its first token on two cores,
+        against 0.4 s)."""
+        if self.sees_pixels:
+            return
+        try:
+            client = self._ready()
+        except BackendUnavailable:
+            return
+        # As a read-ahead: a follow-up asked meanwhile waits for it instead of reading it all.
+        key = conversation_key(request, self.rules_again)
+        lease = self.pool.acquire(key, prefix_key(request), ahead=True)
+        holds = False
+        try:
+            self.prepare(lease)
+            options = {**self._options(lease.slot), "max_tokens": 1}
+            for _ in client.complete(client.messages(request), **options):
+                pass
+            holds = True
+        except BackendUnavailable as exc:
+            log.warning("could not read a turn answered in code into the model: %s", exc)
+        finally:
+            self.pool.release(lease, holds)
+
     def prepare(self, lease: Lease) -> None:
         """Save the slot's previous conversation, then restore this one's (when it has a
         file). A failure costs only speed: the server then reads the whole prompt."""
