@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 
 from langchain_core.tools import StructuredTool
@@ -29,7 +28,7 @@ def answer_with_vlm(backend: AnswerBackend, request: AnswerRequest) -> Iterator[
         yield said  # the picture's words, as read: no model is asked
         remember = getattr(backend, "remember", None)
         if remember is not None:  # ... but it reads the turn, for the follow-up's sake
-            threading.Thread(target=remember, args=(request,), daemon=True).start()
+            remember(request)
         return
     refusal = cant_tell(request, sees)
     trained = isinstance(backend, TrainedForADomain)

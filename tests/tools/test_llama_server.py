@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -115,6 +116,24 @@ def test_the_slot_pool_keeps_each_conversation_where_it_can_find_it(tmp_path):
     assert back.slot == b.slot and back.save == "conv-b" and back.restore == "conv-a"
     pool.release(back, holds=False)  # a failed answer: the slot's contents are unknown
     assert pool.acquire("conv-a").restore == "conv-a"
+
+
+def test_background_reading_takes_a_slot_only_while_the_server_is_idle(tmp_path):
+    pool = SlotPool(2, tmp_path)
+    busy = pool.acquire("conv-a")
+    assert pool.acquire_if_idle("conv-b") is None  # someone is being answered
+    pool.release(busy)
+    reading = pool.acquire_if_idle("conv-b")
+    assert reading is not None
+    # a follow-up of that chat, asked meanwhile, waits for the reading, then takes its slot
+    took: list = []
+    waiter = threading.Thread(target=lambda: took.append(pool.acquire("conv-b")))
+    waiter.start()
+    until(lambda: pool.waiting == 1, 5, "the follow-up did not wait")
+    assert not took
+    pool.release(reading)
+    waiter.join(5)
+    assert took[0].slot == reading.slot and (took[0].save, took[0].restore) == (None, None)
 
 
 def test_a_first_question_takes_the_slot_its_pictures_were_read_into(tmp_path):

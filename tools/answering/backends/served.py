@@ -123,21 +123,23 @@ class ServedBackend:
 
     def remember(self, request: AnswerRequest) -> None:
         """Read a turn that code answered (a picture's words read out) into its conversation's
-        slot, as a turn the model answers is: the follow-up then reads only the answer and its
-        own words, not the whole chat again (1.6-2.0 s before its first token on two cores,
-        against 0.4 s)."""
-        if self.sees_pixels:
+        slot in the background, as a turn the model answers is: the follow-up then reads only
+        the answer and its own words, not the whole chat again (1.6-2.0 s before its first
+        token on two cores, against 0.4 s). Only while the server is idle: with other
+        questions waiting it would take their CPU (a wave of 20 read-outs went from 14 s to
+        30 s at p95). The slot is taken before this returns, so a follow-up waits for it."""
+        if self.sees_pixels or self._client is None:
             return
-        try:
-            client = self._ready()
-        except BackendUnavailable:
-            return
-        # As a read-ahead: a follow-up asked meanwhile waits for it instead of reading it all.
         key = conversation_key(request, self.rules_again)
-        lease = self.pool.acquire(key, prefix_key(request), ahead=True)
+        lease = self.pool.acquire_if_idle(key, prefix_key(request))
+        if lease is not None:
+            threading.Thread(target=self._read, args=(request, lease), daemon=True).start()
+
+    def _read(self, request: AnswerRequest, lease: Lease) -> None:
         holds = False
         try:
             self.prepare(lease)
+            client = self._ready()
             options = {**self._options(lease.slot), "max_tokens": 1}
             for _ in client.complete(client.messages(request), **options):
                 pass

@@ -87,18 +87,30 @@ class SlotPool:
                     self._cond.wait()
             finally:
                 self._waiting -= 1
-            slot = self._choose(key, prefix)
-            self._busy[slot] = True
-            self._leased[slot] = key
-            self._ahead[slot] = ahead
-            held = self._holds[slot]
-            if held == key or (held is not None and held == prefix):
-                return Lease(slot, key, None, None)
-            save = held if held in self._unsaved else None
-            self._unsaved.discard(held)
-            self._holds[slot] = None  # until the lease ends: its contents are in flux
-            restore = key if self.file(key).exists() else None
-            return Lease(slot, key, save, restore)
+            return self._take(key, prefix, ahead)
+
+    def acquire_if_idle(self, key: str, prefix: str | None = None) -> Lease | None:
+        """A read-ahead lease for ``key`` when no slot is in use and nobody waits for one, else
+        None: background work that may help a later question must not slow anyone's now."""
+        with self._cond:
+            if any(self._busy) or self._waiting:
+                return None
+            return self._take(key, prefix, ahead=True)
+
+    def _take(self, key: str, prefix: str | None, ahead: bool) -> Lease:
+        """Lease a free slot (the caller holds the lock)."""
+        slot = self._choose(key, prefix)
+        self._busy[slot] = True
+        self._leased[slot] = key
+        self._ahead[slot] = ahead
+        held = self._holds[slot]
+        if held == key or (held is not None and held == prefix):
+            return Lease(slot, key, None, None)
+        save = held if held in self._unsaved else None
+        self._unsaved.discard(held)
+        self._holds[slot] = None  # until the lease ends: its contents are in flux
+        restore = key if self.file(key).exists() else None
+        return Lease(slot, key, save, restore)
 
     def _read_ahead_now(self, keys: set[str | None]) -> bool:
         return any(a and self._leased[n] in keys for n, a in enumerate(self._ahead))
