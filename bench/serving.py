@@ -120,10 +120,19 @@ def _p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[18]
 
 
+def settled(assistant: Assistant) -> None:
+    """Until the server is idle (an earlier answer's background reading done), as a visitor
+    who arrives at a quiet Space finds it."""
+    pool = assistant.vlm.pool
+    while pool.busy or pool.waiting:
+        time.sleep(0.05)
+
+
 def follow_up_ratio(assistant: Assistant, work: Path, tag: str) -> dict[str, float]:
     path = work / f"{tag}-follow.png"
     text_image(["Platform 9: trains to Oslo"]).save(path)
     session = assistant.session(f"{tag}-follow")
+    settled(assistant)
     first = turn(session, QUESTION, [path])
     second = turn(session, FOLLOW_UP)
     return {
