@@ -135,10 +135,19 @@ def follow_up_ratio(assistant: Assistant, work: Path, tag: str) -> dict[str, flo
     settled(assistant)
     first = turn(session, QUESTION, [path])
     second = turn(session, FOLLOW_UP)
+    # The same, with the follow-up asked once the server is idle again (a visitor reading the
+    # answer and typing), not at once.
+    text_image(["Platform 4: trains to Lyon"]).save(path.with_name("paused.png"))
+    paused = assistant.session(f"{tag}-paused")
+    settled(assistant)
+    turn(paused, QUESTION, [path.with_name("paused.png")])
+    settled(assistant)
+    later = turn(paused, FOLLOW_UP)
     return {
         "first_ttft": first["ttft"],
         "follow_up_ttft": second["ttft"],
         "ratio": first["ttft"] / second["ttft"],
+        "follow_up_after_pause_ttft": later["ttft"],
     }
 
 
