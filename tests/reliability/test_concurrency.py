@@ -24,9 +24,10 @@ CLIENTS = 20
 def _ask(url: str, image, code: str) -> dict:
     client = Client(url, verbose=False)
     start = time.perf_counter()
-    # (Asked "What is the locker code written in this image?", the 1.5B answers one of the
-    # twenty "The locker code is written in white." even alone: a model quirk, not a mix-up.)
-    message = {"text": "What does the text in this image say?", "files": [image]}
+    # A question the model answers ("What does the text say?" is read out without it). Asked
+    # "What is the locker code written in this image?", the 1.5B answers one of the twenty
+    # "The locker code is written in white." even alone: a model quirk, not a mix-up.
+    message = {"text": "What is the locker code in this image?", "files": [image]}
     job = client.submit(message, [], api_name="/chat")
     first, place = None, None
     while not job.done():
