@@ -36,8 +36,7 @@ def gathered(rows: torch.Tensor) -> tuple[torch.Tensor, int]:
     sizes = [torch.zeros((), dtype=torch.long, device=rows.device) for _ in range(world())]
     dist.all_gather(sizes, torch.tensor(len(rows), device=rows.device))
     counts = [int(s) for s in sizes]
-    padded = rows.new_zeros((max(counts), *rows.shape[1:]))
-    padded = torch.cat([rows, padded[len(rows) :]]) if len(rows) < max(counts) else rows
-    parts = all_gather(padded)
+    padding = rows.new_zeros((max(counts) - len(rows), *rows.shape[1:]))
+    parts = all_gather(torch.cat([rows, padding]))
     start = sum(counts[: dist.get_rank()])
     return torch.cat([part[:n] for part, n in zip(parts, counts, strict=True)]), start

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,9 @@ class FusionVLMBackend:
                 raise BackendUnavailable(f"cannot load {self.folder}: {exc}") from None
         return self._loaded
 
+    @cached_property
     def _domain(self) -> Domain | None:
+        """Read once: a run's record does not change while it is served."""
         from tools.fusion_vlm.checkpoint import trained_on
 
         try:
@@ -58,7 +61,7 @@ class FusionVLMBackend:
     def outside(self, request: AnswerRequest) -> str | None:
         """A picture unlike its training pictures (a photo for a model of drawn shapes) is
         declined: what it would say about it is one of its training answers, stated as fact."""
-        domain = self._domain()
+        domain = self._domain
         kind = request.images[-1].facts.image_kind if request.images else ""
         if domain is None or domain.covers(kind):
             return None
@@ -68,7 +71,7 @@ class FusionVLMBackend:
         )
 
     def notice(self, request: AnswerRequest) -> str:
-        domain = self._domain()
+        domain = self._domain
         trained = domain.said() if domain else "data it did not record"
         seen = "It looks at the last picture only, and not at the earlier messages."
         several = len(request.images) > 1 or bool(request.history)

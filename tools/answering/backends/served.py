@@ -110,16 +110,7 @@ class ServedBackend:
         except BackendUnavailable:
             return  # the question itself will say why
         lease = self.pool.acquire(prefix_key(request), ahead=True)
-        holds = False
-        try:
-            self.prepare(lease)
-            for _ in client.complete(messages, **{**self._options(lease.slot), "max_tokens": 1}):
-                pass
-            holds = True
-        except BackendUnavailable as exc:
-            log.warning("could not read a picture's facts ahead of its question: %s", exc)
-        finally:
-            self.pool.release(lease, holds)
+        self._read_into(lease, client, messages, "a picture's facts ahead of its question")
 
     def remember(self, request: AnswerRequest) -> None:
         """Read a turn that code answered (a picture's words read out) into its conversation's
@@ -128,24 +119,29 @@ class ServedBackend:
         token on two cores, against 0.4 s). Only while the server is idle: with other
         questions waiting it would take their CPU (a wave of 20 read-outs went from 14 s to
         30 s at p95). The slot is taken before this returns, so a follow-up waits for it."""
-        if self.sees_pixels or self._client is None:
+        client = self._client
+        if self.sees_pixels or client is None:
             return
         key = conversation_key(request, self.rules_again)
         lease = self.pool.acquire_if_idle(key, prefix_key(request))
         if lease is not None:
-            threading.Thread(target=self._read, args=(request, lease), daemon=True).start()
+            what = "a turn answered in code"
+            args = (lease, client, client.messages(request), what)
+            threading.Thread(target=self._read_into, args=args, daemon=True).start()
 
-    def _read(self, request: AnswerRequest, lease: Lease) -> None:
+    def _read_into(
+        self, lease: Lease, client: OpenAIBackend, messages: list[dict], what: str
+    ) -> None:
+        """Have the server read ``messages`` into the leased slot (one token generated and
+        dropped), then give the slot back holding them."""
         holds = False
         try:
             self.prepare(lease)
-            client = self._ready()
-            options = {**self._options(lease.slot), "max_tokens": 1}
-            for _ in client.complete(client.messages(request), **options):
+            for _ in client.complete(messages, **{**self._options(lease.slot), "max_tokens": 1}):
                 pass
             holds = True
         except BackendUnavailable as exc:
-            log.warning("could not read a turn answered in code into the model: %s", exc)
+            log.warning("could not read %s into the model: %s", what, exc)
         finally:
             self.pool.release(lease, holds)
 
