@@ -23,6 +23,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,6 +128,19 @@ def stage(path: Path, args: argparse.Namespace, data: tuple[list[Example], ...],
     return report, said
 
 
+def question_only(test: list[Example], choices: list[str]) -> dict[str, object]:
+    """The prior a model can learn without looking: the most frequent training answer to each
+    question text, whatever the picture."""
+    answers: dict[str, Counter[str]] = defaultdict(Counter)
+    for item in read_examples({"format": "easy_vqa", "split": "train"}):
+        answers[item.question][item.answer] += 1
+    said = [answers[i.question].most_common(1)[0][0] if answers[i.question] else "" for i in test]
+    return {
+        "test_accuracy": accuracy(said, test, choices),
+        "test_by_kind": by_kind(said, test, choices),
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, object]:
     import easy_vqa
 
@@ -134,7 +148,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     validation, test = splits(args.test)
     sample = random.Random(2).sample(range(len(test)), min(args.composed, len(test)))
     items = [test[i] for i in sample]
-    report: dict[str, object] = {"test_questions": len(test), "sample_questions": len(items)}
+    report: dict[str, object] = {"test_questions": len(test), "sample_questions": len(items),
+                                 "question only": question_only(test, choices)}  # fmt: skip
     for n, path in enumerate(args.config, 1):
         found, said = stage(path, args, (validation, test), choices)
         if sample:

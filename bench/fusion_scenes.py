@@ -70,13 +70,15 @@ def stage_config(
     model_overrides = {
         # The pyramid tower keeps colour, which the last feature map keeps poorly.
         "vision": "efficientnet-lite0-pyramid",
-        # 24 soft words, aligned on the captions first (left to right: "a large red square,
+        # Soft words, aligned on the captions first (left to right: "a large red square,
         # a small blue circle and ...") and then kept frozen: the LM reads the picture as
         # text. The MLP projector's 16 free tokens, trained through the LM, bound no colour
         # to its shape (colour 0.19, count 0.51 after 1,000 steps; diagnosis in
         # docs/measured/fusion_scenes_diagnosis.json).
         "projector": "words",
-        "visual_tokens": 24,
+        # One query per caption token: captions name each object's size, colour, shape and
+        # height ("a large blue square in the middle and ..."), up to 31 tokens.
+        "visual_tokens": 32,
         "freeze_projector": True,
         # LoRA lets the LM learn to read a prefix and copy from a note, which a frozen 135M
         # LM barely does.

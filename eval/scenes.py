@@ -33,6 +33,7 @@ COLOURS = {"red": (200, 40, 40), "green": (40, 160, 60), "blue": (40, 80, 210),
 SIZES = {"small": 22, "large": 40}  # radius in pixels on a 224x224 canvas
 OWNERS = ("Aldo", "Berit", "Chen", "Dara", "Emil", "Farah", "Goran", "Hana")
 NUMBERS = ("zero", "one", "two", "three", "four")
+PLACES = ("at the top", "in the middle", "at the bottom")
 CANVAS = 224
 
 
@@ -48,6 +49,11 @@ class Thing:
     @property
     def name(self) -> str:
         return f"{self.size} {self.colour} {self.shape}"
+
+    @property
+    def place(self) -> str:
+        """Where it is from top to bottom, in thirds of the canvas."""
+        return PLACES[min(2, self.y * 3 // CANVAS)]
 
 
 @dataclass(frozen=True)
@@ -92,13 +98,15 @@ def draw(things: list[Thing]) -> Image.Image:
 
 def note(things: list[Thing], rng: random.Random) -> tuple[str, ...]:
     """The scene's inventory note, one sentence per object (the knowledge file's passages), in
-    an order of its own: listed left to right, the note alone would tell whose is leftmost."""
-    return tuple(f"The {t.colour} {t.shape} belongs to {t.owner}."
+    an order of its own: listed left to right, the note alone would tell whose is leftmost.
+    Each object is named as the picture shows it (size, colour, shape, height), so that among
+    the many notes that look alike only the picture tells which one is this scene's."""
+    return tuple(f"The {t.name} {t.place} belongs to {t.owner}."
                  for t in rng.sample(things, len(things)))  # fmt: skip
 
 
 def caption(things: list[Thing]) -> str:
-    names = [f"a {t.name}" for t in things]
+    names = [f"a {t.name} {t.place}" for t in things]
     return (", ".join(names[:-1]) + " and " + names[-1]) if len(names) > 1 else names[0]
 
 

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import bm25s
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN
 from bm25s.tokenization import Tokenizer
 
 from knowledge_base.types import Hit, Kind
 
 RRF_K = 60  # the constant from Cormack et al. (2009); robust across corpora
 MAX_QUERY_CHARS = 4000  # far beyond the 256-token window; keeps BM25 and tokenizers cheap
+_WORD = re.compile(r"\w+")
+_STOP = frozenset(STOPWORDS_EN)
+
+
+def with_phrases(text: str) -> str:
+    """The text followed by its phrases of two and three adjacent words (no stopword among
+    them) as single tokens, "red_circle", "large_red_circle": BM25 then ranks a passage that
+    says "large red circle" above one that has "large", "red" and "circle" in other places."""
+    words = _WORD.findall(text.lower())
+    phrases = []
+    for n in (2, 3):
+        for i in range(len(words) - n + 1):
+            run = words[i : i + n]
+            if not _STOP.intersection(run):
+                phrases.append("_".join(run))
+    return f"{text} {' '.join(phrases)}" if phrases else text
 
 
 class LexicalIndex:
@@ -25,7 +43,9 @@ class LexicalIndex:
         if not items:
             return
         corpus = self._tokenizer.tokenize(
-            [item.indexed_text for item in items], return_as="ids", show_progress=False
+            [with_phrases(item.indexed_text) for item in items],
+            return_as="ids",
+            show_progress=False,
         )
         # Words the corpus never had map to the empty token's id when the vocabulary is frozen.
         self._unknown = self._tokenizer.word_to_id.get("", -1)
@@ -38,7 +58,10 @@ class LexicalIndex:
         if self._bm25 is None or n <= 0:
             return []
         (ids,) = self._tokenizer.tokenize(
-            [query[:MAX_QUERY_CHARS]], update_vocab=False, return_as="ids", show_progress=False
+            [with_phrases(query[:MAX_QUERY_CHARS])],
+            update_vocab=False,
+            return_as="ids",
+            show_progress=False,
         )
         known = [i for i in ids if i != self._unknown]
         if not known:

@@ -62,6 +62,21 @@ def test_paraphrase_found_by_hybrid_but_not_by_bm25_alone(catalogue):
     assert _sources(catalogue, query, "hybrid")[0] == "cat.txt"
 
 
+def test_words_in_the_asked_order_rank_above_the_same_words_apart(kb, tmp_path: Path):
+    """Passages with the same words, bound differently: the one that says "large red circle"
+    and "small blue square" as asked comes first, not one with a small red circle."""
+    folder = tmp_path / "shelves"
+    folder.mkdir()
+    pairs = [("small red circle", "large blue square"), ("large blue circle", "small red square"),
+             ("large red square", "small blue circle"), ("small blue circle", "large red square"),
+             ("large red circle", "small blue square"), ("small red square", "large blue circle")]  # fmt: skip
+    for i, (first, second) in enumerate(pairs):
+        (folder / f"shelf{i}.txt").write_text(f"On the shelf: a {first} and a {second}.")
+    assert kb.ingest([folder]).ok
+    for mode in ("lexical", "hybrid"):
+        assert _sources(kb, "a large red circle and a small blue square", mode)[0] == "shelf4.txt"
+
+
 def test_hits_carry_source_page_chunk_and_scores(kb, tmp_path: Path):
     pdf = factories.text_pdf(
         tmp_path / "manual.pdf",

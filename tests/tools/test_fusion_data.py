@@ -65,6 +65,19 @@ def test_owners_come_only_from_each_scenes_note(scenes):
     assert max(len(v) for v in owners.values()) >= 2
 
 
+def test_each_note_names_its_objects_as_the_picture_shows_them(scenes):
+    """Notes of different scenes share shapes and colours; each names its objects by size,
+    colour, shape and height, as the caption does, so the picture tells which note is its own."""
+    rows = [json.loads(line) for line in scenes.read_text().splitlines()]
+    captions = {r["image"]: r["answer"] for r in rows if r["kind"] == "caption"}
+    for row in rows:
+        if row["kind"] == "knowledge":
+            named = [p.removeprefix("The ").split(" belongs to ")[0] for p in row["passages"]]
+            assert all(f"a {thing}" in captions[row["image"]] for thing in named)
+            assert all(thing.split()[-2:] in (["the", "top"], ["the", "middle"],
+                                              ["the", "bottom"]) for thing in named)  # fmt: skip
+
+
 def test_the_notes_order_does_not_tell_where_things_are(scenes):
     """Only the picture says which object is leftmost: a note listed left to right would let
     a model answer "whose is furthest to the left?" from the note alone."""

@@ -40,9 +40,11 @@ class FusionVLMConfig:
     #: captions when training starts, then saved with the run.
     visual_words: tuple[int, ...] = ()
     #: How the model reads retrieved passages: ``fusion`` (their sentence embeddings through
-    #: the knowledge-fusion module) or ``text`` (put before the question, as it was trained
-    #: with a reader's ``"knowledge": "text"``). Serving follows it.
-    passages: Literal["fusion", "text"] = "fusion"
+    #: the knowledge-fusion module), ``text`` (put before the question, as it was trained
+    #: with a reader's ``"knowledge": "text"``) or ``select`` (the passage selector scores each
+    #: against the picture and the question; the chosen one's words go before the question).
+    #: Serving follows it.
+    passages: Literal["fusion", "text", "select"] = "fusion"
     contrastive_weight: float = 0.1  # InfoNCE between the image and its text, beside the LM's
     #: The projector kept as it starts (aligned in stage 0, or from ``init_from``): only the
     #: LM's adapters and the fusion learn to read it.

@@ -28,6 +28,9 @@ class Example:
     question: str
     answer: str
     passages: tuple[str, ...] = field(default=())
+    #: The passage whose words go before the question (a selecting model's training target,
+    #: or its choice when answering); -1: none.
+    chosen: int = -1
 
 
 def passages_as_text(question: str, passages: tuple[str, ...]) -> str:
@@ -107,17 +110,19 @@ def read_easy_vqa(split: str) -> Iterator[Example]:
 
 def read_scenes(path: Path, knowledge: str = "fusion") -> Iterator[Example]:
     """A generated split of CLEVR-style scenes (``python -m eval.scenes``: one question a line,
-    with its image, answer and the scene's note). ``knowledge``: ``fusion`` (the note's passages
-    go to the knowledge-fusion module), ``text`` (the note is put before the question, as text
-    concatenation), or ``none`` (no note)."""
+    with its image, answer and passages: the scene's note, or notes retrieved for it with
+    ``gold``, the index of the scene's own). ``knowledge``: ``fusion`` (the passages go to the
+    knowledge-fusion module), ``select`` (to the passage selector, the scene's own note as the
+    one to choose), ``text`` (put before the question, as text concatenation), or ``none``."""
     for line in path.read_text().splitlines():
         q = json.loads(line)
         passages = tuple(q["passages"])
         question = q["question"]
         if knowledge == "text":
             question = passages_as_text(question, passages)
-        kept = passages if knowledge == "fusion" else ()
-        yield Example(path.parent / q["image"], question, q["answer"], kept)
+        kept = passages if knowledge in ("fusion", "select") else ()
+        chosen = q.get("gold", -1) if knowledge == "select" and kept else -1
+        yield Example(path.parent / q["image"], question, q["answer"], kept, chosen)
 
 
 READERS: dict[str, Callable[..., Iterator[Example]]] = {
@@ -174,14 +179,20 @@ class Encoder:
             self._vision.update(zip(chunk, features, strict=True))
         return torch.stack([self._vision[p] for p in paths])
 
-    def tokens(self, example: Example, with_answer: bool) -> tuple[list[int], list[int]]:
-        """Token ids and labels (the answer's tokens; IGNORE for the prompt)."""
-        prompt = self.tokenizer(f"Question: {example.question}\nAnswer:")["input_ids"]
+    def tokens(self, example: Example, with_answer: bool) -> tuple[list[int], list[int], int]:
+        """Token ids, labels (the answer's tokens; IGNORE for the prompt) and how many of the
+        first tokens are the chosen passage's words."""
+        question, words = example.question, 0
+        if example.chosen >= 0:
+            passage = example.passages[example.chosen]
+            question = passages_as_text(question, (passage,))
+            words = len(self.tokenizer(f"Question: {passage}")["input_ids"])
+        prompt = self.tokenizer(f"Question: {question}\nAnswer:")["input_ids"]
         if not with_answer:
-            return prompt, [IGNORE] * len(prompt)
+            return prompt, [IGNORE] * len(prompt), words
         answer = [*self.answer_ids(example.answer), self.tokenizer.eos_token_id]
         ids = (prompt + answer)[: self.max_tokens]
-        return ids, ([IGNORE] * len(prompt) + answer)[: self.max_tokens]
+        return ids, ([IGNORE] * len(prompt) + answer)[: self.max_tokens], words
 
     def answer_ids(self, answer: str) -> list[int]:
         """An answer's tokens as they follow "Answer:" (after a space)."""
@@ -196,17 +207,20 @@ class Encoder:
 
     def _batch(self, examples: list[Example], vision: torch.Tensor, with_answer: bool) -> Batch:
         rows = [self.tokens(e, with_answer) for e in examples]
-        width = max(len(ids) for ids, _ in rows)
+        width = max(len(ids) for ids, _, _ in rows)
         pad = self.tokenizer.pad_token_id or 0
         ids = torch.full((len(rows), width), pad, dtype=torch.long)
         labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
         mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, (row_ids, row_labels) in enumerate(rows):
+        words = torch.zeros((len(rows), width), dtype=torch.bool)
+        for i, (row_ids, row_labels, row_words) in enumerate(rows):
             ids[i, : len(row_ids)] = torch.tensor(row_ids)
             labels[i, : len(row_labels)] = torch.tensor(row_labels)
             mask[i, : len(row_ids)] = 1
+            words[i, :row_words] = True
         knowledge, known = self.knowledge(examples)
-        return Batch(vision, ids, mask, labels, knowledge, known)
+        chosen = torch.tensor([e.chosen for e in examples], dtype=torch.long)
+        return Batch(vision, ids, mask, labels, knowledge, known, chosen, words)
 
     def knowledge(self, examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor]:
         most = max(1, max(len(e.passages) for e in examples))

@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,21 @@ def predict(
     said = []
     eos = encoder.tokenizer.eos_token_id
     for start in range(0, len(prompts), batch_size):
-        batch = encoder.batch(prompts[start : start + batch_size], with_answer=False)
+        asked = prompts[start : start + batch_size]
+        if model.config.passages == "select":
+            asked = chosen_by(model, encoder, asked)
+        batch = encoder.batch(asked, with_answer=False)
         tokens = model.generate(batch, max_new_tokens, eos)
         said += [encoder.tokenizer.decode(t, skip_special_tokens=True).strip() for t in tokens]
     return said
+
+
+def chosen_by(model: Any, encoder: Any, prompts: list[Example]) -> list[Example]:
+    """The prompts with the passage the model's selector chooses for each (whatever they
+    named before: a reader may have named the gold one)."""
+    unchosen = [replace(p, chosen=-1) for p in prompts]
+    picks = model.pick(encoder.batch(unchosen, with_answer=False))
+    return [replace(p, chosen=c) for p, c in zip(unchosen, picks, strict=True)]
 
 
 def evaluate(run: Path, data: dict, models_dir: Path, batch_size: int = 8) -> dict[str, float]:

@@ -2,7 +2,9 @@
 
 ``GatedFusion`` weighs the three as the system card describes: q = FFN([v; l; k]),
 alpha = softmax(q), o = sum_i alpha_i x_i, one fused token per example. ``CrossAttentionFusion``
-is the stronger variant: the visual tokens attend to the question and the passages."""
+is the stronger variant: the visual tokens attend to the question and the passages.
+``PassageSelector`` applies the same alpha = softmax(FFN([v; l; k])) across retrieved passages:
+the picture chooses the passage, whose own words the language model then reads."""
 
 from __future__ import annotations
 
@@ -60,6 +62,30 @@ class CrossAttentionFusion(nn.Module):
         keep = torch.cat([knowledge_mask.new_ones(len(question), 1), knowledge_mask], dim=1)
         attended, _ = self.attend(visual, context, context, key_padding_mask=~keep)
         return visual + self.gate.tanh() * attended
+
+
+class PassageSelector(nn.Module):
+    """alpha_i = softmax_i FFN([v_i; l; k_i; v_i * k_i]) over the retrieved passages k_i. Each
+    passage reads the picture for itself (v_i: the visual tokens pooled by attention with k_i as
+    the query), so a note can be matched object by object rather than against one mean."""
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.query = nn.Linear(hidden, hidden, bias=False)
+        self.key = nn.Linear(hidden, hidden, bias=False)
+        self.score = nn.Sequential(nn.Linear(4 * hidden, hidden), nn.GELU(), nn.Linear(hidden, 1))
+
+    def forward(
+        self, visual: torch.Tensor, question: torch.Tensor, knowledge: torch.Tensor,
+        knowledge_mask: torch.Tensor,
+    ) -> torch.Tensor:  # fmt: skip
+        """visual [B, Nv, H], question [B, H], knowledge [B, Nk, H] -> logits [B, Nk] (a
+        missing passage gets -1e4)."""
+        attention = self.query(knowledge) @ self.key(visual).transpose(1, 2)  # [B, Nk, Nv]
+        seen = (attention / visual.shape[-1] ** 0.5).softmax(-1) @ visual  # [B, Nk, H]
+        asked = question.unsqueeze(1).expand_as(knowledge)
+        features = torch.cat([seen, asked, knowledge, seen * knowledge], dim=-1)
+        return self.score(features).squeeze(-1).masked_fill(~knowledge_mask, -1e4)
 
 
 FUSIONS = {"gated": GatedFusion, "cross": CrossAttentionFusion}

@@ -5,7 +5,7 @@ LM's cross-entropy on answer tokens plus an InfoNCE image-text loss; frozen part
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -13,7 +13,7 @@ from torch import nn
 
 from tools.fusion_vlm.config import FusionVLMConfig
 from tools.fusion_vlm.distributed import gathered, total, world
-from tools.fusion_vlm.knowledge_fusion import FUSIONS, masked_mean
+from tools.fusion_vlm.knowledge_fusion import FUSIONS, PassageSelector, masked_mean
 from tools.fusion_vlm.projector import ModalityProjector
 from tools.fusion_vlm.word_projector import WordProjector
 
@@ -28,6 +28,10 @@ class Batch:
     labels: torch.Tensor  # [B, T]: answer tokens, IGNORE elsewhere
     knowledge: torch.Tensor  # [B, Nk, Dk] passage embeddings (zeros where none)
     knowledge_mask: torch.Tensor  # [B, Nk] bool
+    #: [B]: the passage whose words are in the prompt (the selector's target), -1 for none.
+    chosen: torch.Tensor = field(default_factory=lambda: torch.empty(0, dtype=torch.long))
+    #: [B, T] bool: the prompt's tokens that are that passage's words, not the question's.
+    passage_words: torch.Tensor = field(default_factory=lambda: torch.empty(0, dtype=torch.bool))
 
     def to(self, device: torch.device | str) -> Batch:
         return Batch(*(t.to(device) for t in vars(self).values()))
@@ -38,6 +42,7 @@ class Output:
     loss: torch.Tensor
     lm_loss: torch.Tensor
     contrastive_loss: torch.Tensor
+    selection_loss: torch.Tensor | None = None
 
 
 class FusionVLM(nn.Module):
@@ -55,6 +60,8 @@ class FusionVLM(nn.Module):
             )
         self.knowledge_proj = nn.Linear(config.knowledge_dim, hidden)
         self.fusion = FUSIONS[config.fusion](hidden)
+        # Passages that reach the LM as their own words, one chosen by the picture.
+        self.selector = PassageSelector(hidden) if config.passages == "select" else None
         self.image_head = nn.Linear(hidden, hidden, bias=False)
         self.text_head = nn.Linear(hidden, hidden, bias=False)
         self.logit_scale = nn.Parameter(torch.tensor(2.659))  # ln(1/0.07), as CLIP starts
@@ -88,7 +95,9 @@ class FusionVLM(nn.Module):
         question = masked_mean(text, question_mask)
         visual = self.visual(batch.vision)
         knowledge = self.knowledge_proj(batch.knowledge)
-        fused = self.fusion(visual, question, knowledge, batch.knowledge_mask)
+        # With a selector the passages reach the LM as words; the fusion sees none of them.
+        known = batch.knowledge_mask & (self.selector is None)
+        fused = self.fusion(visual, question, knowledge, known)
         if fused.shape[1] == visual.shape[1]:  # cross-attention refined the visual tokens
             return fused
         return torch.cat([visual, fused], dim=1)
@@ -99,6 +108,7 @@ class FusionVLM(nn.Module):
         mask = batch.attention_mask.bool()
         question_mask = mask & (batch.labels == IGNORE)
         prefix = self.prefix(batch, text, question_mask)
+        selection = self.selection_loss(batch, text, question_mask)
         ones = batch.attention_mask.new_ones(prefix.shape[:2])
         embeds = torch.cat([prefix, text], dim=1)
         attention = torch.cat([ones, batch.attention_mask], dim=1)
@@ -115,7 +125,45 @@ class FusionVLM(nn.Module):
         lm_loss = summed * world() / total(targets.ne(IGNORE).sum()).clamp(min=1)
         contrastive = self.contrastive(prefix, text, mask & (batch.labels != IGNORE))
         loss = lm_loss + self.config.contrastive_weight * contrastive
-        return Output(loss, lm_loss.detach(), contrastive.detach())
+        if selection is not None:
+            loss = loss + selection
+        return Output(loss, lm_loss.detach(), contrastive.detach(),
+                      None if selection is None else selection.detach())  # fmt: skip
+
+    def choice_logits(
+        self, batch: Batch, text: torch.Tensor, question_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """The selector's score of each retrieved passage: [B, Nk]."""
+        if self.selector is None:
+            raise ValueError("this model reads passages without choosing one")
+        if batch.passage_words.numel():  # the question, not the note before it
+            question_mask = question_mask & ~batch.passage_words
+        question = masked_mean(text, question_mask)
+        visual = self.visual(batch.vision)
+        knowledge = self.knowledge_proj(batch.knowledge)
+        return self.selector(visual, question, knowledge, batch.knowledge_mask)
+
+    def selection_loss(
+        self, batch: Batch, text: torch.Tensor, question_mask: torch.Tensor
+    ) -> torch.Tensor | None:
+        """Cross-entropy of the selector against the passage that is this picture's (over the
+        global batch's examples that have one)."""
+        if self.selector is None or not batch.chosen.numel():
+            return None
+        logits = self.choice_logits(batch, text, question_mask)
+        target = batch.chosen.masked_fill((batch.chosen < 0) | ~batch.knowledge_mask.any(1), IGNORE)
+        summed = nn.functional.cross_entropy(
+            logits.float(), target, ignore_index=IGNORE, reduction="sum"
+        )
+        return summed * world() / total(target.ne(IGNORE).sum()).clamp(min=1)
+
+    @torch.inference_mode()
+    def pick(self, batch: Batch) -> list[int]:
+        """The passage the selector chooses for each example (-1 where it has none)."""
+        text = self.lm.get_input_embeddings()(batch.input_ids)
+        logits = self.choice_logits(batch, text, batch.attention_mask.bool())
+        best = logits.argmax(-1)
+        return best.masked_fill(~batch.knowledge_mask.any(1), -1).tolist()
 
     def contrastive(
         self, prefix: torch.Tensor, text: torch.Tensor, answer_mask: torch.Tensor

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,6 +102,9 @@ class FusionVLMBackend:
                 example = Example(Path("-"), passages_as_text(request.question, passages), "")
             else:
                 example = Example(Path("-"), request.question, "", passages)
+            if model.config.passages == "select" and passages:  # the picture chooses one
+                choice = model.pick(encoder.batch_of_images([example], [image]))[0]
+                example = replace(example, chosen=choice)
             batch = encoder.batch_of_images([example], [image])
             streamer = TextIteratorStreamer(encoder.tokenizer, skip_special_tokens=True)
             eos = encoder.tokenizer.eos_token_id
