@@ -67,9 +67,14 @@ def test_words_in_the_asked_order_rank_above_the_same_words_apart(kb, tmp_path: 
     and "small blue square" as asked comes first, not one with a small red circle."""
     folder = tmp_path / "shelves"
     folder.mkdir()
-    pairs = [("small red circle", "large blue square"), ("large blue circle", "small red square"),
-             ("large red square", "small blue circle"), ("small blue circle", "large red square"),
-             ("large red circle", "small blue square"), ("small red square", "large blue circle")]  # fmt: skip
+    pairs = [
+        ("small red circle", "large blue square"),
+        ("large blue circle", "small red square"),
+        ("large red square", "small blue circle"),
+        ("small blue circle", "large red square"),
+        ("large red circle", "small blue square"),
+        ("small red square", "large blue circle"),
+    ]
     for i, (first, second) in enumerate(pairs):
         (folder / f"shelf{i}.txt").write_text(f"On the shelf: a {first} and a {second}.")
     assert kb.ingest([folder]).ok

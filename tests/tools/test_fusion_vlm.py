@@ -705,7 +705,7 @@ def test_the_words_projector_without_captions_is_refused_in_one_line(tiny_lm, da
         model.visual(encoder.vision([examples(cfg)[0].image]))
 
 
-@pytest.mark.parametrize("read_as", ["fusion", "text"])
+@pytest.mark.parametrize("read_as", ["fusion", "text", "select"])
 def test_the_fusion_backend_gives_passages_the_way_the_model_was_trained(
     trained_run, dataset, tmp_path, read_as
 ):
@@ -732,11 +732,14 @@ def test_the_fusion_backend_gives_passages_the_way_the_model_was_trained(
     note = "The blue car belongs to Hana."
     request = AnswerRequest("Whose is it?", [cat_ref(with_pixels=True)], [passage(note, "n.md")])
     assert "".join(backend.stream(request)).strip()
-    (example,) = seen
+    example = seen[-1]  # a selecting model is asked to choose first
     if read_as == "text":
         assert example.question == f"{note} Whose is it?" and example.passages == ()
     else:
         assert example.question == "Whose is it?" and example.passages == (note,)
+    # The chosen passage's words go before the question; the other ways read none as words.
+    assert example.chosen == (0 if read_as == "select" else -1)
+    assert len(seen) == (2 if read_as == "select" else 1)
 
 
 OWNERS = ("Aldo", "Berit", "Chen", "Dara")
