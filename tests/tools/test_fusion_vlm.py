@@ -811,3 +811,27 @@ def test_the_picture_chooses_its_own_note_wherever_it_is_listed(tiny_lm, tmp_pat
             moved.append(replace(item, passages=order, chosen=order.index(own)))
         picks = model.pick(encoder.batch([replace(m, chosen=-1) for m in moved], False))
         assert picks == [m.chosen for m in moved]
+
+
+def test_a_passage_whose_words_the_picture_says_in_order_matches_best():
+    """The picture read as words ("small red circle at the top, large blue square in the
+    middle") matches a note that binds the same words per object above one that has the same
+    words bound otherwise, and a note with none of its words scores lowest."""
+    from tools.fusion_vlm.model import phrase_match
+
+    vocabulary = str.split("a small large red blue circle square at the top in middle and")
+    reading = str.split("a small red circle at the top and a large blue square in the middle")
+    said = torch.full((1, len(reading), len(vocabulary)), -9.0)
+    for position, word in enumerate(reading):
+        said[0, position, vocabulary.index(word)] = -0.01
+
+    def words(note: str) -> list[int]:
+        return [vocabulary.index(w) if w in vocabulary else -1 for w in note.split()]
+
+    shelf = "The {} red circle at the top belongs to Aldo . The {} blue square in the middle ."
+    notes = [shelf.format("small", "large"), shelf.format("large", "small"), "Nothing here ."]
+    ids = [words(n) for n in notes]
+    longest = max(map(len, ids))
+    passages = torch.tensor([[i + [-1] * (longest - len(i)) for i in ids]])
+    own, rebound, none = phrase_match(said, passages)[0].tolist()
+    assert own > rebound > none

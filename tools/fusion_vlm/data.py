@@ -220,7 +220,20 @@ class Encoder:
             words[i, :row_words] = True
         knowledge, known = self.knowledge(examples)
         chosen = torch.tensor([e.chosen for e in examples], dtype=torch.long)
-        return Batch(vision, ids, mask, labels, knowledge, known, chosen, words)
+        return Batch(vision, ids, mask, labels, knowledge, known, chosen, words,
+                     self.passage_tokens(examples, known.shape[1]))  # fmt: skip
+
+    def passage_tokens(self, examples: list[Example], most: int) -> torch.Tensor:
+        """[B, Nk, Tp] the passages' own token ids (-1 beyond each one's end), for matching
+        them word by word against the picture; empty where no example has passages."""
+        rows = [[self.tokenizer(" " + p)["input_ids"][: self.max_tokens] for p in e.passages]
+                for e in examples]  # fmt: skip
+        longest = max((len(t) for row in rows for t in row), default=0)
+        tokens = torch.full((len(examples), most, longest), -1, dtype=torch.long)
+        for i, row in enumerate(rows):
+            for j, ids in enumerate(row):
+                tokens[i, j, : len(ids)] = torch.tensor(ids)
+        return tokens
 
     def knowledge(self, examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor]:
         most = max(1, max(len(e.passages) for e in examples))

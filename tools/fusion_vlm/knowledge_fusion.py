@@ -65,27 +65,33 @@ class CrossAttentionFusion(nn.Module):
 
 
 class PassageSelector(nn.Module):
-    """alpha_i = softmax_i FFN([v_i; l; k_i; v_i * k_i]) over the retrieved passages k_i. Each
-    passage reads the picture for itself (v_i: the visual tokens pooled by attention with k_i as
-    the query), so a note can be matched object by object rather than against one mean."""
+    """alpha_i = softmax_i (FFN([v_i; l; k_i; v_i * k_i]) + w * m_i) over the retrieved
+    passages k_i. Each passage reads the picture for itself (v_i: the visual tokens pooled by
+    attention with k_i as the query); m_i, where the projector says words, is how well the
+    passage's own words in order match the picture's (``model.phrase_match``), which keeps
+    each object's attributes together where one sentence vector does not."""
 
     def __init__(self, hidden: int) -> None:
         super().__init__()
         self.query = nn.Linear(hidden, hidden, bias=False)
         self.key = nn.Linear(hidden, hidden, bias=False)
         self.score = nn.Sequential(nn.Linear(4 * hidden, hidden), nn.GELU(), nn.Linear(hidden, 1))
+        self.match_weight = nn.Parameter(torch.ones(()))
 
     def forward(
         self, visual: torch.Tensor, question: torch.Tensor, knowledge: torch.Tensor,
-        knowledge_mask: torch.Tensor,
+        knowledge_mask: torch.Tensor, match: torch.Tensor | None = None,
     ) -> torch.Tensor:  # fmt: skip
-        """visual [B, Nv, H], question [B, H], knowledge [B, Nk, H] -> logits [B, Nk] (a
-        missing passage gets -1e4)."""
+        """visual [B, Nv, H], question [B, H], knowledge [B, Nk, H], match [B, Nk] -> logits
+        [B, Nk] (a missing passage gets -1e4)."""
         attention = self.query(knowledge) @ self.key(visual).transpose(1, 2)  # [B, Nk, Nv]
         seen = (attention / visual.shape[-1] ** 0.5).softmax(-1) @ visual  # [B, Nk, H]
         asked = question.unsqueeze(1).expand_as(knowledge)
         features = torch.cat([seen, asked, knowledge, seen * knowledge], dim=-1)
-        return self.score(features).squeeze(-1).masked_fill(~knowledge_mask, -1e4)
+        logits = self.score(features).squeeze(-1)
+        if match is not None:
+            logits = logits + self.match_weight * match.to(logits.dtype)
+        return logits.masked_fill(~knowledge_mask, -1e4)
 
 
 FUSIONS = {"gated": GatedFusion, "cross": CrossAttentionFusion}

@@ -32,6 +32,10 @@ class Batch:
     chosen: torch.Tensor = field(default_factory=lambda: torch.empty(0, dtype=torch.long))
     #: [B, T] bool: the prompt's tokens that are that passage's words, not the question's.
     passage_words: torch.Tensor = field(default_factory=lambda: torch.empty(0, dtype=torch.bool))
+    #: [B, Nk, Tp]: each passage's own token ids, -1 after its end.
+    passage_tokens: torch.Tensor = field(
+        default_factory=lambda: torch.empty(0, 0, 0, dtype=torch.long)
+    )
 
     def to(self, device: torch.device | str) -> Batch:
         return Batch(*(t.to(device) for t in vars(self).values()))
@@ -141,7 +145,28 @@ class FusionVLM(nn.Module):
         question = masked_mean(text, question_mask)
         visual = self.visual(batch.vision)
         knowledge = self.knowledge_proj(batch.knowledge)
-        return self.selector(visual, question, knowledge, batch.knowledge_mask)
+        return self.selector(
+            visual, question, knowledge, batch.knowledge_mask, self.words_match(batch)
+        )
+
+    def words_match(self, batch: Batch) -> torch.Tensor | None:
+        """How well each passage's words read in order match the picture's words ([B, Nk]),
+        for a words projector: its reading binds each object's size, colour, shape and place,
+        which one sentence vector per passage does not."""
+        if not isinstance(self.projector, WordProjector) or not batch.passage_tokens.numel():
+            return None
+        with torch.no_grad():  # the projector is aligned and frozen before passages come in
+            said = self.projector.logits(batch.vision, self.words()).float().log_softmax(-1)
+        return phrase_match(said, self._in_vocabulary(batch.passage_tokens))
+
+    def _in_vocabulary(self, tokens: torch.Tensor) -> torch.Tensor:
+        """LM token ids -> indices in the words projector's vocabulary, -1 for other words."""
+        lookup = torch.full((int(tokens.max()) + 2,), -1, dtype=torch.long, device=tokens.device)
+        for n, token in enumerate(self.config.visual_words):
+            if token < len(lookup):
+                lookup[token] = n
+        lookup[-1] = -1  # where the -1 padding lands
+        return lookup[tokens.clamp(min=-1)]
 
     def selection_loss(
         self, batch: Batch, text: torch.Tensor, question_mask: torch.Tensor
@@ -225,6 +250,31 @@ class FusionVLM(nn.Module):
             streamer=streamer,
         )
         return [_until(tokens, eos_token_id) for tokens in out.tolist()]
+
+
+def phrase_match(said: torch.Tensor, words: torch.Tensor, reach: int = 2) -> torch.Tensor:
+    """[B, Nv, V] log-probabilities of the picture's words at each position, [B, Nk, Tp]
+    passage words as vocabulary indices (-1: a word the picture cannot say) -> [B, Nk]: for
+    every run of ``2 * reach + 1`` sayable words, the best sum of their log-probabilities at
+    consecutive positions of the picture's reading, averaged over the passage's runs (-30 for
+    a passage with none)."""
+    b, nk, tp = words.shape
+    nv = said.shape[1]
+    index = words.clamp(min=0).reshape(b, 1, nk * tp).expand(b, nv, nk * tp)
+    read = said.gather(2, index).reshape(b, nv, nk, tp).permute(0, 2, 3, 1)  # [B, Nk, Tp, Nv]
+    sayable = words >= 0
+    width = 2 * reach + 1
+    if tp < width or nv < width:
+        return said.new_full((b, nk), -30.0)
+    runs = read.new_zeros((b, nk, tp - width + 1, nv - width + 1))
+    whole = sayable[:, :, : tp - width + 1].clone()
+    for k in range(width):  # word t + k of the run at position p + k of the reading
+        runs = runs + read[:, :, k : tp - width + 1 + k, k : nv - width + 1 + k]
+        whole &= sayable[:, :, k : tp - width + 1 + k]
+    best = runs.amax(-1)  # each run at its best place
+    counted = whole.sum(-1)
+    mean = (best * whole).sum(-1) / counted.clamp(min=1)
+    return mean.masked_fill(counted == 0, -30.0)
 
 
 def _until(tokens: list[int], eos: int | None) -> list[int]:
